@@ -1,0 +1,72 @@
+"""What every command shares: the workspace, its config and store, output helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import click
+
+from pipeline.config import Config
+from pipeline.store import Store, open_store
+from pipeline.workspace import Workspace
+
+
+@dataclass
+class App:
+    """Opened lazily: `init` must work where no workspace exists yet."""
+
+    workspace: Workspace
+    _config: Config | None = field(default=None, repr=False)
+    _store: Store | None = field(default=None, repr=False)
+
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = self.workspace.config()
+        return self._config
+
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.workspace.db_path(self.config()))
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def emit_json(data: Any) -> None:
+    """The only thing `--json` prints on stdout."""
+    click.echo(json.dumps(data, default=_default, ensure_ascii=False, indent=2))
+
+
+def parse_date(value: str | None, option: str = "--since") -> datetime | None:
+    """YYYY-MM-DD (or full ISO 8601) to an aware UTC datetime; a clear error otherwise."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date; use YYYY-MM-DD.", param_hint=option
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def is_terminal() -> bool:
+    return sys.stderr.isatty()

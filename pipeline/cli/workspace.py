@@ -1,0 +1,89 @@
+"""`init` and `status`: create a workspace and see how it is doing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pipeline.cli._app import App, emit_json, pass_app
+from pipeline.workspace import init_workspace
+
+
+@click.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.option("--starter", is_flag=True, help="Enable the starter feeds (commented out otherwise).")
+@pass_app
+def init(app: App, directory: str | None, starter: bool) -> None:
+    """Create a workspace: feeds.toml, models/, digests/ and the database."""
+    root = Path(directory) if directory else app.workspace.root
+    workspace, created = init_workspace(root, starter=starter)
+    state = "Created" if created else "Updated"
+    click.echo(f"{state} workspace {workspace.root}")
+    if created:
+        click.echo(
+            f"Next: edit {workspace.config_path} or `cheesecake feeds add URL`, "
+            "then `cheesecake contacts add NAME --interests ...` and `cheesecake run`."
+        )
+
+
+def status_data(app: App) -> dict[str, object]:
+    store = app.store()
+    configured = app.config().feeds
+    states = {s.url: s for s in store.feed_states()}
+    feeds = []
+    for source in configured:
+        state = states.get(source.url)
+        feeds.append(
+            {
+                "url": source.url,
+                "name": source.name,
+                "ok": state.ok if state else None,
+                "last_error": state.last_error if state else None,
+                "consecutive_failures": state.consecutive_failures if state else 0,
+                "last_fetched": state.last_fetched if state else None,
+                "articles": state.articles if state else 0,
+            }
+        )
+    return {
+        "feeds": feeds,
+        "articles": store.count_articles(),
+        "contacts": store.count_contacts(),
+        "suggestions": store.count_suggestions(),
+        "mentions": store.count_mentions(),
+        "last_run": store.last_run(),
+    }
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def status(app: App, as_json: bool) -> None:
+    """Feeds' health, the last run, and what the store holds."""
+    data = status_data(app)
+    if as_json:
+        emit_json(data)
+        return
+    feeds: list[dict[str, object]] = data["feeds"]  # type: ignore[assignment]
+    click.echo(f"Workspace {app.workspace.root}")
+    click.echo(
+        f"{data['articles']} articles, {data['contacts']} contacts, "
+        f"{data['suggestions']} suggestions, {data['mentions']} mentions"
+    )
+    last = data["last_run"]
+    if isinstance(last, dict):
+        click.echo(f"Last run: {last['kind']} started {last['started_at']} ({last['status']})")
+    else:
+        click.echo("No run yet: try `cheesecake run`.")
+    click.echo(f"{len(feeds)} feeds:")
+    for feed in feeds:
+        if feed["last_fetched"] is None:
+            mark = "never fetched"
+        elif feed["ok"]:
+            mark = f"ok, {feed['articles']} articles"
+        else:
+            mark = f"FAILING x{feed['consecutive_failures']}: {feed['last_error']}"
+        click.echo(f"  {feed['name'] or feed['url']}: {mark}")
+
+
+COMMANDS: list[click.Command] = [init, status]

@@ -1,0 +1,324 @@
+"""feeds.toml: loading, validation, and comment-preserving edits.
+
+The file is the user's, so it is validated strictly (an unknown key is a typo, not
+something to ignore) and every problem is reported as one sentence naming the file,
+the key or line, and the fix. Edits from the CLI go through tomlkit so the user's
+comments and ordering survive. Each section maps onto a frozen dataclass; adding a
+setting means adding a field with its default, nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import tomlkit
+
+from pipeline.errors import ConfigError
+from pipeline.records import FeedSource
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    database: str = "cheesecake.db"
+    concurrency: int = 16  # requests in flight in all
+    per_host_concurrency: int = 4
+    per_host_delay: float = 0.0  # seconds between requests to one host
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    total_timeout: float = 60.0  # a whole response, so a trickling server cannot hold us
+    feed_max_bytes: int = 20_000_000
+    page_max_bytes: int = 5_000_000
+    max_redirects: int = 5
+    retries: int = 2
+    user_agent: str = "cheesecake/0.1 (+https://github.com/cheesecake-news/cheesecake)"
+    extract_workers: int = 0  # 0 = one per CPU
+    max_entries_per_feed: int = 200
+
+
+@dataclass(frozen=True)
+class RelevanceSettings:
+    window_days: int = 90  # corpus the TF-IDF model is fitted on
+    max_age_days: int = 7  # articles older than this are not suggested by `match`
+    threshold: float = 0.12  # below this a match is "weak": dropped by match, flagged by suggest
+    per_contact: int = 5  # suggestions kept per contact per match
+    refit_growth: float = 0.2  # refit when the corpus grew by this fraction
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    max_suggestions: int = 10
+    cooldown_days: int = 14
+    expire_days: int = 14
+    notable: int = 5
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    timezone: str = ""  # IANA name; empty = the machine's local zone
+    run: str = "0 * * * *"  # fetch + match + alerts
+    digest: str = "0 7 * * *"
+    misfire_grace_seconds: int = 900
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    to: str = ""
+    from_: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 587
+    security: str = "starttls"
+    username_env: str = ""
+    password_env: str = ""
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    webhook_url: str = ""
+    retries: int = 3
+    email: EmailSettings | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    settings: FetchSettings = field(default_factory=FetchSettings)
+    relevance: RelevanceSettings = field(default_factory=RelevanceSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    feeds: tuple[FeedSource, ...] = ()
+
+
+_SECTIONS: dict[str, type] = {
+    "settings": FetchSettings,
+    "relevance": RelevanceSettings,
+    "digest": DigestSettings,
+    "schedule": ScheduleSettings,
+    "alerts": AlertSettings,
+}
+_FEED_KEYS = {"url": str, "name": str, "tags": list}
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate feeds.toml; raise ConfigError with one sentence on any problem."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path} does not exist; run `cheesecake init` to create a workspace."
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} cannot be read ({exc}); check the file.") from None
+    return parse_config(raw, path)
+
+
+def parse_config(raw: str, path: Path) -> Config:
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path} is not valid TOML: {exc}; fix that line (https://toml.io)."
+        ) from None
+    known = {*_SECTIONS, "feeds"}
+    for key in data:
+        if key not in known:
+            raise ConfigError(
+                f"{_where(path, raw, key)}: unknown section or key '{key}'; "
+                f"expected one of {', '.join(sorted(known))}."
+            )
+    sections: dict[str, Any] = {}
+    for name, cls in _SECTIONS.items():
+        value = data.get(name, {})
+        if not isinstance(value, dict):
+            raise ConfigError(f"{_where(path, raw, name)}: '{name}' must be a table ([{name}]).")
+        sections[name] = _build(cls, value, name, path, raw)
+    feeds = _parse_feeds(data.get("feeds", []), path, raw)
+    return Config(path=path, feeds=feeds, **sections)
+
+
+def _build(cls: type, table: dict[str, Any], prefix: str, path: Path, raw: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = {f.name.rstrip("_"): f.name for f in fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in names:
+            raise ConfigError(
+                f"{_where(path, raw, key)}: unknown key '{prefix}.{key}'; "
+                f"valid keys are {', '.join(sorted(names))}."
+            )
+        attr = names[key]
+        expected = hints[attr]
+        nested = _dataclass_in(expected)
+        if nested is not None:
+            if not isinstance(value, dict):
+                raise ConfigError(
+                    f"{_where(path, raw, key)}: '{prefix}.{key}' must be a table "
+                    f"([{prefix}.{key}])."
+                )
+            kwargs[attr] = _build(nested, value, f"{prefix}.{key}", path, raw)
+            continue
+        kwargs[attr] = _check_type(value, expected, f"{prefix}.{key}", _where(path, raw, key))
+    return cls(**kwargs)
+
+
+def _dataclass_in(annotation: Any) -> type | None:
+    candidates = typing.get_args(annotation) or (annotation,)
+    for candidate in candidates:
+        if isinstance(candidate, type) and hasattr(candidate, "__dataclass_fields__"):
+            return candidate
+    return None
+
+
+def _check_type(value: Any, expected: Any, key: str, where: str) -> Any:
+    options = typing.get_args(expected) if isinstance(expected, types.UnionType) else (expected,)
+    for option in options:
+        if option is float and isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if option is int and isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if option in (str, bool) and type(value) is option:
+            return value
+    wanted = " or ".join(getattr(o, "__name__", str(o)) for o in options if o is not type(None))
+    raise ConfigError(
+        f"{where}: '{key}' must be a {wanted}, not {type(value).__name__} ({value!r})."
+    )
+
+
+def _parse_feeds(items: Any, path: Path, raw: str) -> tuple[FeedSource, ...]:
+    if not isinstance(items, list):
+        raise ConfigError(f"{_where(path, raw, 'feeds')}: feeds must be [[feeds]] tables.")
+    out: list[FeedSource] = []
+    seen: set[str] = set()
+    for n, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            raise ConfigError(f"{path}: feed #{n} must be a [[feeds]] table with a url.")
+        for key, value in item.items():
+            if key not in _FEED_KEYS:
+                raise ConfigError(
+                    f"{_where(path, raw, key)}: unknown key '{key}' in feed #{n}; "
+                    "valid keys are name, tags, url."
+                )
+            if not isinstance(value, _FEED_KEYS[key]):
+                raise ConfigError(
+                    f"{_where(path, raw, key)}: '{key}' of feed #{n} must be a "
+                    f"{_FEED_KEYS[key].__name__}."
+                )
+        url = item.get("url")
+        if url is None:
+            raise ConfigError(f'{path}: feed #{n} has no url; add url = "https://...".')
+        problem = url_problem(url)
+        if problem:
+            raise ConfigError(f"{_where(path, raw, url)}: feed #{n} url {url!r} {problem}.")
+        tags = item.get("tags", [])
+        if not all(isinstance(t, str) for t in tags):
+            raise ConfigError(f"{_where(path, raw, 'tags')}: tags of feed #{n} must be strings.")
+        if url in seen:
+            raise ConfigError(f"{_where(path, raw, url)}: feed {url} is listed twice; remove one.")
+        seen.add(url)
+        out.append(FeedSource(url=url, name=item.get("name"), tags=tuple(tags)))
+    return tuple(out)
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` is not a usable feed URL, or None when it is."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "is not a valid URL"
+    if parts.scheme not in ("http", "https"):
+        return "must start with http:// or https://"
+    if not parts.hostname:
+        return "has no host name"
+    if any(c.isspace() for c in url):
+        return "contains spaces"
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        return "has an invalid port"
+    return None
+
+
+def _where(path: Path, raw: str, needle: str) -> str:
+    """'path, line N' for the first line mentioning needle as a key or value, else 'path'."""
+    pattern = re.compile(rf"^\s*(\[*\s*{re.escape(needle)}\b|.*[\"']{re.escape(needle)}[\"'])")
+    for number, line in enumerate(raw.splitlines(), 1):
+        if pattern.search(line):
+            return f"{path}, line {number}"
+    return str(path)
+
+
+# --- comment-preserving edits -------------------------------------------------------
+
+
+def _read_document(path: Path) -> tomlkit.TOMLDocument:
+    load_config(path)  # refuse to edit a file that does not validate
+    return tomlkit.parse(path.read_text(encoding="utf-8"))
+
+
+def _write_document(path: Path, doc: tomlkit.TOMLDocument) -> None:
+    text = tomlkit.dumps(doc)
+    parse_config(text, path)  # never write a file we could not read back
+    atomic_write_text(path, text)
+
+
+def add_feeds(path: Path, sources: list[FeedSource]) -> list[FeedSource]:
+    """Append feeds to feeds.toml, skipping URLs already there; return the ones added."""
+    doc = _read_document(path)
+    existing = {str(t.get("url")) for t in doc.get("feeds", [])}
+    if "feeds" not in doc:
+        doc.append("feeds", tomlkit.aot())
+    added: list[FeedSource] = []
+    for source in sources:
+        problem = url_problem(source.url)
+        if problem:
+            raise ConfigError(f"Feed URL {source.url!r} {problem}.")
+        if source.url in existing:
+            continue
+        table = tomlkit.table()
+        table["url"] = source.url
+        if source.name:
+            table["name"] = source.name
+        if source.tags:
+            table["tags"] = list(source.tags)
+        doc["feeds"].append(table)
+        existing.add(source.url)
+        added.append(source)
+    _write_document(path, doc)
+    return added
+
+
+def remove_feed(path: Path, url_or_name: str) -> FeedSource:
+    """Remove one feed (by URL or exact name) from feeds.toml and return it."""
+    doc = _read_document(path)
+    feeds = doc.get("feeds", [])
+    matches = [i for i, t in enumerate(feeds) if url_or_name in (t.get("url"), t.get("name"))]
+    if not matches:
+        raise ConfigError(f"No feed {url_or_name!r} in {path}; see `cheesecake feeds list`.")
+    if len(matches) > 1:
+        raise ConfigError(f"Several feeds are named {url_or_name!r}; remove one by its URL.")
+    table = feeds[matches[0]]
+    removed = FeedSource(
+        url=str(table["url"]), name=table.get("name"), tags=tuple(table.get("tags", []))
+    )
+    del feeds[matches[0]]
+    _write_document(path, doc)
+    return removed
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write via a temp file in the same directory and os.replace: never a half file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)

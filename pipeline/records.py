@@ -1,0 +1,220 @@
+"""Typed, frozen value records shared by every stage.
+
+Stages pass these, never dicts with string keys. Records that come out of the store
+carry their `id`; records built by a stage before storing (`New*`) do not.
+Datetimes are timezone-aware UTC throughout; the store writes them as ISO 8601.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# Suggestion and mention ids share no sequence, so they carry a prefix instead:
+# `s12` is suggestion 12, `m7` is mention 7. `sent`/`dismiss` never guess.
+SUGGESTION_PREFIX = "s"
+MENTION_PREFIX = "m"
+
+SUGGESTION_STATUSES = ("new", "sent", "dismissed", "expired")
+MENTION_STATUSES = ("new", "sent", "dismissed", "not_them")
+CONFIDENCES = ("high", "medium", "verify")
+EVENTS = (
+    "new_role",
+    "award",
+    "funding",
+    "launch",
+    "publication",
+    "authored",
+    "company_news",
+    "negative",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    """A feed as the user configured it in feeds.toml."""
+
+    url: str
+    name: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """A feed's fetch bookkeeping as stored: conditional-GET validators and health."""
+
+    id: int
+    url: str
+    name: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    last_status: int | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    last_fetched: datetime | None = None
+    last_success: datetime | None = None
+    dead: bool = False
+    articles: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.last_error is None and not self.dead
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One entry of a parsed feed, before its page is fetched."""
+
+    key: str  # identity within the feed: guid, else canonical link, else content hash
+    url: str  # the link as the feed gave it, tracking parameters and fragment removed
+    title: str
+    author: str | None = None
+    published: datetime | None = None
+    summary: str = ""  # plain text of the entry's content or summary
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """An article ready to be stored: entry fields merged with what extraction found."""
+
+    url: str
+    canonical_url: str
+    title: str
+    text: str
+    extracted: bool
+    author: str | None = None
+    published: datetime | None = None
+    site_name: str | None = None
+    description: str | None = None
+    language: str | None = None
+    summary: str = ""
+    extract_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    id: int
+    url: str
+    canonical_url: str
+    title: str
+    text: str
+    extracted: bool
+    fetched_at: datetime
+    author: str | None = None
+    published: datetime | None = None
+    site_name: str | None = None
+    description: str | None = None
+    language: str | None = None
+    summary: str = ""
+    extract_error: str | None = None
+    story_id: int | None = None  # id of the first article of the same story (near-duplicates)
+    feed_urls: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # tags of the feeds it came from
+
+    @property
+    def story(self) -> int:
+        return self.story_id if self.story_id is not None else self.id
+
+
+@dataclass(frozen=True)
+class ContactFields:
+    """Everything a contact has except identity and bookkeeping (used to add and update)."""
+
+    name: str
+    first_name: str = ""
+    middle_name: str = ""
+    last_name: str = ""
+    suffix: str = ""
+    nickname: str = ""
+    company: str = ""
+    title: str = ""
+    industry: str = ""
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    interests: str = ""
+    tags: tuple[str, ...] = ()
+    notes: str = ""
+    met: str = ""
+    linkedin_url: str = ""
+    cooldown_days: int | None = None
+
+
+@dataclass(frozen=True)
+class Contact(ContactFields):
+    id: int = 0
+    last_contacted: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def email(self) -> str:
+        return self.emails[0] if self.emails else ""
+
+    @property
+    def greeting_name(self) -> str:
+        """The name to open a message with: nickname, else first name, else the whole name."""
+        return self.nickname or self.first_name or self.name.split()[0]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    id: int
+    contact_id: int
+    article_id: int
+    story_id: int
+    score: float
+    reasons: tuple[str, ...]
+    quote: str
+    status: str
+    created_at: datetime
+    weak: bool = False
+    acted_at: datetime | None = None
+
+    @property
+    def public_id(self) -> str:
+        return f"{SUGGESTION_PREFIX}{self.id}"
+
+
+@dataclass(frozen=True)
+class Mention:
+    id: int
+    contact_id: int
+    article_id: int
+    story_id: int
+    confidence: str
+    event: str
+    evidence: str
+    matched: str  # the variant found in the text, as written there
+    salience: int  # number of references to the person in the article
+    status: str
+    created_at: datetime
+    context: str = ""  # organisation named near the mention (for --not-them suppression)
+
+    @property
+    def public_id(self) -> str:
+        return f"{MENTION_PREFIX}{self.id}"
+
+
+@dataclass(frozen=True)
+class ItemError:
+    """A failure of one item (feed, page, alert) inside a run: recorded, then the run goes on."""
+
+    stage: str
+    item: str
+    message: str
+
+
+@dataclass(frozen=True)
+class FetchReport:
+    feeds: int = 0
+    feeds_failed: int = 0
+    feeds_unchanged: int = 0
+    new_articles: int = 0
+    extracted: int = 0
+    fallbacks: int = 0
+    duplicates: int = 0
+    errors: tuple[ItemError, ...] = field(default_factory=tuple)

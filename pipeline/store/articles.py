@@ -1,0 +1,199 @@
+"""Articles, the feeds they came from, near-duplicate bands and full-text search."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from pipeline.errors import NotFoundError, UsageError
+from pipeline.records import Article, NewArticle
+from pipeline.store._base import StoreBase, from_iso, to_iso, utcnow
+
+_SELECT = """
+    SELECT a.*,
+        (SELECT group_concat(f.url, char(10)) FROM feed_entries fe
+            JOIN feeds f ON f.id = fe.feed_id WHERE fe.article_id = a.id) AS feed_urls
+    FROM articles a
+"""
+
+
+def _article(row: sqlite3.Row, *, with_text: bool = True) -> Article:
+    return Article(
+        id=row["id"],
+        url=row["url"],
+        canonical_url=row["canonical_url"],
+        title=row["title"],
+        text=row["text"] if with_text else "",
+        extracted=bool(row["extracted"]),
+        fetched_at=from_iso(row["fetched_at"]),  # type: ignore[arg-type]
+        author=row["author"],
+        published=from_iso(row["published"]),
+        site_name=row["site_name"],
+        description=row["description"],
+        language=row["language"],
+        summary=row["summary"],
+        extract_error=row["extract_error"],
+        story_id=row["story_id"],
+        feed_urls=tuple((row["feed_urls"] or "").split("\n")) if row["feed_urls"] else (),
+    )
+
+
+class ArticleStore(StoreBase):
+    def known_entry_keys(self, feed_id: int, keys: Iterable[str]) -> set[str]:
+        """Which of these entry keys this feed already delivered (so they cost nothing)."""
+        keys = list(keys)
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                r[0]
+                for r in self._all(
+                    f"SELECT entry_key FROM feed_entries WHERE feed_id = ? "
+                    f"AND entry_key IN ({marks})",
+                    (feed_id, *chunk),
+                )
+            )
+        return found
+
+    def article_id_for_url(self, url: str) -> int | None:
+        """The stored article with this canonical URL or entry URL, if any."""
+        found = self._scalar("SELECT id FROM articles WHERE canonical_url = ?", (url,))
+        if found is None:
+            found = self._scalar("SELECT id FROM articles WHERE url = ? LIMIT 1", (url,))
+        return int(found) if found is not None else None
+
+    def link_entry(self, feed_id: int, entry_key: str, article_id: int) -> None:
+        """Record that a feed delivered an article (idempotent)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO feed_entries (feed_id, entry_key, article_id, seen_at) "
+                "VALUES (?, ?, ?, ?)",
+                (feed_id, entry_key, article_id, to_iso(utcnow())),
+            )
+
+    def add_article(
+        self,
+        article: NewArticle,
+        *,
+        feed_id: int | None = None,
+        entry_key: str | None = None,
+        story_id: int | None = None,
+        bands: Sequence[tuple[int, str]] = (),
+        fetched_at: datetime | None = None,
+    ) -> tuple[int, bool]:
+        """Store an article, its feed link and LSH bands in one transaction.
+
+        Returns (article id, created). An article whose canonical URL is already
+        stored is not stored again; the feed link is still recorded, so the same
+        story from a second feed is linked to both.
+        """
+        with self.transaction() as conn:
+            existing = conn.execute(
+                "SELECT id FROM articles WHERE canonical_url = ?", (article.canonical_url,)
+            ).fetchone()
+            if existing:
+                article_id, created = int(existing[0]), False
+            else:
+                cursor = conn.execute(
+                    """INSERT INTO articles (url, canonical_url, title, author, published,
+                           fetched_at, site_name, description, language, summary, text,
+                           extracted, extract_error, story_id)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (
+                        article.url,
+                        article.canonical_url,
+                        article.title,
+                        article.author,
+                        to_iso(article.published),
+                        to_iso(fetched_at or utcnow()),
+                        article.site_name,
+                        article.description,
+                        article.language,
+                        article.summary,
+                        article.text,
+                        int(article.extracted),
+                        article.extract_error,
+                        story_id,
+                    ),
+                )
+                article_id, created = int(cursor.lastrowid or 0), True
+                conn.executemany(
+                    "INSERT OR IGNORE INTO article_bands (article_id, band, hash) VALUES (?, ?, ?)",
+                    [(article_id, band, value) for band, value in bands],
+                )
+            if feed_id is not None and entry_key is not None:
+                conn.execute(
+                    "INSERT OR IGNORE INTO feed_entries (feed_id, entry_key, article_id, seen_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (feed_id, entry_key, article_id, to_iso(utcnow())),
+                )
+        return article_id, created
+
+    def articles_sharing_bands(self, bands: Sequence[tuple[int, str]]) -> dict[int, int]:
+        """Candidate near-duplicates: article id -> number of LSH bands shared."""
+        counts: dict[int, int] = {}
+        for band, value in bands:
+            for (article_id,) in self._all(
+                "SELECT article_id FROM article_bands WHERE band = ? AND hash = ?", (band, value)
+            ):
+                counts[article_id] = counts.get(article_id, 0) + 1
+        return counts
+
+    def article(self, article_id: int) -> Article:
+        row = self._one(_SELECT + " WHERE a.id = ?", (article_id,))
+        if row is None:
+            raise NotFoundError(f"No article {article_id}; see `cheesecake articles list`.")
+        return _article(row)
+
+    def articles(
+        self,
+        *,
+        since: datetime | None = None,
+        feed_url: str | None = None,
+        limit: int | None = None,
+        with_text: bool = False,
+        ids: Sequence[int] | None = None,
+    ) -> list[Article]:
+        """Articles newest first (by published date, else fetch time)."""
+        where: list[str] = []
+        params: list[object] = []
+        if since is not None:
+            where.append("coalesce(a.published, a.fetched_at) >= ?")
+            params.append(to_iso(since))
+        if feed_url is not None:
+            where.append(
+                "a.id IN (SELECT fe.article_id FROM feed_entries fe JOIN feeds f "
+                "ON f.id = fe.feed_id WHERE f.url = ?)"
+            )
+            params.append(feed_url)
+        if ids is not None:
+            where.append(f"a.id IN ({','.join('?' * len(ids))})")
+            params.extend(ids)
+        sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY coalesce(a.published, a.fetched_at) DESC, a.id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [_article(r, with_text=with_text) for r in self._all(sql, params)]
+
+    def search_articles(self, query: str, *, limit: int | None = None) -> list[Article]:
+        """Full-text search (SQLite FTS5 syntax), best match first."""
+        sql = (
+            _SELECT + " JOIN articles_fts ON articles_fts.rowid = a.id "
+            "WHERE articles_fts MATCH ? ORDER BY articles_fts.rank"
+        )
+        params: list[object] = [query]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        try:
+            return [_article(r, with_text=False) for r in self._all(sql, params)]
+        except sqlite3.OperationalError as exc:
+            raise UsageError(
+                f"Cannot search for {query!r}: {exc}; quote phrases with double quotes."
+            ) from None
+
+    def count_articles(self) -> int:
+        return int(self._scalar("SELECT count(*) FROM articles"))

@@ -1,0 +1,57 @@
+"""Run records and the per-item errors recorded inside a run."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pipeline.records import ItemError
+from pipeline.store._base import StoreBase, to_iso, utcnow
+
+
+class RunStore(StoreBase):
+    def start_run(self, kind: str) -> int:
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO runs (kind, started_at) VALUES (?, ?)", (kind, to_iso(utcnow()))
+            )
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, report: Mapping[str, Any], *, ok: bool = True) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET finished_at = ?, status = ?, report = ? WHERE id = ?",
+                (to_iso(utcnow()), "ok" if ok else "failed", json.dumps(report), run_id),
+            )
+
+    def record_error(self, run_id: int | None, error: ItemError) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO item_errors (run_id, stage, item, message, at) VALUES (?, ?, ?, ?, ?)",
+                (run_id, error.stage, error.item, error.message, to_iso(utcnow())),
+            )
+
+    def last_run(self, kind: str | None = None) -> dict[str, Any] | None:
+        sql = "SELECT * FROM runs"
+        params: tuple[str, ...] = ()
+        if kind:
+            sql += " WHERE kind = ?"
+            params = (kind,)
+        row = self._one(sql + " ORDER BY id DESC LIMIT 1", params)
+        if row is None:
+            return None
+        return {
+            "id": row["id"],
+            "kind": row["kind"],
+            "started_at": row["started_at"],
+            "finished_at": row["finished_at"],
+            "status": row["status"],
+            "report": json.loads(row["report"]),
+        }
+
+    def run_errors(self, run_id: int) -> list[ItemError]:
+        return [
+            ItemError(stage=r["stage"], item=r["item"], message=r["message"])
+            for r in self._all("SELECT * FROM item_errors WHERE run_id = ? ORDER BY id", (run_id,))
+        ]

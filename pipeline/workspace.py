@@ -1,0 +1,86 @@
+"""Where a workspace lives and what is in it.
+
+A workspace is a directory holding feeds.toml, models/, digests/, an optional
+templates/ folder of user overrides, and the SQLite database. It is chosen by
+`--workspace`, else `$CHEESECAKE_HOME`, else the current directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config import Config, load_config
+from pipeline.errors import WorkspaceError
+from pipeline.starter import starter_toml
+from pipeline.store import open_store
+
+CONFIG_NAME = "feeds.toml"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def models_dir(self) -> Path:
+        return self.root / "models"
+
+    @property
+    def digests_dir(self) -> Path:
+        return self.root / "digests"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.root / ".cheesecake.lock"
+
+    def config(self) -> Config:
+        if not self.config_path.exists():
+            raise WorkspaceError(
+                f"{self.root} is not a cheesecake workspace (no {CONFIG_NAME}); "
+                f"run `cheesecake init {self.root}` or pass --workspace DIR."
+            )
+        return load_config(self.config_path)
+
+    def db_path(self, config: Config | None = None) -> Path:
+        config = config or self.config()
+        path = Path(config.settings.database).expanduser()
+        return path if path.is_absolute() else self.root / path
+
+
+def resolve_workspace(option: str | None) -> Workspace:
+    """The workspace named by --workspace, else $CHEESECAKE_HOME, else the current dir."""
+    chosen = option or os.environ.get("CHEESECAKE_HOME") or os.getcwd()
+    return Workspace(Path(chosen).expanduser().resolve())
+
+
+def init_workspace(root: Path, *, starter: bool = False) -> tuple[Workspace, bool]:
+    """Create the workspace layout; return it and whether feeds.toml was newly written.
+
+    An existing feeds.toml is never overwritten: re-running init only adds what is
+    missing, so it is safe on a workspace in use.
+    """
+    workspace = Workspace(root.expanduser().resolve())
+    try:
+        workspace.root.mkdir(parents=True, exist_ok=True)
+        workspace.models_dir.mkdir(exist_ok=True)
+        workspace.digests_dir.mkdir(exist_ok=True)
+        created = not workspace.config_path.exists()
+        if created:
+            workspace.config_path.write_text(starter_toml(enabled=starter), encoding="utf-8")
+    except OSError as exc:
+        raise WorkspaceError(
+            f"Cannot create a workspace in {root}: {exc.strerror or exc}; "
+            "choose a directory you can write to."
+        ) from None
+    open_store(workspace.db_path()).close()
+    return workspace, created
