@@ -14,7 +14,17 @@ from typing import Any
 import click
 
 from pipeline import __version__
-from pipeline.cli import articles, contacts, digest, feeds, jobs, mentions, relevance, workspace
+from pipeline.cli import (
+    articles,
+    contacts,
+    digest,
+    feeds,
+    ingest,
+    jobs,
+    mentions,
+    relevance,
+    workspace,
+)
 from pipeline.cli._app import App
 from pipeline.errors import CheesecakeError
 from pipeline.workspace import resolve_workspace
@@ -56,7 +66,7 @@ def cli(ctx: click.Context, workspace: str | None, verbose: int) -> None:
     ctx.call_on_close(app.close)
 
 
-for _module in (workspace, feeds, articles, contacts, relevance, mentions, digest, jobs):
+for _module in (workspace, feeds, ingest, articles, contacts, relevance, mentions, digest, jobs):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

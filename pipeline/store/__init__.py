@@ -2,9 +2,9 @@
 
 `open_store(path)` opens (creating if needed) the database in WAL mode with foreign
 keys on and applies pending migrations. The `Store` class is assembled from one
-module per noun (feeds, articles, contacts, ledger, runs); each method that writes
-does so in one transaction, so a process killed at any moment leaves the database
-consistent.
+module per noun (feeds, articles, contacts, suggestions, mentions, alerts, runs);
+each method that writes does so in one transaction, so a process killed at any
+moment leaves the database consistent.
 """
 
 from __future__ import annotations
@@ -14,17 +14,27 @@ from pathlib import Path
 
 from pipeline.errors import StoreError
 from pipeline.store._base import to_iso, utcnow
+from pipeline.store.alerts import AlertStore
 from pipeline.store.articles import ArticleStore
 from pipeline.store.contacts import ContactStore
 from pipeline.store.feeds import FeedStore
-from pipeline.store.ledger import LedgerStore
+from pipeline.store.mentions import MentionStore
 from pipeline.store.migrations import MIGRATIONS
 from pipeline.store.runs import RunStore
+from pipeline.store.suggestions import SuggestionStore
 
 BUSY_TIMEOUT_SECONDS = 30.0
 
 
-class Store(FeedStore, ArticleStore, ContactStore, LedgerStore, RunStore):
+class Store(
+    FeedStore,
+    ArticleStore,
+    ContactStore,
+    SuggestionStore,
+    MentionStore,
+    AlertStore,
+    RunStore,
+):
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
         self.path = path
