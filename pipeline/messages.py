@@ -1,0 +1,272 @@
+"""Drafts: the short, personal messages the user may send (or not).
+
+This stage owns turning a suggestion or a mention into a draft (subject, body and a
+`mailto:` link) through Jinja2 templates shipped in `pipeline/templates/`, which the
+user can override with a file of the same name in the workspace's `templates/`. It
+never sends anything, never reads the store, and never drafts a congratulation for
+negative news. Several phrasings per kind rotate on how many messages the contact
+was already sent, so the same person never gets the same opening twice in a row.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import quote, urlsplit
+
+import jinja2
+
+from pipeline.errors import TemplateError
+from pipeline.records import Article, Contact, Mention
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
+MAX_WORDS = 80
+# Event kinds that get a congratulation; the other drafted kinds have their own tone.
+CONGRATULATION_EVENTS = ("new_role", "award", "funding", "launch", "publication")
+MENTION_DRAFT_KINDS = (*CONGRATULATION_EVENTS, "authored", "company_news", "other")
+_QUOTE_BUDGETS = (40, 25, 14, 0)  # words of the quote tried, longest first, to stay short
+
+
+class SuggestionLike(Protocol):
+    """What a draft needs of a suggestion (relevance may pass its own record)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def reasons(self) -> tuple[str, ...]: ...
+    @property
+    def quote(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Draft:
+    kind: str  # "share" or the mention's event kind
+    subject: str
+    body: str
+    mailto: str
+
+
+def share_draft(
+    contact: Contact,
+    article: Article,
+    suggestion: SuggestionLike,
+    *,
+    templates_dir: Path | None = None,
+    sequence: int | None = None,
+) -> Draft:
+    """A "thought you'd enjoy this" draft for one suggested article.
+
+    `sequence` is how many shared articles this contact was already sent (the store's
+    `sent_count`); it picks the phrasing. Without it the suggestion id is used, which
+    varies but does not guarantee a different opening from the previous message.
+    """
+    turn = sequence if sequence is not None else suggestion.id
+    context = {
+        **_common(contact, article, contact.id + turn),
+        "interest": interest_phrase(contact.interests, suggestion.reasons),
+        "reasons": tuple(suggestion.reasons),
+        "score": suggestion.score,
+    }
+    return _draft("share", context, suggestion.quote, contact.email, templates_dir)
+
+
+def mention_draft(
+    contact: Contact,
+    article: Article,
+    mention: Mention,
+    *,
+    templates_dir: Path | None = None,
+    sequence: int | None = None,
+) -> Draft | None:
+    """A congratulation or note for a press mention; None for negative news, always.
+
+    A `verify` mention (a bare common name) is drafted as a question, never as a fact.
+    `sequence` is how many mentions of this contact were already sent (see share_draft).
+    """
+    if mention.event == "negative":
+        return None
+    kind = mention.event if mention.event in MENTION_DRAFT_KINDS else "other"
+    turn = sequence if sequence is not None else mention.id
+    context = {
+        **_common(contact, article, contact.id + turn),
+        "event": kind,
+        "certain": mention.confidence != "verify",
+        "confidence": mention.confidence,
+        "evidence": _clean(mention.evidence),
+        "company": _clean(contact.company or mention.context),
+    }
+    return _draft(kind, context, "", contact.email, templates_dir)
+
+
+def mailto_link(to: str, subject: str, body: str) -> str:
+    """An RFC 6068 `mailto:` URI: UTF-8 percent-encoded, line breaks as %0D%0A.
+
+    An empty `to` gives `mailto:?subject=…`, which mail clients open with the
+    recipient left blank, so a contact without an address still gets a usable link.
+    """
+    crlf = re.sub(r"\r\n|\r|\n", "\r\n", body)
+    # In the address only the delimiters of the URI itself must be encoded.
+    address = quote(to.strip(), safe="@!$'()*+,;=:-._~")
+    return f"mailto:{address}?subject={quote(subject, safe='')}&body={quote(crlf, safe='')}"
+
+
+def interest_phrase(interests: str, reasons: tuple[str, ...] | list[str]) -> str:
+    """The contact's own words for why an article fits them.
+
+    The interest phrase (from their saved interests) sharing most words with the
+    suggestion's reasons; failing that the first reasons, said as a phrase rather
+    than a list. Empty when there is nothing to say.
+    """
+    reason_words = [w for r in reasons for w in _words(r)]
+    best, best_hits = "", 0
+    for phrase in re.split(r"[,;\n|/]+|\s+&\s+", interests):
+        phrase = _clean(phrase).strip(" .")
+        if not phrase:
+            continue
+        hits = sum(1 for w in _words(phrase) if any(_same_word(w, r) for r in reason_words))
+        if hits > best_hits:
+            best, best_hits = phrase, hits
+    if best:
+        return _shorten(best, 8).rstrip(" …")
+    named = [_clean(r) for r in reasons if _clean(r)][:2]
+    return " and ".join(named)
+
+
+# --- rendering ------------------------------------------------------------------------
+
+
+def _common(contact: Contact, article: Article, variant: int) -> dict[str, Any]:
+    url = article.url or article.canonical_url
+    return {
+        "contact": contact,
+        "article": article,
+        "name": _clean(contact.greeting_name),
+        "full_name": _clean(contact.name),
+        "title": _shorten(_clean(article.title) or url, 16),
+        "url": url,
+        "site": _clean(article.site_name or "") or _host(url),
+        "variant": variant,
+    }
+
+
+def _draft(
+    kind: str, context: dict[str, Any], quote_text: str, email: str, templates_dir: Path | None
+) -> Draft:
+    """Render kind.txt, shortening the quote until the body is under MAX_WORDS."""
+    name = f"{kind}.txt"
+    subject = body = ""
+    quote_words = _clean(quote_text)
+    for budget in _QUOTE_BUDGETS if quote_words else (0,):
+        context["quote"] = _shorten(quote_words, budget) if budget else ""
+        text = render(name, context, templates_dir)
+        subject, body = _split_subject(_filename(name, templates_dir), text)
+        if len(body.split()) < MAX_WORDS:
+            break
+    return Draft(kind=kind, subject=subject, body=body, mailto=mailto_link(email, subject, body))
+
+
+def render(name: str, context: dict[str, Any], templates_dir: Path | None = None) -> str:
+    """Render a template by name (workspace override first); TemplateError naming it."""
+    env = environment(templates_dir)
+    try:
+        template = env.get_template(name)
+        return template.render(**context)
+    except jinja2.TemplateNotFound:
+        raise TemplateError(
+            f"Template {name} is missing from {PACKAGE_TEMPLATES}; reinstall cheesecake."
+        ) from None
+    except jinja2.TemplateSyntaxError as exc:
+        where = exc.filename or exc.name or name
+        raise TemplateError(
+            f"Template {where}, line {exc.lineno}: {exc.message}; fix it or delete it "
+            "to use the built-in one."
+        ) from None
+    except (jinja2.TemplateError, TypeError, ValueError, ZeroDivisionError) as exc:
+        where, line = _template_frame(exc, env, name)
+        raise TemplateError(
+            f"Template {where}, line {line}: {exc}; fix it or delete it to use the built-in one."
+        ) from None
+
+
+@functools.lru_cache(maxsize=8)
+def environment(templates_dir: Path | None = None) -> jinja2.Environment:
+    """One Jinja2 environment per override folder: user files shadow shipped ones."""
+    search = [str(PACKAGE_TEMPLATES)]
+    if templates_dir is not None:
+        search.insert(0, str(templates_dir))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search, encoding="utf-8"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        auto_reload=True,
+    )
+    env.filters["choose"] = _choose
+    env.filters["shorten"] = _shorten
+    return env
+
+
+def _filename(name: str, templates_dir: Path | None) -> str:
+    """The file a template name resolves to (the user's override, else the shipped one)."""
+    return environment(templates_dir).get_template(name).filename or name
+
+
+def _template_frame(exc: BaseException, env: jinja2.Environment, name: str) -> tuple[str, str]:
+    """The template file and line an error was raised from (Jinja rewrites tracebacks)."""
+    search = getattr(env.loader, "searchpath", [])
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if any(frame.filename.startswith(str(d)) for d in search):
+            return frame.filename, str(frame.lineno)
+    return name, "?"
+
+
+def _split_subject(name: str, text: str) -> tuple[str, str]:
+    first, _, rest = text.lstrip().partition("\n")
+    if not first.lower().startswith("subject:"):
+        raise TemplateError(
+            f"Template {name} must start with a 'Subject: …' line followed by the body; add one."
+        )
+    body = re.sub(r"\n{3,}", "\n\n", rest.strip("\n"))
+    body = "\n".join(line.rstrip() for line in body.splitlines())
+    return _clean(first[len("subject:") :]), body.strip()
+
+
+def _choose(options: list[Any] | tuple[Any, ...], variant: int) -> Any:
+    """The variant-th phrasing, wrapping around (templates: `[...] | choose(variant)`)."""
+    return options[variant % len(options)] if options else ""
+
+
+def _shorten(text: str, words: int) -> str:
+    parts = str(text).split()
+    if len(parts) <= words:
+        return " ".join(parts)
+    return " ".join(parts[:words]).rstrip(",;:.") + "…"
+
+
+def _clean(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _host(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.")
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.findall(r"\w+", text.casefold()) if len(w) > 2]
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Equal, or one a stem of the other ("logistic"/"logistics", "invest"/"investing")."""
+    if a == b:
+        return True
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 4 and long.startswith(short)
