@@ -64,8 +64,10 @@ class DigestSettings:
 class ScheduleSettings:
     timezone: str = ""  # IANA name; empty = the machine's local zone
     run: str = "0 * * * *"  # fetch + match + alerts
-    digest: str = "0 7 * * *"
+    digest: str = "0 7 * * *"  # a full run that also writes (and e-mails) the day's digest
     misfire_grace_seconds: int = 900
+    email_digest: bool = True  # e-mail the daily digest when [alerts.email] is configured
+    lock_wait_seconds: float = 600.0  # how long a run waits for another one to finish
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,11 @@ class EmailSettings:
 @dataclass(frozen=True)
 class AlertSettings:
     webhook_url: str = ""
-    retries: int = 3
+    webhook_topic: str = ""  # ntfy: the topic, when webhook_url is the server's root URL
+    retries: int = 3  # further attempts after a failed one, within one run
+    retry_delay: float = 2.0  # seconds before the first retry; doubles each time
+    timeout: float = 15.0  # seconds for one webhook request
+    give_up_hours: int = 24  # a failed alert is retried by later runs for this long
     email: EmailSettings | None = None
 
 
