@@ -17,6 +17,7 @@ from pipeline.store._base import to_iso, utcnow
 from pipeline.store.alerts import AlertStore
 from pipeline.store.articles import ArticleStore
 from pipeline.store.contacts import ContactStore
+from pipeline.store.digests import DigestStore
 from pipeline.store.feeds import FeedStore
 from pipeline.store.mentions import MentionStore
 from pipeline.store.migrations import MIGRATIONS
@@ -34,6 +35,7 @@ class Store(
     MentionStore,
     AlertStore,
     RunStore,
+    DigestStore,
 ):
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn

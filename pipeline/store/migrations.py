@@ -230,8 +230,26 @@ def m003_ledger(conn: sqlite3.Connection) -> None:
     )
 
 
+def m008_digest_items(conn: sqlite3.Connection) -> None:
+    # Which digest day first showed each suggestion or mention: a later digest does not
+    # repeat it, and regenerating that day shows the same items again.
+    _script(
+        conn,
+        """
+        CREATE TABLE digest_items (
+            day TEXT NOT NULL,
+            suggestion_id INTEGER UNIQUE REFERENCES suggestions(id) ON DELETE CASCADE,
+            mention_id INTEGER UNIQUE REFERENCES mentions(id) ON DELETE CASCADE,
+            CHECK ((suggestion_id IS NULL) != (mention_id IS NULL))
+        );
+        CREATE INDEX digest_items_day ON digest_items(day);
+        """,
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_feeds_and_articles,
     m002_contacts,
     m003_ledger,
+    m008_digest_items,
 )
