@@ -1,0 +1,321 @@
+"""Feed parsing: fetched bytes in, `ParsedFeed` of plain-text `FeedEntry` records out.
+
+This stage owns what an entry *is*: its identity key, its absolute, tracking-free
+URL, and its title, summary, date, author and tags as plain values. It refuses to
+fetch anything (bytes in only) and to guess at pages: HTML in place of a feed is a
+`ParseError` that names the feed the page advertises, if any.
+
+Each field has one small `parse_<field>(entry)` function, so a site quirk is one
+override (see `EntryParser`); each entry is parsed in its own try/except, so one
+broken entry is skipped and the rest of the feed is kept.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import io
+import logging
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html import unescape
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+
+from pipeline.errors import ParseError
+from pipeline.records import FeedEntry
+from pipeline.urls import clean_url
+
+log = logging.getLogger(__name__)
+
+_FEED_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/feed+json",
+    "application/rdf+xml",
+    "application/xml",
+    "text/xml",
+)
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str
+    entries: tuple[FeedEntry, ...]
+    warning: str | None = None  # why feedparser flagged the feed (bozo), when it still parsed
+
+
+# --- plain text from feed HTML ---------------------------------------------------------
+
+_BLOCK_TAGS = frozenset(
+    {
+        *("address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt"),
+        *("figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header"),
+        *("hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "td", "th"),
+        *("tr", "ul"),
+    }
+)
+_SKIP_TAGS = frozenset({"script", "style", "template", "noscript"})
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self._skipping += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Tags removed, entities decoded, whitespace collapsed; block elements end lines."""
+    collector = _TextCollector()
+    collector.feed(markup)
+    collector.close()
+    lines = (" ".join(line.split()) for line in "".join(collector.parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _plain(value: str | None, content_type: str | None) -> str:
+    """Plain text of a feed text construct, whatever type the feed declared."""
+    if not value:
+        return ""
+    if content_type and "html" in content_type:
+        return html_to_text(value)
+    return " ".join(unescape(value).split()) if "&" in value else " ".join(value.split())
+
+
+# --- one function per field ------------------------------------------------------------
+
+
+class EntryParser:
+    """Turns one feedparser entry into a FeedEntry; subclass and override for a quirk."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+
+    def parse(self, entry: Mapping[str, Any]) -> FeedEntry:
+        url = self.parse_url(entry)
+        title = self.parse_title(entry)
+        summary = self.parse_summary(entry)
+        published = self.parse_published(entry)
+        return FeedEntry(
+            key=self.parse_key(entry, url=url, title=title, summary=summary),
+            url=url,
+            title=title or _title_from(summary, url),
+            author=self.parse_author(entry),
+            published=published,
+            summary=summary,
+            tags=self.parse_tags(entry),
+        )
+
+    def parse_key(self, entry: Mapping[str, Any], *, url: str, title: str, summary: str) -> str:
+        """guid/id, else the cleaned link, else a hash of the content."""
+        guid = str(entry.get("id") or "").strip()
+        if guid:
+            return guid
+        if url:
+            return url
+        digest = hashlib.sha256(f"{title}\n{summary}".encode()).hexdigest()
+        return f"sha256:{digest[:32]}"
+
+    def parse_url(self, entry: Mapping[str, Any]) -> str:
+        """The entry's link, absolute, without tracking parameters or fragment ('' if none)."""
+        link = str(entry.get("link") or "").strip()
+        if not link:
+            for candidate in entry.get("links") or ():
+                if candidate.get("rel", "alternate") == "alternate" and candidate.get("href"):
+                    link = str(candidate["href"]).strip()
+                    break
+        if not link:
+            guid = str(entry.get("id") or "").strip()
+            if urlsplit(guid).scheme in ("http", "https"):
+                link = guid
+        if not link:
+            return ""
+        base = entry.get("title_detail", {}).get("base") or self.base_url
+        return clean_url(link, base=base or None)
+
+    def parse_title(self, entry: Mapping[str, Any]) -> str:
+        detail = entry.get("title_detail") or {}
+        return _plain(entry.get("title"), detail.get("type"))
+
+    def parse_summary(self, entry: Mapping[str, Any]) -> str:
+        """Plain text of the fullest body the feed gives: content, else summary."""
+        best, best_type = "", None
+        for content in entry.get("content") or ():
+            value = content.get("value") or ""
+            if len(value) > len(best):
+                best, best_type = value, content.get("type")
+        summary = entry.get("summary") or ""
+        if len(summary) > len(best):
+            best, best_type = summary, (entry.get("summary_detail") or {}).get("type")
+        return _plain(best, best_type or "text/html")
+
+    def parse_published(self, entry: Mapping[str, Any]) -> datetime | None:
+        for key in ("published_parsed", "updated_parsed", "created_parsed"):
+            value = entry.get(key)
+            if isinstance(value, time.struct_time):
+                try:
+                    # feedparser's *_parsed are already UTC.
+                    return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+                except (OverflowError, ValueError, OSError):
+                    continue
+        return None
+
+    def parse_author(self, entry: Mapping[str, Any]) -> str | None:
+        detail = entry.get("author_detail") or {}
+        name = detail.get("name") or entry.get("author") or ""
+        if not name:
+            names = [a.get("name") for a in entry.get("authors") or () if a.get("name")]
+            name = ", ".join(names)
+        text = _plain(name, "text/html" if "<" in name else "text/plain")
+        return text or None
+
+    def parse_tags(self, entry: Mapping[str, Any]) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for tag in entry.get("tags") or ():
+            label = _plain(tag.get("label") or tag.get("term") or "", "text/plain")
+            for part in (label,) if "," not in label else label.split(","):
+                part = part.strip()
+                if part and part.lower() not in {s.lower() for s in seen}:
+                    seen[part] = None
+        return tuple(seen)
+
+
+def _title_from(summary: str, url: str) -> str:
+    """A title for an untitled entry (RSS allows them): its first words, else its URL."""
+    if summary:
+        words = summary.split()
+        return " ".join(words[:12]) + ("…" if len(words) > 12 else "")
+    return url
+
+
+# --- the feed --------------------------------------------------------------------------
+
+
+def parse_feed(
+    body: bytes,
+    *,
+    url: str,
+    headers: Mapping[str, str],
+    entry_parser: EntryParser | None = None,
+) -> ParsedFeed:
+    """Parse fetched feed bytes with the response headers (charset, base URL).
+
+    Raises ParseError when the bytes are empty, HTML, or otherwise not a feed.
+    """
+    if not body.strip():
+        raise ParseError(f"{url} returned an empty body, not a feed; check the feed URL.")
+    lowered = {k.lower(): v for k, v in headers.items()}
+    # feedparser resolves relative links against Content-Location; make it absolute
+    # against the URL we fetched, which is the base when the server sends none.
+    lowered["content-location"] = urljoin(url, lowered.get("content-location", ""))
+    try:
+        # A BytesIO, never the bytes themselves: feedparser would try bytes as a file path.
+        parsed = feedparser.parse(io.BytesIO(body), response_headers=lowered)
+    except Exception as exc:  # hostile bytes must never crash a run; feedparser is not total
+        raise ParseError(f"{url} could not be parsed as a feed ({exc!r}).") from None
+    entries = parsed.get("entries") or []
+    version = parsed.get("version") or ""
+    if not entries and (not version or _looks_like_html(body)):
+        raise ParseError(_not_a_feed_message(body, url, lowered))
+    parser = entry_parser or EntryParser(lowered["content-location"])
+    items: list[FeedEntry] = []
+    for number, entry in enumerate(entries, 1):
+        try:
+            items.append(parser.parse(entry))
+        except Exception as exc:  # one broken entry is skipped, never the feed
+            log.warning("%s: entry %d skipped: %r", url, number, exc)
+    feed = parsed.get("feed") or {}
+    title = _plain(feed.get("title"), (feed.get("title_detail") or {}).get("type"))
+    warning = None
+    if parsed.get("bozo"):
+        warning = _describe(parsed.get("bozo_exception"))
+    return ParsedFeed(title=title, entries=tuple(items), warning=warning)
+
+
+def _describe(exc: object) -> str:
+    if exc is None:
+        return "the feed is not well-formed"
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:300]
+
+
+_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*(<!doctype\s+html|<html|<head|<body)", re.I | re.S)
+
+
+def _looks_like_html(body: bytes) -> bool:
+    return bool(_HTML_START.match(body[:4096].lstrip(b"\xef\xbb\xbf")))
+
+
+class _AlternateFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.feeds: list[str] = []
+        self.base: str | None = None
+        self.is_html = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k.lower(): (v or "") for k, v in attrs}
+        if tag in ("html", "head", "body", "title", "div", "p", "meta"):
+            self.is_html = True
+        if tag == "base" and values.get("href") and self.base is None:
+            self.base = values["href"]
+        if tag in ("link", "a"):
+            rels = values.get("rel", "").lower().split()
+            kind = values.get("type", "").lower().split(";")[0].strip()
+            if "alternate" in rels and kind in _FEED_TYPES and values.get("href"):
+                self.feeds.append(values["href"])
+
+
+def _not_a_feed_message(body: bytes, url: str, headers: Mapping[str, str]) -> str:
+    finder = _AlternateFinder()
+    try:
+        finder.feed(_decode(body[:500_000], headers))
+        finder.close()
+    except Exception:  # the message is best effort; a mangled page still gets one
+        pass
+    if finder.feeds:
+        base = urljoin(url, finder.base) if finder.base else url
+        feed_url = clean_url(finder.feeds[0], base=base)
+        return (
+            f"{url} is an HTML page, not a feed; it advertises the feed {feed_url}: "
+            "use that URL instead."
+        )
+    if finder.is_html or _looks_like_html(body):
+        return (
+            f"{url} is an HTML page, not a feed, and advertises none; "
+            "find the site's RSS or Atom link and use that URL instead."
+        )
+    return f"{url} is not a feed (neither RSS nor Atom); check the feed URL."
+
+
+def _decode(body: bytes, headers: Mapping[str, str]) -> str:
+    match = re.search(r"charset=[\"']?([\w.:-]+)", headers.get("content-type", ""), re.I)
+    if match:
+        try:
+            return body.decode(match.group(1), "replace")
+        except LookupError:
+            pass
+    return body.decode("utf-8", "replace")
