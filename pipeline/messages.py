@@ -10,20 +10,16 @@ was already sent, so the same person never gets the same opening twice in a row.
 
 from __future__ import annotations
 
-import functools
 import re
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
-import jinja2
-
 from pipeline.errors import TemplateError
 from pipeline.records import Article, Contact, Mention
+from pipeline.templating import render, shorten, template_filename
 
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_WORDS = 80
 # Event kinds that get a congratulation; the other drafted kinds have their own tone.
 CONGRATULATION_EVENTS = ("new_role", "award", "funding", "launch", "publication")
@@ -133,7 +129,7 @@ def interest_phrase(interests: str, reasons: tuple[str, ...] | list[str]) -> str
         if hits > best_hits:
             best, best_hits = phrase, hits
     if best:
-        return _shorten(best, 8).rstrip(" …")
+        return shorten(best, 8).rstrip(" …")
     named = [_clean(r) for r in reasons if _clean(r)][:2]
     return " and ".join(named)
 
@@ -148,7 +144,7 @@ def _common(contact: Contact, article: Article, variant: int) -> dict[str, Any]:
         "article": article,
         "name": _clean(contact.greeting_name),
         "full_name": _clean(contact.name),
-        "title": _shorten(_clean(article.title) or url, 16),
+        "title": shorten(_clean(article.title) or url, 16),
         "url": url,
         "site": _clean(article.site_name or "") or _host(url),
         "variant": variant,
@@ -163,69 +159,12 @@ def _draft(
     subject = body = ""
     quote_words = _clean(quote_text)
     for budget in _QUOTE_BUDGETS if quote_words else (0,):
-        context["quote"] = _shorten(quote_words, budget) if budget else ""
+        context["quote"] = shorten(quote_words, budget) if budget else ""
         text = render(name, context, templates_dir)
-        subject, body = _split_subject(_filename(name, templates_dir), text)
+        subject, body = _split_subject(template_filename(name, templates_dir), text)
         if len(body.split()) < MAX_WORDS:
             break
     return Draft(kind=kind, subject=subject, body=body, mailto=mailto_link(email, subject, body))
-
-
-def render(name: str, context: dict[str, Any], templates_dir: Path | None = None) -> str:
-    """Render a template by name (workspace override first); TemplateError naming it."""
-    env = environment(templates_dir)
-    try:
-        template = env.get_template(name)
-        return template.render(**context)
-    except jinja2.TemplateNotFound:
-        raise TemplateError(
-            f"Template {name} is missing from {PACKAGE_TEMPLATES}; reinstall cheesecake."
-        ) from None
-    except jinja2.TemplateSyntaxError as exc:
-        where = exc.filename or exc.name or name
-        raise TemplateError(
-            f"Template {where}, line {exc.lineno}: {exc.message}; fix it or delete it "
-            "to use the built-in one."
-        ) from None
-    except (jinja2.TemplateError, TypeError, ValueError, ZeroDivisionError) as exc:
-        where, line = _template_frame(exc, env, name)
-        raise TemplateError(
-            f"Template {where}, line {line}: {exc}; fix it or delete it to use the built-in one."
-        ) from None
-
-
-@functools.lru_cache(maxsize=8)
-def environment(templates_dir: Path | None = None) -> jinja2.Environment:
-    """One Jinja2 environment per override folder: user files shadow shipped ones."""
-    search = [str(PACKAGE_TEMPLATES)]
-    if templates_dir is not None:
-        search.insert(0, str(templates_dir))
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(search, encoding="utf-8"),
-        undefined=jinja2.StrictUndefined,
-        autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=False),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
-        auto_reload=True,
-    )
-    env.filters["choose"] = _choose
-    env.filters["shorten"] = _shorten
-    return env
-
-
-def _filename(name: str, templates_dir: Path | None) -> str:
-    """The file a template name resolves to (the user's override, else the shipped one)."""
-    return environment(templates_dir).get_template(name).filename or name
-
-
-def _template_frame(exc: BaseException, env: jinja2.Environment, name: str) -> tuple[str, str]:
-    """The template file and line an error was raised from (Jinja rewrites tracebacks)."""
-    search = getattr(env.loader, "searchpath", [])
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if any(frame.filename.startswith(str(d)) for d in search):
-            return frame.filename, str(frame.lineno)
-    return name, "?"
 
 
 def _split_subject(name: str, text: str) -> tuple[str, str]:
@@ -237,18 +176,6 @@ def _split_subject(name: str, text: str) -> tuple[str, str]:
     body = re.sub(r"\n{3,}", "\n\n", rest.strip("\n"))
     body = "\n".join(line.rstrip() for line in body.splitlines())
     return _clean(first[len("subject:") :]), body.strip()
-
-
-def _choose(options: list[Any] | tuple[Any, ...], variant: int) -> Any:
-    """The variant-th phrasing, wrapping around (templates: `[...] | choose(variant)`)."""
-    return options[variant % len(options)] if options else ""
-
-
-def _shorten(text: str, words: int) -> str:
-    parts = str(text).split()
-    if len(parts) <= words:
-        return " ".join(parts)
-    return " ".join(parts[:words]).rstrip(",;:.") + "…"
 
 
 def _clean(text: str | None) -> str:
