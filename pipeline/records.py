@@ -121,7 +121,34 @@ class Article:
 
 @dataclass(frozen=True)
 class ContactFields:
-    """Everything a contact has except identity and bookkeeping (used to add and update)."""
+    """Everything a contact has except identity and bookkeeping (used to add and update).
+
+    Built and validated by `pipeline.contacts.clean_fields`, so every stored contact
+    has these invariants (a stage may rely on them):
+
+    - `name`: the full name as the user or the import source wrote it, whitespace
+      collapsed, never empty ("Dr. María-José García López Jr.", "王小明", "Madonna").
+    - `first_name`, `middle_name`, `last_name`, `suffix`, `nickname`, `honorific`: the
+      name's parts. Kept as given where the source gives them (LinkedIn's columns, a
+      vCard's N); otherwise parsed from `name` by `pipeline.contacts.parse_name`
+      (Spanish double surnames stay together in `last_name`, CJK names are split
+      family-name first, a single-token name is a `first_name`). Any may be "".
+      `honorific` is "Dr.", "Prof."… and is not part of how the press writes the name.
+    - `aliases`: other names the person goes by (maiden name, "Bob", a Chinese name
+      and its romanisation), each a whole name; a renamed contact keeps its old name here.
+    - `company`, `department`, `title`, `industry`: where they work and as what, one line
+      each; `industry` is free text ("maritime logistics").
+    - `interests`: free text, what they care about, in the user's words: the heart of
+      their relevance profile. `notes`: anything else the user knows about them.
+      `met`: how and when the user met them ("interviewed me for the Senior PM role,
+      March 2026"). These three may span lines ("\n").
+    - `emails`, `phones`, `tags`: no empty or duplicate items, no item contains ";";
+      `emails[0]` is the preferred address.
+    - `linkedin_url`: normalised to `https://www.linkedin.com/in/<slug>` (or ""); the
+      strongest identity on re-import, unique among contacts.
+    - `birthday`: ISO 8601, "1985-04-12", or "--04-12" when the year is unknown; "".
+    - `cooldown_days`: per-contact override of the suggestion cooldown (None: default).
+    """
 
     name: str
     first_name: str = ""
@@ -141,6 +168,9 @@ class ContactFields:
     met: str = ""
     linkedin_url: str = ""
     cooldown_days: int | None = None
+    honorific: str = ""
+    department: str = ""
+    birthday: str = ""
 
 
 @dataclass(frozen=True)

@@ -230,6 +230,20 @@ def m003_ledger(conn: sqlite3.Connection) -> None:
     )
 
 
+def m005_contact_details(conn: sqlite3.Connection) -> None:
+    # Name honorific ("Dr."), the department of a vCard ORG or Google export, and a
+    # birthday that may lack its year ("--04-12"). Emails stay a JSON list: import
+    # identity is resolved in memory over all contacts (10,000 load in milliseconds).
+    _script(
+        conn,
+        """
+        ALTER TABLE contacts ADD COLUMN honorific TEXT NOT NULL DEFAULT '';
+        ALTER TABLE contacts ADD COLUMN department TEXT NOT NULL DEFAULT '';
+        ALTER TABLE contacts ADD COLUMN birthday TEXT NOT NULL DEFAULT '';
+        """,
+    )
+
+
 def m008_digest_items(conn: sqlite3.Connection) -> None:
     # Which digest day first showed each suggestion or mention: a later digest does not
     # repeat it, and regenerating that day shows the same items again.
@@ -251,5 +265,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     m001_feeds_and_articles,
     m002_contacts,
     m003_ledger,
+    m005_contact_details,
     m008_digest_items,
 )
