@@ -10,6 +10,8 @@ route be a function for anything unusual (trickling, redirect loops, huge bodies
 from __future__ import annotations
 
 import hashlib
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -27,6 +29,7 @@ class Response:
     content_type: str = "text/html; charset=utf-8"
     delay: float = 0.0  # seconds before answering (simulated latency)
     conditional: bool = True  # answer If-None-Match / If-Modified-Since with 304
+    reset: bool = False  # drop the connection with a TCP RST instead of answering
 
 
 Route = Response | Callable[["Request"], Response]
@@ -38,25 +41,51 @@ class Request:
     headers: Mapping[str, str]
 
 
-class LoopbackServer:
-    """`with LoopbackServer(routes) as server: server.url("/feed.xml")`."""
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 makes a burst of concurrent clients wait for SYN
+    # retransmits (a second or more), which would distort latency measurements.
+    request_queue_size = 256
+    daemon_threads = True
 
-    def __init__(self, routes: Mapping[str, Route] | None = None, *, latency: float = 0.0):
+
+class LoopbackServer:
+    """`with LoopbackServer(routes) as server: server.url("/feed.xml")`.
+
+    `host` may be any address of 127.0.0.0/8, so a benchmark can stand up several
+    distinct "hosts" on one machine. `hits` counts requests per path and
+    `peak_in_flight` the most requests ever served at once (politeness checks).
+    """
+
+    def __init__(
+        self,
+        routes: Mapping[str, Route] | None = None,
+        *,
+        latency: float = 0.0,
+        host: str = "127.0.0.1",
+    ):
         self.routes: dict[str, Route] = dict(routes or {})
         self.latency = latency
         self.hits: dict[str, int] = {}
+        self.in_flight = 0
+        self.peak_in_flight = 0
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._httpd = _Server((host, 0), self._handler_class())
+        # A short poll interval: shutdown() waits up to one interval, once per test.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def port(self) -> int:
         return int(self._httpd.server_address[1])
 
     @property
+    def host(self) -> str:
+        return str(self._httpd.server_address[0])
+
+    @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -79,6 +108,15 @@ class LoopbackServer:
         with self._lock:
             self.hits[path] = self.hits.get(path, 0) + 1
 
+    def _enter(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
@@ -92,6 +130,13 @@ class LoopbackServer:
                 self.do_GET()
 
             def do_GET(self) -> None:
+                server._enter()
+                try:
+                    self._answer()
+                finally:
+                    server._leave()
+
+            def _answer(self) -> None:
                 path = self.path
                 server._count(path)
                 route = server.routes.get(path) or server.routes.get(path.split("?")[0])
@@ -105,6 +150,13 @@ class LoopbackServer:
                 self._send(response)
 
             def _send(self, response: Response) -> None:
+                if response.reset:
+                    # Linger 0: close() sends RST, the client sees a connection reset.
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    self.close_connection = True
+                    return
                 try:
                     if isinstance(response.body, bytes):
                         self._send_bytes(response)

@@ -1,0 +1,192 @@
+"""Helpers for the fetch and ingest tests: fictional hosts on loopback, and realistic
+feeds and article pages written here (fictional companies and people).
+
+A "public" host is simulated with two pieces: a resolver that answers a public
+address for a made-up name (so the address policy treats it as public), and an
+httpx transport that actually sends that name's requests to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from html import escape
+
+import httpx
+
+from pipeline.net import Resolver
+
+PUBLIC_ADDRESS = "93.184.216.34"  # a globally routable address (never connected to)
+
+
+def fake_resolver(names: Mapping[str, str]) -> Resolver:
+    """Resolve only the given names (plus localhost); anything else does not exist."""
+
+    async def resolve(host: str) -> Sequence[str]:
+        if host in names:
+            return [names[host]]
+        if host == "localhost":
+            return ["127.0.0.1"]
+        raise OSError(f"[Errno -2] Name or service not known: {host}")
+
+    return resolve
+
+
+class LoopbackAliases(httpx.AsyncBaseTransport):
+    """Send requests for the aliased host names to 127.0.0.1 (the Host header is kept)."""
+
+    def __init__(self, names: Sequence[str]):
+        self.names = set(names)
+        self.inner = httpx.AsyncHTTPTransport(retries=0)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host in self.names:
+            request.url = request.url.copy_with(host="127.0.0.1")
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+# --- realistic fictional content ------------------------------------------------------
+
+_COMPANIES = [
+    "Northwind Logistics",
+    "Halvorsen Maritime",
+    "Brightwater Analytics",
+    "Copperleaf Coffee Traders",
+    "Tessellate Robotics",
+    "Marigold Health Systems",
+    "Quillon Payments",
+    "Aurora Grid Storage",
+]
+_PEOPLE = [
+    "Priya Natarajan",
+    "Tomasz Wielgosz",
+    "Amara Okafor",
+    "Lena Fischbach",
+    "Rafael Quintero",
+    "Mei-Ling Zhou",
+]
+_TOPICS = [
+    ("container shipping", "freight rates", "port congestion", "charter contracts"),
+    ("specialty coffee", "arabica futures", "roasting capacity", "harvest forecasts"),
+    ("battery storage", "grid operators", "lithium supply", "capacity auctions"),
+    ("warehouse robotics", "pick rates", "automation budgets", "labour shortages"),
+    ("payments infrastructure", "card networks", "instant transfers", "fraud losses"),
+    ("hospital software", "patient records", "clinical workflows", "interoperability"),
+]
+_VERBS = [
+    "expects",
+    "reported",
+    "announced",
+    "is weighing",
+    "has doubled",
+    "warned about",
+    "is investing in",
+    "plans to expand",
+]
+_CITIES = ["Rotterdam", "Singapore", "Lisbon", "Austin", "Nairobi", "Gdansk", "Valparaiso"]
+_CONNECTIVES = [
+    "Analysts said",
+    "According to people familiar with the plans,",
+    "In a statement on Tuesday,",
+    "Industry observers noted that",
+    "Executives told investors that",
+    "The company said",
+]
+
+
+def article_paragraphs(seed: int, paragraphs: int = 8) -> list[str]:
+    """Plausible business-news prose, deterministic per seed and distinct across seeds."""
+    rng = random.Random(seed)
+    company = rng.choice(_COMPANIES)
+    person = rng.choice(_PEOPLE)
+    topic = rng.choice(_TOPICS)
+    out = []
+    for n in range(paragraphs):
+        sentences = []
+        for _ in range(rng.randint(3, 5)):
+            subject = rng.choice([company, person, "The firm", "Its rivals", "Regulators"])
+            sentences.append(
+                f"{rng.choice(_CONNECTIVES)} {subject} {rng.choice(_VERBS)} "
+                f"{rng.choice(topic)} in {rng.choice(_CITIES)}"
+                f" after a quarter in which {rng.choice(topic)} moved by "
+                f"{rng.randint(2, 40)} percent (report {seed}-{n})."
+            )
+        out.append(" ".join(sentences))
+    return out
+
+
+def article_html(
+    title: str,
+    paragraphs: Sequence[str],
+    *,
+    canonical: str | None = None,
+    author: str = "Jordan Ellery",
+    published: datetime | None = None,
+    padding: int = 0,
+) -> bytes:
+    """A news page with navigation, a sidebar and a footer around the article body.
+
+    `padding` adds that many bytes of boilerplate markup (menus), as real pages have.
+    """
+    when = (published or datetime(2024, 5, 2, 9, 30, tzinfo=UTC)).isoformat()
+    head = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{escape(title)} | Harbour &amp; Field News</title>",
+        f"<meta name='author' content='{escape(author)}'>",
+        f"<meta property='article:published_time' content='{when}'>",
+        "<meta property='og:site_name' content='Harbour &amp; Field News'>",
+    ]
+    if canonical:
+        head.append(f"<link rel='canonical' href='{escape(canonical)}'>")
+    nav = "".join(
+        f"<li><a href='/section/{i}'>Section {i}</a></li>" for i in range(max(1, padding // 40))
+    )
+    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    return (
+        "".join(head)
+        + "</head><body><header><nav><ul>"
+        + nav
+        + "</ul></nav></header><main><article>"
+        + f"<h1>{escape(title)}</h1><p class='byline'>By {escape(author)}</p>"
+        + body
+        + "</article></main><aside><h2>Most read</h2><ul><li>Markets close higher</li>"
+        + "</ul></aside><footer><p>Copyright Harbour &amp; Field News</p></footer></body></html>"
+    ).encode()
+
+
+@dataclass(frozen=True)
+class Item:
+    title: str
+    link: str
+    guid: str | None = None
+    summary: str = ""
+    published: datetime | None = None
+
+
+def rss(title: str, link: str, items: Sequence[Item]) -> bytes:
+    """An RSS 2.0 document."""
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<rss version="2.0"><channel>',
+        f"<title>{escape(title)}</title><link>{escape(link)}</link>",
+        "<description>Industry news</description>",
+    ]
+    base = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
+    for n, item in enumerate(items):
+        when = item.published or base + timedelta(hours=n)
+        parts.append(
+            "<item>"
+            f"<title>{escape(item.title)}</title><link>{escape(item.link)}</link>"
+            f"<guid isPermaLink='false'>{escape(item.guid or item.link)}</guid>"
+            f"<pubDate>{format_datetime(when)}</pubDate>"
+            f"<description>{escape(item.summary)}</description>"
+            "</item>"
+        )
+    parts.append("</channel></rss>")
+    return "".join(parts).encode()
