@@ -84,7 +84,8 @@ class _TextCollector(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self._skipping:
-            self.parts.append(data)
+            # Source line breaks inside a paragraph are just spaces; blocks end lines.
+            self.parts.append(" ".join(data.split("\n")))
 
 
 def html_to_text(markup: str) -> str:
@@ -184,13 +185,19 @@ class EntryParser:
         return None
 
     def parse_author(self, entry: Mapping[str, Any]) -> str | None:
-        detail = entry.get("author_detail") or {}
-        name = detail.get("name") or entry.get("author") or ""
-        if not name:
+        """The author's name: `email (Name)`, `Name <email>`, `Name (email)` give Name."""
+        raw = _plain(str(entry.get("author") or ""), "text/plain")
+        if not raw:
+            detail = entry.get("author_detail") or {}
             names = [a.get("name") for a in entry.get("authors") or () if a.get("name")]
-            name = ", ".join(names)
-        text = _plain(name, "text/html" if "<" in name else "text/plain")
-        return text or None
+            raw = _plain(detail.get("name") or ", ".join(names), "text/plain")
+        # feedparser's own split of these misreads long TLDs, so do it here.
+        match = _EMAIL_NAME.match(raw) or _NAME_EMAIL.match(raw)
+        if match:
+            raw = match.group("name").strip()
+        if _EMAIL.fullmatch(raw):
+            return None  # a bare address names nobody
+        return raw or None
 
     def parse_tags(self, entry: Mapping[str, Any]) -> tuple[str, ...]:
         seen: dict[str, None] = {}
@@ -201,6 +208,11 @@ class EntryParser:
                 if part and part.lower() not in {s.lower() for s in seen}:
                     seen[part] = None
         return tuple(seen)
+
+
+_EMAIL = re.compile(r"[^\s@()<>]+@[^\s@()<>]+")
+_EMAIL_NAME = re.compile(r"^\s*[^\s@()<>]+@[^\s@()<>]+\s*\((?P<name>[^()]+)\)\s*$")
+_NAME_EMAIL = re.compile(r"^(?P<name>[^<>()]+?)\s*[<(][^\s@<>()]+@[^\s@<>()]+[>)]\s*$")
 
 
 def _title_from(summary: str, url: str) -> str:
@@ -225,12 +237,18 @@ def parse_feed(
 
     Raises ParseError when the bytes are empty, HTML, or otherwise not a feed.
     """
-    if not body.strip():
+    if not body.removeprefix(b"\xef\xbb\xbf").strip():
         raise ParseError(f"{url} returned an empty body, not a feed; check the feed URL.")
     lowered = {k.lower(): v for k, v in headers.items()}
     # feedparser resolves relative links against Content-Location; make it absolute
     # against the URL we fetched, which is the base when the server sends none.
     lowered["content-location"] = urljoin(url, lowered.get("content-location", ""))
+    content_type = lowered.get("content-type", "")
+    if content_type.lower().startswith("text/") and "charset" not in content_type.lower():
+        # RFC 3023 made text/* without a charset US-ASCII, so feedparser flags every UTF-8
+        # feed served as text/xml; RFC 7303 (which replaced it) lets the XML declaration
+        # decide, which is what application/xml means to feedparser.
+        lowered["content-type"] = "application/xml"
     try:
         # A BytesIO, never the bytes themselves: feedparser would try bytes as a file path.
         parsed = feedparser.parse(io.BytesIO(body), response_headers=lowered)
@@ -250,8 +268,11 @@ def parse_feed(
     feed = parsed.get("feed") or {}
     title = _plain(feed.get("title"), (feed.get("title_detail") or {}).get("type"))
     warning = None
-    if parsed.get("bozo"):
-        warning = _describe(parsed.get("bozo_exception"))
+    problem = parsed.get("bozo_exception")
+    # A server labelling a well-formed feed text/html (or nothing) is too common to
+    # flag: the bytes are fine, only the header is wrong.
+    if parsed.get("bozo") and not isinstance(problem, feedparser.NonXMLContentType):
+        warning = _describe(problem)
     return ParsedFeed(title=title, entries=tuple(items), warning=warning)
 
 
