@@ -111,7 +111,7 @@ def shorten(text: str, words: int) -> str:
 
 def md_escape(text: object) -> str:
     """Text for Markdown: one line, every character Markdown or HTML would act on escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text or "").split()))
+    return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", str(text or "")))
 
 
 def md_fence(text: str) -> str:

@@ -1,7 +1,90 @@
-"""Commands of this group are registered in COMMANDS (see pipeline.cli)."""
+"""`digest`: write the day's Markdown and HTML digest and print where it went."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from typing import Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from pipeline.cli._app import App, emit_json, pass_app
+from pipeline.digest import DigestResult, digest_zone, write_digest
+
+
+def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD.") from None
+
+
+@click.command()
+@click.option("--date", "day", callback=_parse_day, metavar="YYYY-MM-DD", help="Default: today.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def digest(app: App, day: date | None, as_json: bool) -> None:
+    """Write digests/YYYY-MM-DD.md and .html (and the index and feed); print their paths."""
+    config = app.config()
+    if day is None:
+        day = datetime.now(UTC).astimezone(digest_zone(config)).date()
+    result = write_digest(app.store(), config, app.workspace, day=day)
+    if as_json:
+        emit_json(result_json(result))
+        return
+    for path in result.paths:
+        click.echo(str(path.resolve()))
+
+
+def result_json(result: DigestResult) -> dict[str, Any]:
+    """The digest as `--json` prints it: paths, then every item with its draft."""
+    digest = result.digest
+    return {
+        "date": result.day,
+        "markdown": str(result.markdown.resolve()),
+        "html": str(result.html.resolve()),
+        "index": str(result.index.resolve()),
+        "feed": str(result.feed.resolve()),
+        "empty": digest.empty,
+        "reason": digest.quiet or None,
+        "mentions": [
+            {
+                "id": item.mention.public_id,
+                "contact": item.contact.name,
+                "contact_id": item.contact.id,
+                "article_url": item.article.url,
+                "title": item.article.title,
+                "confidence": item.mention.confidence,
+                "event": item.mention.event,
+                "evidence": item.mention.evidence,
+                "draft": item.draft.body if item.draft else None,
+                "mailto": item.draft.mailto if item.draft else None,
+            }
+            for item in digest.news
+        ],
+        "suggestions": [
+            {
+                "id": item.suggestion.public_id,
+                "contact": item.contact.name,
+                "contact_id": item.contact.id,
+                "article_url": item.article.url,
+                "title": item.article.title,
+                "score": item.suggestion.score,
+                "reasons": item.suggestion.reasons,
+                "quote": item.suggestion.quote,
+                "subject": item.draft.subject,
+                "draft": item.draft.body,
+                "mailto": item.draft.mailto,
+            }
+            for item in digest.shares
+        ],
+        "notable": [
+            {"tag": tag, "article_url": item.article.url, "title": item.article.title}
+            for tag, items in digest.notable
+            for item in items
+        ],
+    }
+
+
+COMMANDS: list[click.Command] = [digest]
