@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
 from pipeline.records import ItemError
 from pipeline.store._base import StoreBase, to_iso, utcnow
+
+
+def _run(row: sqlite3.Row) -> dict[str, Any]:
+    # A dict, not a record: the report is the `run --json` object, stored and shown as is.
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "started_at": row["started_at"],
+        "finished_at": row["finished_at"],
+        "status": row["status"],
+        "report": json.loads(row["report"]),
+    }
 
 
 class RunStore(StoreBase):
@@ -25,6 +38,25 @@ class RunStore(StoreBase):
                 (to_iso(utcnow()), "ok" if ok else "failed", json.dumps(report), run_id),
             )
 
+    def abandon_stale_runs(self, message: str) -> int:
+        """Mark runs still `running` as failed; return how many.
+
+        Only call this while holding the workspace lock: then no live process owns
+        them, so they were killed mid-run (the report says so instead of "running").
+        """
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE runs SET status = 'failed', finished_at = ?, "
+                "report = json_set(report, '$.error', ?) WHERE status = 'running'",
+                (to_iso(utcnow()), message),
+            )
+        return cursor.rowcount
+
+    def recent_runs(self, limit: int = 10) -> list[dict[str, Any]]:
+        """The latest runs, newest first, in the shape of `last_run`."""
+        rows = self._all("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
+        return [_run(row) for row in rows]
+
     def record_error(self, run_id: int | None, error: ItemError) -> None:
         with self.transaction() as conn:
             conn.execute(
@@ -39,16 +71,7 @@ class RunStore(StoreBase):
             sql += " WHERE kind = ?"
             params = (kind,)
         row = self._one(sql + " ORDER BY id DESC LIMIT 1", params)
-        if row is None:
-            return None
-        return {
-            "id": row["id"],
-            "kind": row["kind"],
-            "started_at": row["started_at"],
-            "finished_at": row["finished_at"],
-            "status": row["status"],
-            "report": json.loads(row["report"]),
-        }
+        return _run(row) if row is not None else None
 
     def run_errors(self, run_id: int) -> list[ItemError]:
         return [

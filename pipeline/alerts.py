@@ -1,0 +1,507 @@
+"""Alerts: deliver each new press mention at once, by e-mail and/or a JSON webhook.
+
+This stage owns the channels (SMTP with STARTTLS, SSL or neither; a JSON webhook that
+Slack, Mattermost and ntfy accept), the alert's wording, bounded retries, and the use
+of the delivery ledger: a `pending` row is committed before anything is sent and
+marked `sent` right after, so a crash loses no alert and can resend at most the one
+in flight. It refuses to read a secret from feeds.toml (only the names of the
+environment variables holding them), to alert a mention twice on one channel, and to
+let a failing channel fail the run: the failure is recorded, reported and retried by
+later runs while the news is still fresh. It also e-mails the day's digest on request.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, getaddresses, make_msgid
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+import jinja2
+
+from pipeline.config import AlertSettings, Config, EmailSettings, url_problem
+from pipeline.errors import AlertError, CheesecakeError, ConfigError
+from pipeline.messages import Draft, mention_draft
+from pipeline.records import MENTION_PREFIX, Article, Contact, ItemError, Mention
+from pipeline.store import Store
+
+SECURITY_MODES = ("starttls", "ssl", "none")
+EVENT_LABELS = {
+    "new_role": "new role",
+    "award": "award",
+    "funding": "funding",
+    "launch": "launch",
+    "publication": "publication or talk",
+    "authored": "wrote an article",
+    "company_news": "company news",
+    "negative": "negative news",
+    "other": "in the news",
+}
+MAX_RETRY_AFTER = 60.0  # seconds: a webhook asking for longer is retried by the next run
+
+
+class DeliveryError(AlertError):
+    """One attempt on one channel failed; `retryable` says whether trying again may help."""
+
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None):
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class AlertMessage:
+    """One mention, worded once and sent through every channel."""
+
+    subject: str
+    text: str
+    html: str
+    mention: dict[str, Any]  # the webhook's "mention" object, as `mentions --json` shows it
+
+
+@dataclass(frozen=True)
+class AlertReport:
+    channels: tuple[str, ...] = ()
+    queued: int = 0
+    sent: int = 0
+    failed: int = 0
+    errors: tuple[ItemError, ...] = ()
+
+
+class Channel(Protocol):
+    name: str
+
+    def send(self, message: AlertMessage) -> None:
+        """Deliver or raise DeliveryError."""
+
+
+# --- configuration ----------------------------------------------------------------------
+
+
+def check_alert_settings(config: Config) -> None:
+    """Refuse settings that could never work, naming the key; secrets are checked at send."""
+    alerts = config.alerts
+    if alerts.webhook_url:
+        problem = url_problem(alerts.webhook_url)
+        if problem:
+            raise ConfigError(
+                f"{config.path}: alerts.webhook_url {alerts.webhook_url!r} {problem}; "
+                "give the full https:// URL of the incoming webhook."
+            )
+    if alerts.retries < 0 or alerts.retry_delay < 0 or alerts.timeout <= 0:
+        raise ConfigError(
+            f"{config.path}: alerts.retries and alerts.retry_delay must be 0 or more and "
+            "alerts.timeout more than 0."
+        )
+    email = alerts.email
+    if email is None:
+        return
+    if email.security not in SECURITY_MODES:
+        raise ConfigError(
+            f"{config.path}: alerts.email.security is {email.security!r}; "
+            f"use one of {', '.join(repr(m) for m in SECURITY_MODES)}."
+        )
+    if not email.to or not email.smtp_host:
+        raise ConfigError(
+            f"{config.path}: [alerts.email] needs both 'to' and 'smtp_host'; "
+            "add them or remove the table."
+        )
+    if bool(email.username_env) != bool(email.password_env):
+        raise ConfigError(
+            f"{config.path}: alerts.email needs both username_env and password_env "
+            "(names of environment variables), or neither for a server without login."
+        )
+    for key in ("username_env", "password_env"):
+        name = getattr(email, key)
+        if name and not name.replace("_", "").isalnum():
+            raise ConfigError(
+                f"{config.path}: alerts.email.{key} must be the NAME of an environment "
+                f"variable (like CHEESECAKE_SMTP_PASSWORD), never the secret itself."
+            )
+
+
+def configured_channels(config: Config) -> list[Channel]:
+    """The channels feeds.toml sets up, validated; empty when alerts are not configured."""
+    check_alert_settings(config)
+    channels: list[Channel] = []
+    if config.alerts.email is not None:
+        channels.append(EmailChannel(config.alerts.email))
+    if config.alerts.webhook_url:
+        channels.append(WebhookChannel(config.alerts))
+    return channels
+
+
+# --- channels ---------------------------------------------------------------------------
+
+
+def _tls_context() -> ssl.SSLContext:
+    """The system's trust store (a separate function so tests can trust their own CA)."""
+    return ssl.create_default_context()
+
+
+class EmailChannel:
+    name = "email"
+
+    def __init__(self, settings: EmailSettings):
+        self.settings = settings
+
+    def send(self, message: AlertMessage) -> None:
+        send_email(self.settings, message.subject, message.text, message.html)
+
+
+def _credentials(settings: EmailSettings) -> tuple[str, str] | None:
+    if not settings.username_env:
+        return None
+    values = []
+    for name in (settings.username_env, settings.password_env):
+        value = os.environ.get(name)
+        if not value:
+            raise DeliveryError(
+                f"The environment variable {name} (named in [alerts.email]) is not set; "
+                "export it where cheesecake runs.",
+                retryable=False,
+            )
+        values.append(value)
+    return values[0], values[1]
+
+
+def send_email(settings: EmailSettings, subject: str, text: str, html: str) -> None:
+    """One multipart (text + HTML) message over SMTP; DeliveryError on any failure."""
+    recipients = [addr for _, addr in getaddresses([settings.to]) if "@" in addr]
+    if not recipients:
+        raise DeliveryError(
+            f"alerts.email.to ({settings.to!r}) holds no e-mail address; fix it.",
+            retryable=False,
+        )
+    sender = settings.from_ or recipients[0]
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = sender
+    msg["To"] = ", ".join(recipients)
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    where = f"{settings.smtp_host}:{settings.smtp_port}"
+    credentials = _credentials(settings)
+    try:
+        smtp: smtplib.SMTP
+        if settings.security == "ssl":
+            smtp = smtplib.SMTP_SSL(
+                settings.smtp_host,
+                settings.smtp_port,
+                timeout=settings.timeout,
+                context=_tls_context(),
+            )
+        else:
+            smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.timeout)
+        with smtp:
+            if settings.security == "starttls":
+                smtp.starttls(context=_tls_context())
+            if credentials:
+                smtp.login(*credentials)
+            smtp.send_message(msg, from_addr=sender, to_addrs=recipients)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise DeliveryError(
+            f"SMTP server {where} refused the login ({exc.smtp_code}); check the credentials "
+            "in the environment variables named in [alerts.email].",
+            retryable=False,
+        ) from None
+    except smtplib.SMTPNotSupportedError as exc:
+        raise DeliveryError(
+            f"SMTP server {where} refused: {str(exc).rstrip('.')}; check "
+            "alerts.email.security (a server may offer login only after starttls).",
+            retryable=False,
+        ) from None
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise DeliveryError(
+            f"SMTP server {where} refused the recipient(s) {', '.join(exc.recipients)}; "
+            "check alerts.email.to.",
+            retryable=False,
+        ) from None
+    except smtplib.SMTPResponseException as exc:
+        error = exc.smtp_error
+        reason = error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
+        raise DeliveryError(
+            f"SMTP server {where} answered {exc.smtp_code} {reason}".strip() + ".",
+            retryable=400 <= exc.smtp_code < 500,
+        ) from None
+    except ssl.SSLError as exc:
+        raise DeliveryError(
+            f"TLS with SMTP server {where} failed ({exc.reason or exc}); check "
+            "alerts.email.security and smtp_port (465 is usually ssl, 587 starttls).",
+            retryable=False,
+        ) from None
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(
+            f"Cannot deliver through SMTP server {where}: {exc or type(exc).__name__}.",
+            retryable=True,
+        ) from None
+
+
+class WebhookChannel:
+    name = "webhook"
+
+    def __init__(self, settings: AlertSettings):
+        self.url = settings.webhook_url
+        self.topic = settings.webhook_topic
+        self.timeout = settings.timeout
+
+    def payload(self, message: AlertMessage) -> dict[str, Any]:
+        """Slack and Mattermost read `text`; ntfy's JSON publishing reads topic/title/message."""
+        body: dict[str, Any] = {"text": message.text, "mention": message.mention}
+        if self.topic:
+            body.update(
+                topic=self.topic,
+                title=message.subject,
+                message=message.text,
+                click=message.mention["article_url"],
+            )
+        return body
+
+    def send(self, message: AlertMessage) -> None:
+        try:
+            response = httpx.post(
+                self.url,
+                json=self.payload(message),
+                timeout=self.timeout,
+                headers={"User-Agent": "cheesecake-alerts"},
+            )
+        except httpx.HTTPError as exc:
+            raise DeliveryError(
+                f"Webhook {self.url} could not be reached: {exc or type(exc).__name__}.",
+                retryable=True,
+            ) from None
+        if response.is_success:
+            return
+        code = response.status_code
+        retry_after = _retry_after(response.headers.get("Retry-After"))
+        raise DeliveryError(
+            f"Webhook {self.url} answered HTTP {code}: {response.text.strip()[:200]}",
+            retryable=code in (408, 425, 429) or code >= 500,
+            retry_after=retry_after,
+        )
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date: rare for webhooks, and the backoff covers it
+
+
+# --- wording ----------------------------------------------------------------------------
+
+_HTML = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(
+    """<!doctype html>
+<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>{{ subject }}</title></head>
+<body style="font-family: system-ui, -apple-system, Segoe UI, sans-serif; line-height: 1.45;
+ max-width: 40em; margin: 0 auto; padding: 1em; color: #1d1d1f;">
+<p style="margin: 0 0 .3em; font-size: .85em; color: #666;">cheesecake alert ·
+ {{ event }} · {{ confidence }} confidence</p>
+<h1 style="font-size: 1.25em; margin: 0 0 .6em;">{{ contact }} is in the news</h1>
+<blockquote style="margin: 0 0 1em; padding: .2em 1em; border-left: 4px solid #c9a227;">
+{{ evidence }}</blockquote>
+<p><a href="{{ url }}">{{ title }}</a></p>
+{% if verify %}<p><strong>Check that this is really them</strong> before writing:
+ the name is common or the context is thin.</p>{% endif %}
+{% if draft %}<h2 style="font-size: 1em; margin: 1.2em 0 .4em;">Draft: {{ draft.subject }}</h2>
+<pre style="white-space: pre-wrap; font-family: inherit; background: #f6f6f4; padding: .8em;">
+{{- draft.body }}</pre>
+<p><a href="{{ draft.mailto }}">Open in your mail app</a></p>
+{% else %}<p><em>{{ no_draft }}</em></p>{% endif %}
+</body></html>
+"""
+)
+
+
+def compose_alert(
+    contact: Contact,
+    article: Article,
+    mention: Mention,
+    draft: Draft | None,
+    *,
+    draft_problem: str | None = None,
+) -> AlertMessage:
+    """The alert's subject, plain text, HTML and JSON object for one mention."""
+    event = EVENT_LABELS.get(mention.event, mention.event)
+    url = article.url or article.canonical_url
+    title = " ".join(article.title.split()) or url
+    evidence = " ".join(mention.evidence.split())
+    if draft is None:
+        no_draft = draft_problem or (
+            "No draft: negative news." if mention.event == "negative" else "No draft."
+        )
+    else:
+        no_draft = ""
+    subject = f"{contact.name} in the news: {event} — {title}"
+    lines = [
+        f"{contact.name} is in the news ({event}, {mention.confidence} confidence).",
+        f"“{evidence}”",
+        f"{title}\n{url}",
+    ]
+    if mention.confidence == "verify":
+        lines.append("Check that this is really them before writing: the context is thin.")
+    if draft is not None:
+        lines.append(f"Draft — {draft.subject}\n\n{draft.body}")
+    else:
+        lines.append(no_draft)
+    html = _HTML.render(
+        subject=subject,
+        event=event,
+        confidence=mention.confidence,
+        contact=contact.name,
+        evidence=evidence,
+        url=url,
+        title=title,
+        verify=mention.confidence == "verify",
+        draft=draft,
+        no_draft=no_draft,
+    )
+    payload = {
+        "id": f"{MENTION_PREFIX}{mention.id}",
+        "contact": contact.name,
+        "contact_id": contact.id,
+        "article_url": url,
+        "title": title,
+        "confidence": mention.confidence,
+        "event": mention.event,
+        "evidence": evidence,
+        "draft": draft.body if draft else None,
+        "draft_subject": draft.subject if draft else None,
+        "mailto": draft.mailto if draft else None,
+    }
+    return AlertMessage(subject=subject, text="\n\n".join(lines), html=html, mention=payload)
+
+
+def _message_for(store: Store, mention: Mention, templates_dir: Path | None) -> AlertMessage:
+    contact = store.contact(mention.contact_id)
+    article = store.article(mention.article_id)
+    try:
+        draft = mention_draft(contact, article, mention, templates_dir=templates_dir)
+    except CheesecakeError as exc:  # a broken user template must not hold the alert back
+        return compose_alert(contact, article, mention, None, draft_problem=f"No draft: {exc}")
+    return compose_alert(contact, article, mention, draft)
+
+
+# --- delivery ---------------------------------------------------------------------------
+
+
+def _attempt(
+    channel: Channel,
+    message: AlertMessage,
+    settings: AlertSettings,
+    sleep: Callable[[float], None],
+) -> tuple[int, str | None]:
+    """Send with bounded retries and doubling delays; (attempts made, final error or None)."""
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            channel.send(message)
+            return attempts, None
+        except DeliveryError as exc:
+            if not exc.retryable or attempts > settings.retries:
+                return attempts, str(exc)
+            delay = settings.retry_delay * 2 ** (attempts - 1)
+            if exc.retry_after is not None:
+                if exc.retry_after > MAX_RETRY_AFTER:
+                    return attempts, str(exc)
+                delay = max(delay, exc.retry_after)
+            sleep(delay)
+
+
+def deliver_alerts(
+    store: Store,
+    config: Config,
+    *,
+    run_id: int | None = None,
+    templates_dir: Path | None = None,
+    now: datetime | None = None,
+    channels: Sequence[Channel] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> AlertReport:
+    """Queue and deliver every new mention's alert on every configured channel.
+
+    Each delivery is committed as pending before it is attempted and marked sent or
+    failed right after; a failed one is retried by later runs for `give_up_hours`.
+    """
+    chosen = list(channels) if channels is not None else configured_channels(config)
+    if not chosen:
+        return AlertReport()
+    names = [c.name for c in chosen]
+    by_name = {c.name: c for c in chosen}
+    since = (now or datetime.now(UTC)) - timedelta(hours=config.alerts.give_up_hours)
+    queued = store.queue_alerts(names, since=since)
+    messages: dict[int, AlertMessage] = {}
+    sent = failed = 0
+    errors: list[ItemError] = []
+    for delivery in store.alerts_due(names, since=since):
+        if delivery.mention_id not in messages:
+            mention = store.mention(delivery.mention_id)
+            messages[delivery.mention_id] = _message_for(store, mention, templates_dir)
+        attempts, problem = _attempt(
+            by_name[delivery.channel], messages[delivery.mention_id], config.alerts, sleep
+        )
+        if problem is None:
+            store.mark_alert_sent(delivery.mention_id, delivery.channel, attempts=attempts)
+            sent += 1
+            continue
+        store.mark_alert_failed(delivery.mention_id, delivery.channel, problem, attempts=attempts)
+        error = ItemError(
+            stage="alerts",
+            item=f"{delivery.channel} {MENTION_PREFIX}{delivery.mention_id}",
+            message=f"{problem} (after {attempts} attempt{'s' * (attempts > 1)})",
+        )
+        store.record_error(run_id, error)
+        errors.append(error)
+        failed += 1
+    return AlertReport(
+        channels=tuple(names), queued=queued, sent=sent, failed=failed, errors=tuple(errors)
+    )
+
+
+# --- the digest by e-mail -----------------------------------------------------------------
+
+
+def send_digest(config: Config, *, day: date, markdown_path: Path, html_path: Path) -> str:
+    """E-mail the day's digest (Markdown as the text part, HTML as the rich one).
+
+    Returns the recipient line; raises AlertError (with retries spent) when it fails.
+    """
+    check_alert_settings(config)
+    email = config.alerts.email
+    if email is None:
+        raise AlertError(
+            f"No [alerts.email] table in {config.path}; add one (to, from, smtp_host) to "
+            "e-mail the digest."
+        )
+    try:
+        text = markdown_path.read_text(encoding="utf-8")
+        html = html_path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise AlertError(
+            f"Cannot read the digest for {day.isoformat()} ({exc.strerror or exc}); "
+            "write it first with `cheesecake digest`."
+        ) from None
+    message = AlertMessage(
+        subject=f"Your cheesecake digest for {day:%A} {day.day} {day:%B %Y}",
+        text=text,
+        html=html,
+        mention={},
+    )
+    _, problem = _attempt(EmailChannel(email), message, config.alerts, time.sleep)
+    if problem is not None:
+        raise AlertError(problem)
+    return email.to
