@@ -1,7 +1,162 @@
-"""Commands of this group are registered in COMMANDS (see pipeline.cli)."""
+"""`match`, `suggest`, `sent` and `dismiss`: relevance and the user's feedback on it."""
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from pipeline import relevance
+from pipeline.cli._app import App, emit_json, pass_app
+from pipeline.errors import UsageError
+from pipeline.records import MENTION_PREFIX, SUGGESTION_PREFIX
+from pipeline.store._base import utcnow
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def match(app: App, as_json: bool) -> None:
+    """Score new articles against contacts and store the best matches as suggestions."""
+    store, config = app.store(), app.config()
+    report = relevance.match_articles(store, config, app.workspace.models_dir)
+    data: dict[str, Any] = dataclasses.asdict(report)
+    if as_json:
+        emit_json(data)
+        return
+    click.echo(
+        f"Scored {report.articles} new articles for {report.contacts} contacts: "
+        f"{report.suggestions} new suggestions ({report.seconds:.1f}s)."
+    )
+    if report.refitted:
+        click.echo(f"Refitted the relevance model ({report.refitted}).")
+    if report.without_profile:
+        click.echo(
+            f"{report.without_profile} contacts have no interests, title or notes to match "
+            "on (mentions only); add some with `cheesecake contacts edit`."
+        )
+
+
+@click.command()
+@click.option("--contact", "name", required=True, help="Contact name, alias, e-mail or id.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(min=1))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def suggest(app: App, name: str, limit: int, as_json: bool) -> None:
+    """The best articles to send one contact now, with reasons and a draft."""
+    from pipeline.messages import share_draft
+
+    store, config = app.store(), app.config()
+    contact = store.find_contact(name)
+    ranked = relevance.suggest_for(store, config, app.workspace.models_dir, contact, limit=limit)
+    items = []
+    for item in ranked:
+        draft = share_draft(contact, item.article, item, templates_dir=app.workspace.templates_dir)
+        items.append((item, draft))
+    if as_json:
+        emit_json(
+            [
+                {
+                    "id": item.public_id,
+                    "contact": contact.name,
+                    "contact_id": contact.id,
+                    "article_url": item.article.url,
+                    "title": item.article.title,
+                    "score": item.score,
+                    "weak": item.weak,
+                    "fresh": item.fresh,
+                    "published": item.article.published,
+                    "reasons": list(item.reasons),
+                    "quote": item.quote,
+                    "draft": draft.body,
+                    "subject": draft.subject,
+                    "mailto": draft.mailto,
+                }
+                for item, draft in items
+            ]
+        )
+        return
+    if not ranked:
+        if not relevance.profiles.has_profile_text(contact):
+            click.echo(
+                f"{contact.name} has no interests, title or notes to match on; add some with "
+                f"`cheesecake contacts edit`."
+            )
+        else:
+            click.echo("No articles to suggest yet; run `cheesecake fetch` first.")
+        return
+    if not any(item.fresh and not item.weak for item in ranked):
+        click.echo(
+            f"No fresh article fits {contact.name} well: older and weaker matches follow.", err=True
+        )
+    elif any(not item.fresh for item in ranked):
+        click.echo("Few fresh articles fit: older ones are included (marked 'older').", err=True)
+    for n, (item, _draft) in enumerate(items, 1):
+        marks = [m for m, on in (("weak", item.weak), ("older", not item.fresh)) if on]
+        suffix = f" [{', '.join(marks)}]" if marks else ""
+        click.echo(f"{n:>2}. {item.public_id}  {item.score:.2f}{suffix}  {item.article.title}")
+        click.echo(f"      {item.article.url}")
+        if item.reasons:
+            click.echo(f"      why: {', '.join(item.reasons)}")
+        if item.quote:
+            click.echo(f'      "{item.quote}"')
+    click.echo(f"\nDraft for {items[0][0].public_id}:\n{items[0][1].subject}\n\n{items[0][1].body}")
+
+
+def _parse_id(value: str) -> tuple[str, int]:
+    """`s12` -> ("s", 12), `m7` -> ("m", 7); anything else is a usage error."""
+    text = value.strip().lower()
+    prefix, digits = text[:1], text[1:]
+    if prefix in (SUGGESTION_PREFIX, MENTION_PREFIX) and digits.isdigit():
+        return prefix, int(digits)
+    raise UsageError(
+        f"{value!r} is not a suggestion or mention id; use the id as listed, "
+        f"e.g. {SUGGESTION_PREFIX}12 (suggestion) or {MENTION_PREFIX}7 (mention)."
+    )
+
+
+@click.command()
+@click.argument("item_id", metavar="ID")
+@pass_app
+def sent(app: App, item_id: str) -> None:
+    """Record that you sent a suggestion or a mention's message (starts the cooldown)."""
+    kind, number = _parse_id(item_id)
+    store = app.store()
+    if kind == SUGGESTION_PREFIX:
+        suggestion = store.set_suggestion_status(number, "sent")
+        contact = store.contact(suggestion.contact_id)
+    else:
+        mention = store.set_mention_status(number, "sent")
+        store.set_last_contacted(mention.contact_id, utcnow())
+        contact = store.contact(mention.contact_id)
+    click.echo(f"Marked {item_id} as sent to {contact.name}.")
+
+
+@click.command()
+@click.argument("item_id", metavar="ID")
+@click.option(
+    "--not-them", is_flag=True, help="A mention of someone else with the same name (mentions)."
+)
+@pass_app
+def dismiss(app: App, item_id: str, not_them: bool) -> None:
+    """Dismiss a suggestion (less like this) or a mention (--not-them: wrong person)."""
+    kind, number = _parse_id(item_id)
+    store = app.store()
+    if kind == SUGGESTION_PREFIX:
+        if not_them:
+            raise UsageError("--not-them applies to mentions (m…), not to suggestions.")
+        store.set_suggestion_status(number, "dismissed")
+        click.echo(f"Dismissed {item_id}: similar articles will rank lower for this contact.")
+        return
+    if not_them:
+        from pipeline.mentions import mark_not_them
+
+        mark_not_them(store, number)
+        click.echo(f"Marked {item_id} as someone else: such mentions will not be reported.")
+        return
+    store.set_mention_status(number, "dismissed")
+    click.echo(f"Dismissed {item_id}.")
+
+
+COMMANDS: list[click.Command] = [match, suggest, sent, dismiss]

@@ -244,6 +244,27 @@ def m005_contact_details(conn: sqlite3.Connection) -> None:
     )
 
 
+def m006_relevance(conn: sqlite3.Connection) -> None:
+    # `weak`: below the relevance threshold (kept only for on-demand `suggest` lists, so
+    # their ids work with sent/dismiss; the digest leaves them out). `origin`: which
+    # command proposed it. relevance_profiles remembers the profile text each contact
+    # was last matched with, so a new or edited contact is matched against all fresh
+    # articles once, while unchanged ones only see new articles.
+    _script(
+        conn,
+        """
+        ALTER TABLE suggestions ADD COLUMN weak INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE suggestions ADD COLUMN origin TEXT NOT NULL DEFAULT 'match';
+        CREATE INDEX suggestions_contact_story ON suggestions(contact_id, status, story_id);
+        CREATE TABLE relevance_profiles (
+            contact_id INTEGER PRIMARY KEY REFERENCES contacts(id) ON DELETE CASCADE,
+            fingerprint TEXT NOT NULL,
+            matched_at TEXT NOT NULL
+        );
+        """,
+    )
+
+
 def m008_digest_items(conn: sqlite3.Connection) -> None:
     # Which digest day first showed each suggestion or mention: a later digest does not
     # repeat it, and regenerating that day shows the same items again.
@@ -266,5 +287,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     m002_contacts,
     m003_ledger,
     m005_contact_details,
+    m006_relevance,
     m008_digest_items,
 )

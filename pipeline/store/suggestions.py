@@ -1,9 +1,15 @@
-"""Suggestions: an article proposed for a contact, and what the user did with it."""
+"""Suggestions: an article proposed for a contact, and what the user did with it.
+
+Also the few reads relevance needs over articles and contacts to do its work without
+loading whole articles: the corpus window, what was already scored, and which
+profile each contact was last matched with.
+"""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from pipeline.errors import NotFoundError
@@ -22,8 +28,30 @@ def _suggestion(row: sqlite3.Row) -> Suggestion:
         quote=row["quote"],
         status=row["status"],
         created_at=from_iso(row["created_at"]),  # type: ignore[arg-type]
+        weak=bool(row["weak"]),
         acted_at=from_iso(row["acted_at"]),
     )
+
+
+@dataclass(frozen=True)
+class CorpusEntry:
+    """An article as relevance first needs it: identity, story and age, no text."""
+
+    id: int
+    story_id: int
+    when: datetime  # published, else fetched
+
+
+@dataclass(frozen=True)
+class NewSuggestion:
+    contact_id: int
+    article_id: int
+    story_id: int
+    score: float
+    reasons: tuple[str, ...]
+    quote: str
+    weak: bool = False
+    origin: str = "match"
 
 
 class SuggestionStore(StoreBase):
@@ -37,6 +65,8 @@ class SuggestionStore(StoreBase):
         quote: str,
         *,
         when: datetime | None = None,
+        weak: bool = False,
+        origin: str = "match",
     ) -> Suggestion | None:
         """Store a suggestion; None when this contact already had this story (any status).
 
@@ -45,9 +75,9 @@ class SuggestionStore(StoreBase):
         """
         with self.transaction() as conn:
             cursor = conn.execute(
-                """INSERT OR IGNORE INTO suggestions
-                       (contact_id, article_id, story_id, score, reasons, quote, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                """INSERT OR IGNORE INTO suggestions (contact_id, article_id, story_id,
+                       score, reasons, quote, created_at, weak, origin)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     contact_id,
                     article_id,
@@ -56,11 +86,135 @@ class SuggestionStore(StoreBase):
                     to_json(reasons),
                     quote,
                     to_iso(when or utcnow()),
+                    int(weak),
+                    origin,
                 ),
             )
             if cursor.rowcount == 0:
                 return None
         return self.suggestion(int(cursor.lastrowid or 0))
+
+    def add_suggestions(
+        self, batch: Sequence[NewSuggestion], *, when: datetime | None = None
+    ) -> int:
+        """Store many suggestions in one transaction; return how many were new."""
+        moment = to_iso(when or utcnow())
+        with self.transaction() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                """INSERT OR IGNORE INTO suggestions (contact_id, article_id, story_id,
+                       score, reasons, quote, created_at, weak, origin)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    (
+                        s.contact_id,
+                        s.article_id,
+                        s.story_id,
+                        s.score,
+                        to_json(s.reasons),
+                        s.quote,
+                        moment,
+                        int(s.weak),
+                        s.origin,
+                    )
+                    for s in batch
+                ],
+            )
+            return conn.total_changes - before
+
+    def suggestion_for(self, contact_id: int, story_id: int) -> Suggestion | None:
+        """The suggestion this contact already has for this story, if any."""
+        row = self._one(
+            "SELECT * FROM suggestions WHERE contact_id = ? AND story_id = ?",
+            (contact_id, story_id),
+        )
+        return _suggestion(row) if row else None
+
+    def suggested_stories(
+        self, contact_ids: Iterable[int] | None = None, *, statuses: Sequence[str] = ()
+    ) -> dict[int, set[int]]:
+        """contact id -> stories already suggested to them (with one of `statuses`, or any)."""
+        sql = "SELECT contact_id, story_id FROM suggestions"
+        params: list[object] = []
+        if statuses:
+            sql += f" WHERE status IN ({','.join('?' * len(statuses))})"
+            params.extend(statuses)
+        wanted = set(contact_ids) if contact_ids is not None else None
+        out: dict[int, set[int]] = {}
+        for contact_id, story_id in self._all(sql, params):
+            if wanted is None or contact_id in wanted:
+                out.setdefault(contact_id, set()).add(story_id)
+        return out
+
+    def feedback_articles(
+        self, contact_ids: Iterable[int] | None = None
+    ) -> dict[int, tuple[tuple[int, ...], tuple[int, ...]]]:
+        """contact id -> (articles sent to them, articles dismissed for them), oldest first."""
+        wanted = set(contact_ids) if contact_ids is not None else None
+        sent: dict[int, list[int]] = {}
+        dismissed: dict[int, list[int]] = {}
+        for contact_id, article_id, status in self._all(
+            "SELECT contact_id, article_id, status FROM suggestions "
+            "WHERE status IN ('sent', 'dismissed') ORDER BY acted_at, id"
+        ):
+            if wanted is None or contact_id in wanted:
+                (sent if status == "sent" else dismissed).setdefault(contact_id, []).append(
+                    article_id
+                )
+        return {
+            cid: (tuple(sent.get(cid, ())), tuple(dismissed.get(cid, ())))
+            for cid in sent.keys() | dismissed.keys()
+        }
+
+    def corpus_entries(self, since: datetime) -> list[CorpusEntry]:
+        """Articles published (else fetched) since `since`, oldest id first."""
+        return [
+            CorpusEntry(
+                id=row[0],
+                story_id=row[1] if row[1] is not None else row[0],
+                when=from_iso(row[2]),  # type: ignore[arg-type]
+            )
+            for row in self._all(
+                "SELECT id, story_id, coalesce(published, fetched_at) FROM articles "
+                "WHERE coalesce(published, fetched_at) >= ? ORDER BY id",
+                (to_iso(since),),
+            )
+        ]
+
+    def unprocessed_articles(self, stage: str) -> list[int]:
+        """Ids of articles the stage has not handled yet."""
+        return [
+            row[0]
+            for row in self._all(
+                "SELECT id FROM articles WHERE id NOT IN "
+                "(SELECT article_id FROM processed WHERE stage = ?) ORDER BY id",
+                (stage,),
+            )
+        ]
+
+    def mark_processed(self, stage: str, article_ids: Iterable[int]) -> None:
+        moment = to_iso(utcnow())
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO processed (article_id, stage, at) VALUES (?, ?, ?)",
+                [(article_id, stage, moment) for article_id in article_ids],
+            )
+
+    def profile_fingerprints(self) -> dict[int, str]:
+        """contact id -> fingerprint of the profile it was last matched with."""
+        return {
+            r[0]: r[1] for r in self._all("SELECT contact_id, fingerprint FROM relevance_profiles")
+        }
+
+    def set_profile_fingerprints(self, fingerprints: Mapping[int, str]) -> None:
+        moment = to_iso(utcnow())
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO relevance_profiles (contact_id, fingerprint, matched_at) "
+                "VALUES (?, ?, ?) ON CONFLICT (contact_id) DO UPDATE SET "
+                "fingerprint = excluded.fingerprint, matched_at = excluded.matched_at",
+                [(cid, value, moment) for cid, value in fingerprints.items()],
+            )
 
     def suggestion(self, suggestion_id: int) -> Suggestion:
         row = self._one("SELECT * FROM suggestions WHERE id = ?", (suggestion_id,))

@@ -1,0 +1,475 @@
+"""Relevance: which stored articles each contact would enjoy, and why.
+
+This stage owns scoring articles against contact profiles in one TF-IDF space
+(`pipeline.textmodel`, kept in `models/` and refitted only when stale), turning the
+best matches into suggestions with reasons and a quote, and answering "what could I
+send this person now?" on demand. Scores are computed a block of contacts at a time
+with only the top candidates kept, never as a full contacts × articles matrix. It
+does not fetch, detect mentions, draft messages or decide what the digest shows.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from hashlib import sha256
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from pipeline import explain, profiles, textmodel
+from pipeline.config import Config, RelevanceSettings
+from pipeline.errors import UsageError
+from pipeline.profiles import Expansion, Feedback, Profiles
+from pipeline.records import SUGGESTION_PREFIX, Article, Contact
+from pipeline.store import Store
+from pipeline.store._base import utcnow
+from pipeline.store.suggestions import CorpusEntry, NewSuggestion
+from pipeline.textmodel import Document, TextModel
+
+log = logging.getLogger(__name__)
+
+STAGE = "relevance"  # the `processed` stage name: articles match has scored
+SAME_STORY_COSINE = 0.8  # two articles this alike tell one story: suggest it once
+CANDIDATE_FACTOR = 4  # candidates kept per suggestion wanted (room for duplicates)
+CHUNK = 512  # contacts scored per block: bounds memory at CHUNK × articles floats
+EXPANSION = Expansion()
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """The window's articles as vectors, row i being article ids[i]."""
+
+    model: TextModel
+    ids: np.ndarray
+    stories: np.ndarray
+    when: np.ndarray  # POSIX seconds: published, else fetched
+    vectors: sp.csr_matrix
+    latent: np.ndarray
+    refit: str | None  # why the model was refitted on this load, if it was
+
+    def fresh(self, now: datetime, max_age_days: int) -> np.ndarray:
+        return np.asarray(self.when >= (now - timedelta(days=max_age_days)).timestamp())
+
+
+@dataclass(frozen=True)
+class MatchReport:
+    articles: int  # new articles scored
+    contacts: int  # contacts with a profile
+    without_profile: int  # contacts with nothing to match on (mentions only)
+    suggestions: int  # suggestions stored by this match
+    refitted: str | None  # why the model was refitted, if it was
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One item of an on-demand list; `id` is the stored suggestion's (for sent/dismiss)."""
+
+    id: int
+    contact_id: int
+    article: Article
+    score: float
+    weak: bool  # below the digest's threshold
+    fresh: bool  # younger than relevance.max_age_days
+    reasons: tuple[str, ...]
+    quote: str
+
+    @property
+    def public_id(self) -> str:
+        return f"{SUGGESTION_PREFIX}{self.id}"
+
+
+# --- the corpus ------------------------------------------------------------------------
+
+
+def load_corpus(
+    store: Store, settings: RelevanceSettings, models_dir: Path, now: datetime
+) -> Corpus | None:
+    """Vectors of the window's articles, refitting the model first if it is stale.
+
+    None when the window holds no article. Article vectors are cached beside the
+    model, so only articles new since the last call are vectorised.
+    """
+    entries = store.corpus_entries(now - timedelta(days=settings.window_days))
+    if not entries:
+        return None
+    ids = np.array([e.id for e in entries], dtype=np.int64)
+    model = textmodel.load(models_dir)
+    reason = (
+        "no model yet"
+        if model is None
+        else textmodel.stale_reason(model.info, len(entries), settings.refit_growth)
+    )
+    if model is None or reason:
+        log.info("fitting the relevance model on %d articles: %s", len(entries), reason)
+        model, vectors = textmodel.fit(_documents(store, ids), now=now)
+        model = textmodel.save(model, models_dir)
+        latent = model.latent(vectors)
+        textmodel.save_vectors(models_dir, model, ids, vectors, latent)
+        return _corpus(model, entries, ids, vectors, latent, reason)
+    vectors, latent = _cached_vectors(store, model, models_dir, ids)
+    return _corpus(model, entries, ids, vectors, latent, None)
+
+
+def _cached_vectors(
+    store: Store, model: TextModel, models_dir: Path, ids: np.ndarray
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    cached = textmodel.load_vectors(models_dir, model)
+    if cached is None:
+        cached = (
+            np.zeros(0, np.int64),
+            sp.csr_matrix((0, model.size), dtype=textmodel.DTYPE),
+            np.zeros((0, model.components.shape[0]), dtype=textmodel.DTYPE),
+        )
+    cached_ids, cached_vectors, cached_latent = cached
+    missing = np.setdiff1d(ids, cached_ids)
+    if missing.size:
+        fresh = model.documents(_documents(store, missing))
+        cached_ids = np.concatenate([cached_ids, missing])
+        cached_vectors = sp.vstack([cached_vectors, fresh], format="csr")
+        cached_latent = np.vstack([cached_latent, model.latent(fresh)])
+    where = {int(a): n for n, a in enumerate(cached_ids)}
+    order = np.array([where[int(a)] for a in ids], dtype=np.int64)
+    vectors, latent = cached_vectors[order], cached_latent[order]
+    if missing.size or len(cached_ids) != len(ids):
+        textmodel.save_vectors(models_dir, model, ids, vectors, latent)
+    return vectors, latent
+
+
+def _corpus(
+    model: TextModel,
+    entries: Sequence[CorpusEntry],
+    ids: np.ndarray,
+    vectors: sp.csr_matrix,
+    latent: np.ndarray,
+    refit: str | None,
+) -> Corpus:
+    return Corpus(
+        model=model,
+        ids=ids,
+        stories=np.array([e.story_id for e in entries], dtype=np.int64),
+        when=np.array([e.when.timestamp() for e in entries], dtype=np.float64),
+        vectors=sp.csr_matrix(vectors, dtype=textmodel.DTYPE),
+        latent=latent,
+        refit=refit,
+    )
+
+
+def _documents(store: Store, ids: Sequence[int] | np.ndarray) -> list[Document]:
+    by_id = {a.id: a for a in _articles(store, [int(i) for i in ids])}
+    return [_document(by_id[int(i)]) for i in ids]
+
+
+def _document(article: Article) -> Document:
+    body = article.text or article.summary or article.description or ""
+    return Document(title=article.title, body=body)
+
+
+def _articles(store: Store, ids: Sequence[int]) -> list[Article]:
+    out: list[Article] = []
+    for start in range(0, len(ids), 900):
+        out.extend(store.articles(ids=list(ids[start : start + 900]), with_text=True))
+    return out
+
+
+# --- profiles --------------------------------------------------------------------------
+
+
+def contacts_without_profile(store: Store) -> int:
+    """How many contacts have nothing to match articles on (no words, no feedback)."""
+    with_feedback = store.feedback_articles().keys()
+    return sum(
+        1
+        for c in store.contacts()
+        if not profiles.has_profile_text(c) and c.id not in with_feedback
+    )
+
+
+def _profiles(
+    store: Store, corpus: Corpus, contacts: Sequence[Contact], expansion: Expansion
+) -> Profiles:
+    model = corpus.model
+    ids = [c.id for c in contacts]
+    direct = profiles.text_profiles(model, contacts)
+    feedback = {
+        cid: Feedback(sent=sent, dismissed=dismissed)
+        for cid, (sent, dismissed) in store.feedback_articles(ids).items()
+    }
+    if feedback:
+        rows = {int(a): n for n, a in enumerate(corpus.ids)}
+
+        def vectors_of(article_ids: Sequence[int]) -> sp.csr_matrix:
+            # Feedback articles may have left the window: vectorise those from the store.
+            outside = [a for a in article_ids if a not in rows]
+            extra = model.documents(_documents(store, outside)) if outside else None
+            parts = []
+            for a in article_ids:
+                if a in rows:
+                    parts.append(corpus.vectors[rows[a]])
+                else:
+                    assert extra is not None
+                    parts.append(extra[outside.index(a)])
+            return sp.vstack(parts, format="csr")
+
+        direct = profiles.apply_feedback(direct, ids, feedback, vectors_of)
+    return profiles.build(model, direct, ids, corpus.vectors, corpus.latent, expansion)
+
+
+def _fingerprint(contact: Contact) -> str:
+    return sha256(profiles.profile_text(contact).encode()).hexdigest()[:16]
+
+
+# --- scoring ---------------------------------------------------------------------------
+
+
+def _blocks(
+    profile_set: Profiles, corpus: Corpus, columns: np.ndarray, rows: np.ndarray, k: int
+) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """(profile row, candidate columns best first, their scores) for each row in `rows`.
+
+    A block of CHUNK contacts is scored against the candidate articles at a time and
+    reduced to its top k at once, so memory stays at CHUNK × len(columns) floats.
+    """
+    if not columns.size or not rows.size:
+        return
+    k = min(k, columns.size)
+    transposed = corpus.vectors[columns].T.tocsr()
+    latent = corpus.latent[columns]
+    weight = profile_set.latent_weight
+    for start in range(0, rows.size, CHUNK):
+        block = rows[start : start + CHUNK]
+        scores = (profile_set.query[block] @ transposed).toarray()
+        if weight:
+            scores *= 1.0 - weight
+            scores += weight * (profile_set.latent[block] @ latent.T)
+        top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        top_scores = np.take_along_axis(scores, top, axis=1)
+        order = np.argsort(-top_scores, axis=1, kind="stable")
+        top = np.take_along_axis(top, order, axis=1)
+        top_scores = np.take_along_axis(top_scores, order, axis=1)
+        for n, row in enumerate(block):
+            yield int(row), columns[top[n]], top_scores[n]
+
+
+def _pick(
+    corpus: Corpus,
+    candidates: np.ndarray,
+    scores: np.ndarray,
+    taken: set[int],
+    limit: int,
+    floor: float,
+) -> list[tuple[int, float]]:
+    """Best candidates scoring at least `floor`, one per story.
+
+    A story is a stored story id (near-duplicates found at ingest) or, failing
+    that, articles whose vectors are nearly the same (syndicated copies).
+    """
+    keep = scores >= floor
+    candidates, scores = candidates[keep], scores[keep]
+    out: list[tuple[int, float]] = []
+    window = max(limit * CANDIDATE_FACTOR, 32)
+    # Similarities are computed a window of candidates at a time (against each other
+    # and the picks so far): a long ranked list never costs a full Gram matrix.
+    for start in range(0, candidates.size, window):
+        columns = candidates[start : start + window]
+        pool = np.concatenate([np.array([c for c, _ in out], dtype=np.int64), columns])
+        gram = (corpus.vectors[columns] @ corpus.vectors[pool].T).toarray()
+        offset = pool.size - columns.size  # picks from earlier windows come first in pool
+        picked = list(range(offset))
+        for n, column in enumerate(columns):
+            story = int(corpus.stories[column])
+            if story in taken or any(gram[n, p] >= SAME_STORY_COSINE for p in picked):
+                continue
+            picked.append(offset + n)
+            taken.add(story)
+            out.append((int(column), float(scores[start + n])))
+            if len(out) == limit:
+                return out
+    return out
+
+
+class _Explainer:
+    """Reasons and quotes for picked (contact, article) pairs; sentence vectors are
+    computed once per article however many contacts it goes to."""
+
+    def __init__(self, store: Store, corpus: Corpus, profile_set: Profiles):
+        self.store, self.corpus, self.profiles = store, corpus, profile_set
+        self._quotables: dict[int, explain.Quotable] = {}
+
+    def load(self, columns: Sequence[int]) -> dict[int, Article]:
+        wanted = sorted({int(self.corpus.ids[c]) for c in columns})
+        articles = {a.id: a for a in _articles(self.store, wanted)}
+        for article in articles.values():
+            if article.id not in self._quotables:
+                text = article.text or article.summary or article.description or ""
+                self._quotables[article.id] = explain.quotable(self.corpus.model, text)
+        return articles
+
+    def explain(self, row: int, column: int) -> tuple[tuple[str, ...], str]:
+        p = self.profiles
+        latent = p.latent[row] if p.latent.shape[1] else None
+        reasons = explain.reasons(
+            self.corpus.model,
+            p.query[row],
+            p.direct[row],
+            self.corpus.vectors[column],
+            latent,
+        )
+        quotable = self._quotables.get(int(self.corpus.ids[column]))
+        quote = explain.best_sentence(quotable, p.query[row]) if quotable else ""
+        return reasons, quote
+
+
+# --- match -----------------------------------------------------------------------------
+
+
+def match_articles(
+    store: Store,
+    config: Config,
+    models_dir: Path,
+    *,
+    now: datetime | None = None,
+    expansion: Expansion = EXPANSION,
+) -> MatchReport:
+    """Score fresh articles against contacts and store the strong matches as suggestions.
+
+    Contacts whose profile is unchanged since the last match are scored against the
+    articles new since then; a new or edited contact against every fresh article.
+    Matches below `relevance.threshold` are dropped, not padded; each contact gets at
+    most `relevance.per_contact` new suggestions, one per story.
+    """
+    started = time.perf_counter()
+    now = now or utcnow()
+    settings = config.relevance
+    everyone = store.contacts()
+    unprocessed = store.unprocessed_articles(STAGE)
+    corpus = load_corpus(store, settings, models_dir, now)
+    with_feedback = store.feedback_articles().keys()
+    contacts = [c for c in everyone if profiles.has_profile_text(c) or c.id in with_feedback]
+    suggestions: list[NewSuggestion] = []
+    scored = 0
+    if corpus is not None and contacts:
+        fresh = corpus.fresh(now, settings.max_age_days)
+        new = fresh & np.isin(corpus.ids, np.asarray(unprocessed, dtype=np.int64))
+        scored = int(new.sum())
+        known = store.profile_fingerprints()
+        changed = np.array([known.get(c.id) != _fingerprint(c) for c in contacts])
+        profile_set = _profiles(store, corpus, contacts, expansion)
+        taken = store.suggested_stories([c.id for c in contacts])
+        explainer = _Explainer(store, corpus, profile_set)
+        k = settings.per_contact * CANDIDATE_FACTOR
+        picks: list[tuple[int, int, float]] = []
+        for mask, rows in ((fresh, np.flatnonzero(changed)), (new, np.flatnonzero(~changed))):
+            rows = rows[~profile_set.empty[rows]]
+            for row, candidates, scores in _blocks(
+                profile_set, corpus, np.flatnonzero(mask), rows, k
+            ):
+                seen = taken.setdefault(contacts[row].id, set())
+                for column, score in _pick(
+                    corpus, candidates, scores, seen, settings.per_contact, settings.threshold
+                ):
+                    picks.append((row, column, score))
+        explainer.load([column for _, column, _ in picks])
+        for row, column, score in picks:
+            reasons, quote = explainer.explain(row, column)
+            suggestions.append(
+                NewSuggestion(
+                    contact_id=contacts[row].id,
+                    article_id=int(corpus.ids[column]),
+                    story_id=int(corpus.stories[column]),
+                    score=round(score, 4),
+                    reasons=reasons,
+                    quote=quote,
+                )
+            )
+    stored = store.add_suggestions(suggestions, when=now)
+    store.mark_processed(STAGE, unprocessed)
+    store.set_profile_fingerprints({c.id: _fingerprint(c) for c in contacts})
+    return MatchReport(
+        articles=scored,
+        contacts=len(contacts),
+        without_profile=len(everyone) - len(contacts),
+        suggestions=stored,
+        refitted=corpus.refit if corpus else None,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+# --- suggest ---------------------------------------------------------------------------
+
+
+def suggest_for(
+    store: Store,
+    config: Config,
+    models_dir: Path,
+    contact: Contact,
+    *,
+    limit: int = 10,
+    now: datetime | None = None,
+    expansion: Expansion = EXPANSION,
+) -> list[Ranked]:
+    """The `limit` best articles to send `contact` now, best first, each stored as a
+    suggestion so `sent`/`dismiss` accept its id.
+
+    Fresh strong matches come first, then older strong ones (when fresh ones run
+    out), then weak ones flagged `weak`: a ranked list of `limit` whenever the window
+    holds that many stories the user has not already sent or dismissed.
+    """
+    if limit < 1:
+        raise UsageError(f"--limit must be at least 1, not {limit}.")
+    now = now or utcnow()
+    settings = config.relevance
+    corpus = load_corpus(store, settings, models_dir, now)
+    if corpus is None:
+        return []
+    profile_set = _profiles(store, corpus, [contact], expansion)
+    if profile_set.empty[0]:
+        return []
+    acted = store.suggested_stories([contact.id], statuses=("sent", "dismissed"))
+    taken = set(acted.get(contact.id, set()))
+    columns = np.flatnonzero(~np.isin(corpus.stories, np.asarray(sorted(taken), np.int64)))
+    ((_, candidates, scores),) = list(
+        _blocks(profile_set, corpus, columns, np.array([0]), columns.size)
+    )
+    fresh = corpus.fresh(now, settings.max_age_days)[candidates]
+    weak = scores < settings.threshold
+    order = np.lexsort((-scores, ~fresh, weak))
+    picked = _pick(corpus, candidates[order], scores[order], taken, limit, -np.inf)
+    explainer = _Explainer(store, corpus, profile_set)
+    articles = explainer.load([column for column, _ in picked])
+    fresh_all = corpus.fresh(now, settings.max_age_days)
+    out: list[Ranked] = []
+    for column, score in picked:
+        article = articles[int(corpus.ids[column])]
+        reasons, quote = explainer.explain(0, column)
+        is_weak = score < settings.threshold
+        stored = store.add_suggestion(
+            contact.id,
+            article.id,
+            int(corpus.stories[column]),
+            round(score, 4),
+            reasons,
+            quote,
+            when=now,
+            weak=is_weak,
+            origin="suggest",
+        ) or store.suggestion_for(contact.id, int(corpus.stories[column]))
+        assert stored is not None
+        out.append(
+            Ranked(
+                id=stored.id,
+                contact_id=contact.id,
+                article=article,
+                score=round(score, 4),
+                weak=is_weak,
+                fresh=bool(fresh_all[column]),
+                reasons=reasons,
+                quote=quote,
+            )
+        )
+    return out
