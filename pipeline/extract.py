@@ -14,11 +14,12 @@ import multiprocessing
 import os
 import re
 import threading
+from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from pipeline.errors import ExtractError
@@ -161,114 +162,189 @@ def _canonical(tree: Any, url: str) -> str | None:
 # --- the process pool ------------------------------------------------------------------
 
 
+class Extractor(Protocol):
+    def __call__(self, html: bytes, url: str, *, content_type: str | None = None) -> Extracted: ...
+
+
 def _mp_context() -> multiprocessing.context.BaseContext:
-    # Workers are started from a clean server process, not forked from the fetcher's
-    # threads (forking a threaded process can deadlock in a child).
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("forkserver")
+    # Fresh interpreters, never a fork of the fetcher: forking a process that runs
+    # threads (event loop, HTTP client, loopback server) can deadlock the child, and
+    # forkserver talks over a Unix socket that sandboxes (and our tests) may refuse.
     return multiprocessing.get_context("spawn")
 
 
 def _warm() -> None:
-    """Import trafilatura in a worker ahead of the first page."""
+    """Import trafilatura in a worker ahead of the first page, and quieten it.
+
+    Its per-page complaints ("discarding data") would reach the user's terminal
+    through logging's last-resort handler; the caller gets an ExtractError instead.
+    """
     import trafilatura  # noqa: F401
+
+    for name in ("trafilatura", "htmldate", "courlan", "justext"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+@dataclass
+class _Job:
+    html: bytes
+    url: str
+    content_type: str | None
+    future: Future[Extracted]
 
 
 class ExtractorPool:
     """`with ExtractorPool(workers) as pool: pool.submit(html, url).result()`.
 
-    A worker that dies (segfault, OOM kill) breaks a ProcessPoolExecutor for good; here
-    the pool is recreated, and every page that was in flight is retried once on the new
-    pool. A page in flight during a second crash fails with ExtractError: it is then
-    either the culprit or unlucky twice, and either way the run goes on.
+    A worker that dies (segfault, OOM kill) breaks a ProcessPoolExecutor for good and
+    fails every page in it. Here the pool is recreated, and the pages that were in
+    flight are retried one at a time in a one-worker quarantine pool: a page that
+    crashes alone there is the culprit and fails with ExtractError; the others
+    succeed. To keep that set small, at most two pages per worker are handed to the
+    executor at once; the rest wait in this object's own backlog.
     """
 
-    def __init__(self, workers: int = 0):
+    def __init__(self, workers: int = 0, *, extractor: Extractor | None = None):
         self.workers = workers if workers > 0 else (os.cpu_count() or 1)
+        # A module-level function (it is pickled to the workers); tests swap in a crasher.
+        self.extractor: Extractor = extractor or extract_page
+        self._in_flight_cap = 2 * self.workers  # keeps workers busy between results
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
+        self._quarantine: ProcessPoolExecutor | None = None
+        self._backlog: deque[_Job] = deque()
+        self._suspects: deque[_Job] = deque()
+        self._running = 0
+        self._quarantine_busy = False
         self._closed = False
 
     def __enter__(self) -> ExtractorPool:
-        self._get_executor()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def submit(
+        self, html: bytes, url: str, *, content_type: str | None = None
+    ) -> Future[Extracted]:
+        """Extract one page in a worker; the future raises ExtractError on failure."""
+        job = _Job(html, url, content_type, Future())
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self._backlog.append(job)
+        if closed:
+            job.future.set_exception(ExtractError(f"{url}: extraction was cancelled."))
+        else:
+            self._pump()
+        return job.future
+
     def close(self) -> None:
+        """Stop: wait for pages in flight, cancel the ones still waiting."""
         with self._lock:
             self._closed = True
-            executor, self._executor = self._executor, None
-        if executor is not None:
+            waiting = [*self._backlog, *self._suspects]
+            self._backlog.clear()
+            self._suspects.clear()
+            executors = [e for e in (self._executor, self._quarantine) if e is not None]
+            self._executor = self._quarantine = None
+        for job in waiting:
+            job.future.set_exception(ExtractError(f"{job.url}: extraction was cancelled."))
+        for executor in executors:
             executor.shutdown(wait=True, cancel_futures=True)
 
-    def _get_executor(self) -> ProcessPoolExecutor:
+    def _new_executor(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=_warm)
+
+    def _pump(self) -> None:
+        """Hand waiting pages to the executors while they have room."""
+        while True:
+            with self._lock:
+                if self._closed:
+                    return
+                if self._suspects and not self._quarantine_busy:
+                    job, quarantined = self._suspects.popleft(), True
+                    self._quarantine_busy = True
+                    if self._quarantine is None:
+                        self._quarantine = self._new_executor(1)
+                    executor = self._quarantine
+                elif self._backlog and self._running < self._in_flight_cap:
+                    job, quarantined = self._backlog.popleft(), False
+                    self._running += 1
+                    if self._executor is None:
+                        self._executor = self._new_executor(self.workers)
+                    executor = self._executor
+                else:
+                    return
+            self._run(executor, job, quarantined)
+
+    def _run(self, executor: ProcessPoolExecutor, job: _Job, quarantined: bool) -> None:
+        try:
+            inner = executor.submit(
+                self.extractor, job.html, job.url, content_type=job.content_type
+            )
+        except RuntimeError as exc:
+            # BrokenProcessPool is a RuntimeError too: anything else means shut down
+            # (interpreter exit), and retrying would spin.
+            if not isinstance(exc, BrokenProcessPool):
+                with self._lock:
+                    if quarantined:
+                        self._quarantine_busy = False
+                    else:
+                        self._running -= 1
+                job.future.set_exception(ExtractError(f"{job.url}: extraction was cancelled."))
+                return
+            # Broken by an earlier crash before this page was sent: it is not a suspect.
+            self._discard(executor)
+            with self._lock:
+                if quarantined:
+                    self._quarantine_busy = False
+                    self._suspects.appendleft(job)
+                else:
+                    self._running -= 1
+                    self._backlog.appendleft(job)
+            return  # the caller's loop picks it up again with a fresh executor
+        inner.add_done_callback(lambda done: self._finished(executor, job, done, quarantined))
+
+    def _finished(
+        self,
+        executor: ProcessPoolExecutor,
+        job: _Job,
+        inner: Future[Extracted],
+        quarantined: bool,
+    ) -> None:
+        exc = None if inner.cancelled() else inner.exception()
+        crashed = isinstance(exc, BrokenProcessPool)
+        if crashed:
+            self._discard(executor)
         with self._lock:
-            if self._closed:
-                raise RuntimeError("ExtractorPool is closed")
-            if self._executor is None:
-                self._executor = ProcessPoolExecutor(
-                    max_workers=self.workers, mp_context=_mp_context(), initializer=_warm
-                )
-            return self._executor
+            if quarantined:
+                self._quarantine_busy = False
+            else:
+                self._running -= 1
+            retry = crashed and not quarantined and not self._closed
+            if retry:
+                self._suspects.append(job)
+        if retry:
+            log.warning("an extraction worker died; retrying %s on its own", job.url)
+        elif inner.cancelled():
+            job.future.set_exception(ExtractError(f"{job.url}: extraction was cancelled."))
+        elif crashed:
+            job.future.set_exception(
+                ExtractError(f"{job.url}: the extraction worker crashed on this page.")
+            )
+        elif isinstance(exc, ExtractError):
+            job.future.set_exception(exc)
+        elif exc is not None:  # a trafilatura bug on one page is that page's failure
+            job.future.set_exception(ExtractError(f"{job.url}: extraction failed ({exc!r})."))
+        else:
+            job.future.set_result(inner.result())
+        self._pump()
 
     def _discard(self, broken: ProcessPoolExecutor) -> None:
         with self._lock:
             if self._executor is broken:
                 self._executor = None
+            if self._quarantine is broken:
+                self._quarantine = None
         broken.shutdown(wait=False, cancel_futures=True)
-
-    def submit(
-        self, html: bytes, url: str, *, content_type: str | None = None
-    ) -> Future[Extracted]:
-        """Extract one page in a worker; the future raises ExtractError on failure."""
-        outer: Future[Extracted] = Future()
-        self._start(outer, html, url, content_type, attempts_left=1)
-        return outer
-
-    def _start(
-        self,
-        outer: Future[Extracted],
-        html: bytes,
-        url: str,
-        content_type: str | None,
-        attempts_left: int,
-    ) -> None:
-        inner: Future[Extracted]
-        try:
-            executor = self._get_executor()
-        except RuntimeError as exc:  # the pool was closed
-            outer.set_exception(ExtractError(f"{url}: extraction was cancelled ({exc})."))
-            return
-        try:
-            inner = executor.submit(extract_page, html, url, content_type=content_type)
-        except BrokenProcessPool as exc:  # it broke before this page could be sent
-            inner = Future()
-            inner.set_exception(exc)
-        except RuntimeError as exc:  # shut down while submitting
-            outer.set_exception(ExtractError(f"{url}: extraction was cancelled ({exc})."))
-            return
-
-        def done(inner: Future[Extracted]) -> None:
-            if inner.cancelled():
-                outer.set_exception(ExtractError(f"{url}: extraction was cancelled."))
-                return
-            exc = inner.exception()
-            if exc is None:
-                outer.set_result(inner.result())
-            elif isinstance(exc, BrokenProcessPool):
-                self._discard(executor)
-                if attempts_left > 0 and not self._closed:
-                    log.warning("extraction worker died; retrying %s on a new pool", url)
-                    self._start(outer, html, url, content_type, attempts_left - 1)
-                else:
-                    outer.set_exception(
-                        ExtractError(f"{url}: the extraction worker crashed on this page.")
-                    )
-            elif isinstance(exc, ExtractError):
-                outer.set_exception(exc)
-            else:  # a trafilatura bug on one page is that page's failure, not the run's
-                outer.set_exception(ExtractError(f"{url}: extraction failed ({exc!r})."))
-
-        inner.add_done_callback(done)
