@@ -24,7 +24,9 @@ MAX_WORDS = 80
 # Event kinds that get a congratulation; the other drafted kinds have their own tone.
 CONGRATULATION_EVENTS = ("new_role", "award", "funding", "launch", "publication")
 MENTION_DRAFT_KINDS = (*CONGRATULATION_EVENTS, "authored", "company_news", "other")
-_QUOTE_BUDGETS = (40, 25, 14, 0)  # words of the quote tried, longest first, to stay short
+# (quote words, title words) tried in turn until the body is short enough: the quote
+# gives way first, then the title; a user's template may still say more than this.
+_BUDGETS = ((40, 16), (25, 16), (14, 14), (0, 14), (0, 8), (0, 4))
 
 
 class SuggestionLike(Protocol):
@@ -95,7 +97,7 @@ def mention_draft(
         "certain": mention.confidence != "verify",
         "confidence": mention.confidence,
         "evidence": _clean(mention.evidence),
-        "company": _clean(contact.company or mention.context),
+        "company": shorten(_clean(contact.company or mention.context), 6),
     }
     return _draft(kind, context, "", contact.email, templates_dir)
 
@@ -144,9 +146,10 @@ def _common(contact: Contact, article: Article, variant: int) -> dict[str, Any]:
         "article": article,
         "name": _clean(contact.greeting_name),
         "full_name": _clean(contact.name),
+        "full_title": _clean(article.title) or url,
         "title": shorten(_clean(article.title) or url, 16),
         "url": url,
-        "site": _clean(article.site_name or "") or _host(url),
+        "site": shorten(_clean(article.site_name or "") or _host(url), 5),
         "variant": variant,
     }
 
@@ -154,12 +157,13 @@ def _common(contact: Contact, article: Article, variant: int) -> dict[str, Any]:
 def _draft(
     kind: str, context: dict[str, Any], quote_text: str, email: str, templates_dir: Path | None
 ) -> Draft:
-    """Render kind.txt, shortening the quote until the body is under MAX_WORDS."""
+    """Render kind.txt, shortening quote and title until the body is under MAX_WORDS."""
     name = f"{kind}.txt"
     subject = body = ""
     quote_words = _clean(quote_text)
-    for budget in _QUOTE_BUDGETS if quote_words else (0,):
-        context["quote"] = shorten(quote_words, budget) if budget else ""
+    for quote_budget, title_budget in _BUDGETS:
+        context["quote"] = shorten(quote_words, quote_budget) if quote_budget else ""
+        context["title"] = shorten(context["full_title"], title_budget)
         text = render(name, context, templates_dir)
         subject, body = _split_subject(template_filename(name, templates_dir), text)
         if len(body.split()) < MAX_WORDS:

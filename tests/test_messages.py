@@ -1,0 +1,337 @@
+"""Drafts: every kind rendered (golden), restraint in tone, mailto encoding, overrides."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+from golden_files import assert_golden
+
+from pipeline.errors import TemplateError
+from pipeline.messages import (
+    MAX_WORDS,
+    MENTION_DRAFT_KINDS,
+    Draft,
+    interest_phrase,
+    mailto_link,
+    mention_draft,
+    share_draft,
+)
+from pipeline.records import CONFIDENCES, Article, Contact, Mention, Suggestion
+
+WHEN = datetime(2024, 5, 1, 6, 0, tzinfo=UTC)
+
+
+def contact(**overrides: object) -> Contact:
+    values: dict[str, object] = {
+        "name": "Amara Okafor",
+        "first_name": "Amara",
+        "last_name": "Okafor",
+        "company": "Harbourline Freight",
+        "title": "Head of Operations",
+        "emails": ("amara@harbourline.example",),
+        "interests": "maritime logistics, port automation; precious metals investing",
+        "id": 4,
+    }
+    values.update(overrides)
+    return Contact(**values)  # type: ignore[arg-type]
+
+
+def article(**overrides: object) -> Article:
+    values: dict[str, object] = {
+        "id": 11,
+        "url": "https://portweekly.example/2024/05/rotterdam-cranes",
+        "canonical_url": "https://portweekly.example/2024/05/rotterdam-cranes",
+        "title": "Rotterdam's automated cranes cut vessel turnaround by a fifth",
+        "text": "",
+        "extracted": True,
+        "fetched_at": WHEN,
+        "site_name": "Port Weekly",
+        "published": WHEN,
+    }
+    values.update(overrides)
+    return Article(**values)  # type: ignore[arg-type]
+
+
+def suggestion(**overrides: object) -> Suggestion:
+    values: dict[str, object] = {
+        "id": 21,
+        "contact_id": 4,
+        "article_id": 11,
+        "story_id": 11,
+        "score": 0.42,
+        "reasons": ("automation", "port", "cranes"),
+        "quote": "Automated stacking cranes now handle 60 per cent of container moves at the "
+        "Maasvlakte terminals, the operator said.",
+        "status": "new",
+        "created_at": WHEN,
+    }
+    values.update(overrides)
+    return Suggestion(**values)  # type: ignore[arg-type]
+
+
+def mention(event: str, confidence: str = "high", **overrides: object) -> Mention:
+    values: dict[str, object] = {
+        "id": 31,
+        "contact_id": 4,
+        "article_id": 11,
+        "story_id": 11,
+        "confidence": confidence,
+        "event": event,
+        "evidence": "Amara Okafor, head of operations at Harbourline Freight, said the cranes "
+        "had changed the terminal.",
+        "matched": "Amara Okafor",
+        "salience": 2,
+        "status": "new",
+        "created_at": WHEN,
+    }
+    values.update(overrides)
+    return Mention(**values)  # type: ignore[arg-type]
+
+
+def as_text(draft: Draft) -> str:
+    return f"Subject: {draft.subject}\n\n{draft.body}\n\n{draft.mailto}\n"
+
+
+def opening(draft: Draft) -> str:
+    """The greeting and first sentence: what the recipient reads first."""
+    lines = [line for line in draft.body.splitlines() if line.strip()]
+    return " ".join(lines[:2])
+
+
+# --- golden drafts ----------------------------------------------------------------------
+
+
+def test_share_draft_golden() -> None:
+    draft = share_draft(contact(), article(), suggestion(), sequence=0)
+    assert draft.kind == "share"
+    assert_golden("drafts/share.txt", as_text(draft))
+
+
+@pytest.mark.parametrize("kind", MENTION_DRAFT_KINDS)
+def test_mention_draft_golden(kind: str) -> None:
+    draft = mention_draft(contact(), article(), mention(kind), sequence=0)
+    assert draft is not None and draft.kind == kind
+    assert_golden(f"drafts/{kind}.txt", as_text(draft))
+
+
+def test_verify_draft_golden() -> None:
+    draft = mention_draft(contact(), article(), mention("new_role", "verify"), sequence=0)
+    assert draft is not None
+    assert_golden("drafts/new_role-verify.txt", as_text(draft))
+
+
+# --- what a draft says --------------------------------------------------------------------
+
+
+def test_share_draft_is_personal() -> None:
+    draft = share_draft(contact(), article(), suggestion(), sequence=1)
+    assert draft.body.startswith(("Hi Amara,", "Hello Amara,", "Hey Amara,"))
+    assert "port automation" in draft.body  # their own words, not "automation, port, cranes"
+    assert "automation, port" not in draft.body
+    assert "Automated stacking cranes now handle 60 per cent" in draft.body
+    assert article().url in draft.body
+
+
+def test_nickname_is_the_greeting() -> None:
+    draft = share_draft(contact(nickname="Mara"), article(), suggestion(), sequence=0)
+    assert "Mara," in draft.body.splitlines()[0]
+
+
+@pytest.mark.parametrize("confidence", CONFIDENCES)
+def test_negative_news_never_gets_a_draft(confidence: str) -> None:
+    assert mention_draft(contact(), article(), mention("negative", confidence)) is None
+
+
+@pytest.mark.parametrize("kind", MENTION_DRAFT_KINDS)
+def test_verify_mention_is_asked_not_asserted(kind: str) -> None:
+    sure = mention_draft(contact(), article(), mention(kind, "high"), sequence=0)
+    unsure = mention_draft(contact(), article(), mention(kind, "verify"), sequence=0)
+    assert sure is not None and unsure is not None
+    assert re.search(r"\b(wondered|whether|if so|was this|may be)\b", unsure.body, re.I), (
+        unsure.body
+    )
+    assert not re.search(r"\b(I just saw the news|Congratulations on)\b", unsure.body)
+    assert sure.body != unsure.body
+
+
+def test_congratulation_kinds_each_congratulate() -> None:
+    for kind in ("new_role", "award", "funding", "launch", "publication"):
+        draft = mention_draft(contact(), article(), mention(kind), sequence=0)
+        assert draft is not None and "congratulat" in draft.body.lower(), kind
+
+
+def test_authored_and_company_news_phrasing() -> None:
+    authored = mention_draft(contact(), article(), mention("authored"), sequence=0)
+    news = mention_draft(contact(), article(), mention("company_news"), sequence=0)
+    assert authored is not None and "enjoyed" in authored.body.lower()
+    assert "your piece" in authored.body or "your article" in authored.body
+    assert news is not None and "Harbourline Freight" in news.body
+    assert "congratulat" not in news.body.lower()
+    phrasings = {
+        mention_draft(contact(id=0), article(), mention("company_news"), sequence=turn).body  # type: ignore[union-attr]
+        for turn in range(3)
+    }
+    assert any("saw the news about Harbourline Freight" in body for body in phrasings)
+    pieces = {
+        mention_draft(contact(id=0), article(), mention("authored"), sequence=turn).body  # type: ignore[union-attr]
+        for turn in range(3)
+    }
+    assert any("enjoyed your piece on" in body for body in pieces)
+
+
+def test_unknown_event_gets_the_neutral_note() -> None:
+    draft = mention_draft(contact(), article(), mention("promotion_rumour"), sequence=0)
+    assert draft is not None and draft.kind == "other"
+    assert "congratulat" not in draft.body.lower()
+
+
+@pytest.mark.parametrize("kind", ("share", *MENTION_DRAFT_KINDS))
+def test_same_person_never_gets_the_same_opening_twice_in_a_row(kind: str) -> None:
+    for person in (contact(id=1), contact(id=2), contact(id=7)):
+        previous = None
+        for turn in range(6):
+            if kind == "share":
+                draft = share_draft(person, article(), suggestion(), sequence=turn)
+            else:
+                found = mention_draft(person, article(), mention(kind), sequence=turn)
+                assert found is not None
+                draft = found
+            if previous is not None:
+                assert opening(draft) != opening(previous), (kind, person.id, turn)
+            previous = draft
+
+
+LONG_TITLE = " ".join(["Extraordinarily"] * 40)
+LONG_QUOTE = " ".join(["word"] * 120) + "."
+
+
+@pytest.mark.parametrize("kind", ("share", *MENTION_DRAFT_KINDS))
+@pytest.mark.parametrize("confidence", ("high", "verify"))
+def test_drafts_are_short_and_calm(kind: str, confidence: str) -> None:
+    person = contact(interests=" ".join(["very long interest phrase"] * 10), company="A " * 30)
+    piece = article(title=LONG_TITLE, site_name="The " + "Long " * 20 + "Gazette")
+    for turn in range(4):
+        if kind == "share":
+            draft = share_draft(person, piece, suggestion(quote=LONG_QUOTE), sequence=turn)
+        else:
+            found = mention_draft(person, piece, mention(kind, confidence), sequence=turn)
+            assert found is not None
+            draft = found
+        assert len(draft.body.split()) < MAX_WORDS, draft.body
+        assert draft.body.count("!") <= 1 and draft.subject.count("!") == 0
+
+
+def test_duck_typed_suggestion_is_enough() -> None:
+    @dataclass(frozen=True)
+    class Scored:
+        id: int
+        score: float
+        reasons: tuple[str, ...]
+        quote: str
+
+    draft = share_draft(contact(), article(), Scored(5, 0.3, ("logistics",), "Ships wait."))
+    assert "maritime logistics" in draft.body and '"Ships wait."' in draft.body
+
+
+def test_without_quote_or_interests_the_draft_still_reads() -> None:
+    draft = share_draft(
+        contact(interests=""), article(), suggestion(reasons=(), quote=""), sequence=0
+    )
+    assert '""' not in draft.body and "interest in" not in draft.body
+    assert article().url in draft.body
+
+
+# --- interest phrase ----------------------------------------------------------------------
+
+
+def test_interest_phrase_prefers_the_contacts_own_words() -> None:
+    interests = "precious metals investing, maritime logistics; coffee"
+    assert interest_phrase(interests, ("logistic", "freight")) == "maritime logistics"
+    assert interest_phrase(interests, ("invest", "metal", "gold")) == "precious metals investing"
+
+
+def test_interest_phrase_falls_back_to_the_reasons_as_a_phrase() -> None:
+    assert interest_phrase("knitting", ("arabica", "futures", "brazil")) == "arabica and futures"
+    assert interest_phrase("", ()) == ""
+
+
+# --- mailto -------------------------------------------------------------------------------
+
+
+def test_mailto_encodes_non_ascii_and_line_breaks() -> None:
+    body = "Hallo Zoë,\n\nSchön: “Café” & more?\r\nZeile drei\rEnde #1 100% + more"
+    link = mailto_link("zoë.müller@example.com", "Grüße & ☕ = 1?", body)
+    assert link.startswith("mailto:")
+    assert not re.search(r"[\s\"<>\x80-\U0010ffff]", link)  # ASCII, no spaces or breaks
+    assert "+" not in link.split("?", 1)[1]  # spaces are %20, never +
+    parts = urlsplit(link)
+    assert unquote(parts.path) == "zoë.müller@example.com"
+    fields = parse_qs(parts.query, keep_blank_values=True)
+    assert set(fields) == {"subject", "body"}
+    assert fields["subject"] == ["Grüße & ☕ = 1?"]
+    assert fields["body"] == [
+        "Hallo Zoë,\r\n\r\nSchön: “Café” & more?\r\nZeile drei\r\nEnde #1 100% + more"
+    ]
+    assert "%0D%0A%0D%0A" in link and "%C3%AB" in link  # CRLF pairs, UTF-8 bytes
+
+
+def test_mailto_without_email_still_opens_a_draft() -> None:
+    link = mailto_link("", "Hi", "Body")
+    assert link == "mailto:?subject=Hi&body=Body"
+    draft = share_draft(contact(emails=()), article(), suggestion(), sequence=0)
+    assert draft.mailto.startswith("mailto:?subject=")
+
+
+def test_mailto_address_delimiters_are_encoded() -> None:
+    link = mailto_link("odd?name&x@example.com", "s", "b")
+    assert link.startswith("mailto:odd%3Fname%26x@example.com?subject=")
+
+
+# --- templates ----------------------------------------------------------------------------
+
+
+def test_workspace_template_overrides_the_shipped_one(tmp_path: Path) -> None:
+    (tmp_path / "share.txt").write_text(
+        "Subject: For {{ name }}: {{ title | shorten(3) }}\n\n"
+        "{{ name }}, {{ interest }} — {{ url }}\n",
+        encoding="utf-8",
+    )
+    draft = share_draft(contact(), article(), suggestion(), templates_dir=tmp_path)
+    assert draft.subject == "For Amara: Rotterdam's automated cranes…"
+    assert draft.body == f"Amara, port automation — {article().url}"
+    # kinds the user did not override still come from the package
+    other = mention_draft(contact(), article(), mention("award"), templates_dir=tmp_path)
+    assert other is not None and "award" in other.body
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        ("Subject: x\n\nHello {{ nmae }}\n", "line 3", "'nmae' is undefined"),
+        ("Subject: x\n{% if %}\n", "line 2", "Expected an expression"),
+        ("Subject: x\n\n\n{{ contact.shoe_size }}\n", "line 4", "shoe_size"),
+        ("Subject: x\n\n{{ title | nosuchfilter }}\n", "line 3", "nosuchfilter"),
+    ],
+)
+def test_broken_user_template_is_a_clear_error(
+    tmp_path: Path, text: str, line: str, fragment: str
+) -> None:
+    path = tmp_path / "share.txt"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TemplateError) as caught:
+        share_draft(contact(), article(), suggestion(), templates_dir=tmp_path)
+    message = str(caught.value)
+    assert str(path) in message and line in message and fragment in message, message
+    assert "\n" not in message
+
+
+def test_template_without_a_subject_line_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "award.txt"
+    path.write_text("Well done {{ name }}\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match=re.escape(str(path)) + ".*Subject"):
+        mention_draft(contact(), article(), mention("award"), templates_dir=tmp_path)
