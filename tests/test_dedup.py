@@ -1,0 +1,167 @@
+"""Near-duplicate detection: shingles, exact Jaccard, and MinHash LSH bands."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.dedup import (
+    BANDS,
+    MIN_WORDS,
+    NEAR_DUPLICATE,
+    is_near_duplicate,
+    shingles,
+    similarity,
+    text_bands,
+)
+from pipeline.records import NewArticle
+from pipeline.store import open_store
+from pipeline.workspace import Workspace
+
+ORIGINAL = """
+Brightmoor Coffee Traders said on Wednesday that arabica futures had closed at $4.30 a
+pound, the highest level since 2011, after frost damaged trees across southern Minas
+Gerais and certified stocks held in exchange warehouses fell to a 25-year low. The
+company, which supplies green coffee to roughly three hundred independent roasters in
+Britain and Ireland, told customers to expect retail prices to rise by between eight and
+twelve per cent before the summer. "Roasters have absorbed as much as they can," said
+head of trading Zoë Lindqvist. "Most of our customers hedged only to the end of the first
+quarter, and the forward curve gives them very little relief after that." Lindqvist said
+demand for cheaper robusta blends had doubled since January, although Vietnam's harvest
+came in six per cent short of early estimates because of a dry December in the Central
+Highlands. Brightmoor expects freight costs on the route from Santos to Felixstowe to stay
+high until new vessels are delivered next year, and it has begun offering roasters
+six-month fixed-price contracts for the first time in its history.
+"""
+
+# The same story as a partner site runs it: a new first sentence, a figure updated, a
+# syndication line added.
+REPUBLISHED = (
+    ORIGINAL.replace(
+        "Brightmoor Coffee Traders said on Wednesday",
+        "Coffee importer Brightmoor Coffee Traders said on Wednesday",
+    ).replace("roughly three hundred", "about three hundred")
+    + "\nThis article first appeared in Brightmoor Market Notes."
+)
+
+UNRELATED = """
+Kestrel Analytics has raised $38 million in a Series B round led by Fairwater Ventures,
+the Gdańsk-based company said on Tuesday. The money will fund a demand-forecasting product
+for mid-sized retailers, which chief executive Lucía Ferreira said were poorly served by
+tools built for supermarket chains with thousands of stores. Kestrel employs ninety people
+and plans to hire forty more this year, mostly data engineers, and to open a sales office
+in Amsterdam. Existing investors North Quay Capital and the founders also took part.
+"""
+
+
+def test_similarity_is_exact_jaccard_of_word_shingles() -> None:
+    assert similarity(ORIGINAL, ORIGINAL) == 1.0
+    assert similarity(ORIGINAL, ORIGINAL.upper()) == 1.0  # case-folded
+    assert similarity(ORIGINAL, UNRELATED) == 0.0
+    a, b = shingles(ORIGINAL), shingles(REPUBLISHED)
+    assert similarity(ORIGINAL, REPUBLISHED) == len(a & b) / len(a | b)
+    assert similarity("", ORIGINAL) == 0.0
+
+
+def test_republished_story_is_a_near_duplicate() -> None:
+    assert similarity(ORIGINAL, REPUBLISHED) >= NEAR_DUPLICATE
+    assert is_near_duplicate(ORIGINAL, REPUBLISHED)
+    assert not is_near_duplicate(ORIGINAL, UNRELATED)
+    shared = set(text_bands(ORIGINAL)) & set(text_bands(REPUBLISHED))
+    assert shared, "a near-duplicate must share at least one LSH band"
+    assert not set(text_bands(ORIGINAL)) & set(text_bands(UNRELATED))
+
+
+def test_bands_are_deterministic_and_well_formed() -> None:
+    bands = text_bands(ORIGINAL)
+    assert bands == text_bands(ORIGINAL)
+    assert [band for band, _ in bands] == list(range(BANDS))
+    assert all(len(value) == 16 and int(value, 16) >= 0 for _, value in bands)
+
+
+def test_short_texts_get_no_bands() -> None:
+    teaser = " ".join(["word"] * (MIN_WORDS - 1))
+    assert text_bands(teaser) == []
+    assert text_bands("") == []
+
+
+def _pair_with_similarity(rng: random.Random, target: float) -> tuple[str, str, float]:
+    """Two random 300-word texts whose Jaccard is just at or above `target`."""
+    vocabulary = [f"w{n}" for n in range(5000)]
+    first = rng.choices(vocabulary, k=300)
+    second, value = list(first), 1.0
+    step = max(1, round((1 - target) * 10))  # bigger edits when aiming lower
+    while True:
+        edited = list(second)
+        for _ in range(step):
+            edited[rng.randrange(len(edited))] = rng.choice(vocabulary)
+        edited_value = similarity(" ".join(first), " ".join(edited))
+        if edited_value < target:
+            return " ".join(first), " ".join(second), value
+        second, value = edited, edited_value
+
+
+def test_pairs_at_the_threshold_are_found_with_high_probability() -> None:
+    rng = random.Random(20250311)
+    found = 0
+    pairs = 300
+    for _ in range(pairs):
+        a, b, value = _pair_with_similarity(rng, NEAR_DUPLICATE)
+        assert NEAR_DUPLICATE <= value < 0.9
+        if set(text_bands(a)) & set(text_bands(b)):
+            found += 1
+    # 1 - (1 - 0.85**6) ** 20 = 0.9999: allow a little sampling noise.
+    assert found >= pairs - 2
+
+
+def test_dissimilar_pairs_rarely_become_candidates() -> None:
+    rng = random.Random(7)
+    candidates = 0
+    for _ in range(200):
+        a, b, _value = _pair_with_similarity(rng, 0.25)
+        if set(text_bands(a)) & set(text_bands(b)):
+            candidates += 1
+    assert candidates <= 10  # about 1 % expected at Jaccard 0.25
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=300), st.text(max_size=300))
+def test_similarity_is_a_symmetric_fraction(a: str, b: str) -> None:
+    value = similarity(a, b)
+    assert 0.0 <= value <= 1.0
+    assert value == similarity(b, a)
+
+
+def test_bands_find_candidates_through_the_store(workspace: Workspace) -> None:
+    with open_store(workspace.db_path(workspace.config())) as store:
+        article_id, _ = store.add_article(
+            NewArticle(
+                url="https://blog.brightmoor.example/news/arabica-high",
+                canonical_url="https://blog.brightmoor.example/news/arabica-high",
+                title="Arabica futures hit a 14-year high",
+                text=ORIGINAL,
+                extracted=True,
+            ),
+            bands=text_bands(ORIGINAL),
+        )
+        candidates = store.articles_sharing_bands(text_bands(REPUBLISHED))
+        assert article_id in candidates
+        assert store.articles_sharing_bands(text_bands(UNRELATED)) == {}
+
+
+@pytest.mark.parametrize("text", [ORIGINAL, REPUBLISHED, UNRELATED])
+def test_bands_survive_whitespace_and_punctuation_changes(text: str) -> None:
+    squashed = " ".join(text.replace(",", " ").replace(".", " ; ").split())
+    assert text_bands(squashed) == text_bands(text)
+
+
+def test_fixture_pages_are_not_near_duplicates_of_each_other() -> None:
+    pages = sorted((Path(__file__).parent / "data" / "pages").glob("*.html"))
+    texts = [p.read_text(encoding="latin-1") for p in pages]
+    for i, a in enumerate(texts):
+        for b in texts[i + 1 :]:
+            assert not is_near_duplicate(a, b)
