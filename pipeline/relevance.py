@@ -263,11 +263,13 @@ def _pick(
     taken: set[int],
     limit: int,
     floor: float,
+    before: Sequence[int] = (),
 ) -> list[tuple[int, float]]:
     """Best candidates scoring at least `floor`, one per story.
 
     A story is a stored story id (near-duplicates found at ingest) or, failing
-    that, articles whose vectors are nearly the same (syndicated copies).
+    that, articles whose vectors are nearly the same (syndicated copies) as a pick
+    or as one of the columns `before` (articles this contact was already offered).
     """
     keep = scores >= floor
     candidates, scores = candidates[keep], scores[keep]
@@ -277,9 +279,10 @@ def _pick(
     # and the picks so far): a long ranked list never costs a full Gram matrix.
     for start in range(0, candidates.size, window):
         columns = candidates[start : start + window]
-        pool = np.concatenate([np.array([c for c, _ in out], dtype=np.int64), columns])
+        earlier = [*before, *(c for c, _ in out)]
+        pool = np.concatenate([np.array(earlier, dtype=np.int64), columns])
         gram = (corpus.vectors[columns] @ corpus.vectors[pool].T).toarray()
-        offset = pool.size - columns.size  # picks from earlier windows come first in pool
+        offset = len(earlier)  # earlier offers and picks come first in pool
         picked = list(range(offset))
         for n, column in enumerate(columns):
             story = int(corpus.stories[column])
@@ -361,6 +364,9 @@ def match_articles(
         changed = np.array([known.get(c.id) != _fingerprint(c) for c in contacts])
         profile_set = _profiles(store, corpus, contacts, expansion)
         taken = store.suggested_stories([c.id for c in contacts])
+        columns_of_story: dict[int, list[int]] = {}
+        for column, story in enumerate(corpus.stories.tolist()):
+            columns_of_story.setdefault(story, []).append(column)
         explainer = _Explainer(store, corpus, profile_set)
         k = settings.per_contact * CANDIDATE_FACTOR
         picks: list[tuple[int, int, float]] = []
@@ -370,8 +376,15 @@ def match_articles(
                 profile_set, corpus, np.flatnonzero(mask), rows, k
             ):
                 seen = taken.setdefault(contacts[row].id, set())
+                offered = [c for story in seen for c in columns_of_story.get(story, ())]
                 for column, score in _pick(
-                    corpus, candidates, scores, seen, settings.per_contact, settings.threshold
+                    corpus,
+                    candidates,
+                    scores,
+                    seen,
+                    settings.per_contact,
+                    settings.threshold,
+                    offered,
                 ):
                     picks.append((row, column, score))
         explainer.load([column for _, column, _ in picks])
@@ -439,7 +452,11 @@ def suggest_for(
     fresh = corpus.fresh(now, settings.max_age_days)[candidates]
     weak = scores < settings.threshold
     order = np.lexsort((-scores, ~fresh, weak))
-    picked = _pick(corpus, candidates[order], scores[order], taken, limit, -np.inf)
+    # Copies of a story the user already sent or dismissed are not offered again.
+    acted_columns = np.flatnonzero(np.isin(corpus.stories, np.asarray(sorted(taken), np.int64)))
+    picked = _pick(
+        corpus, candidates[order], scores[order], taken, limit, -np.inf, acted_columns.tolist()
+    )
     explainer = _Explainer(store, corpus, profile_set)
     articles = explainer.load([column for column, _ in picked])
     fresh_all = corpus.fresh(now, settings.max_age_days)

@@ -1,0 +1,377 @@
+"""Relevance: the right article for each contact, with the reason, and feedback that counts."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from relevance_corpus import ARTICLES
+
+from pipeline import relevance, textmodel
+from pipeline.errors import ModelError
+from pipeline.explain import RELATED
+from pipeline.records import ContactFields, NewArticle
+from pipeline.store import Store, open_store
+from pipeline.workspace import Workspace
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def _add(store: Store, key: str, title: str, text: str, *, age: timedelta) -> int:
+    article_id, _ = store.add_article(
+        NewArticle(
+            url=f"https://news.example.com/{key}",
+            canonical_url=f"https://news.example.com/{key}",
+            title=title,
+            text=text,
+            extracted=True,
+            published=NOW - age,
+        ),
+        fetched_at=NOW - age,
+    )
+    return article_id
+
+
+@pytest.fixture
+def store(workspace: Workspace) -> Store:
+    opened = open_store(workspace.db_path())
+    for n, (key, (title, text)) in enumerate(ARTICLES.items()):
+        _add(opened, key, title, text, age=timedelta(hours=n + 1))
+    return opened
+
+
+def _contact(store: Store, name: str, **fields: str) -> int:
+    return store.add_contact(ContactFields(name=name, **fields)).id
+
+
+def _keys(store: Store, article_ids: list[int]) -> list[str]:
+    return [store.article(i).url.rsplit("/", 1)[1] for i in article_ids]
+
+
+def _suggest(store: Store, workspace: Workspace, name: str, limit: int = 10):  # type: ignore[no-untyped-def]
+    contact = store.find_contact(name)
+    return relevance.suggest_for(
+        store, workspace.config(), workspace.models_dir, contact, limit=limit, now=NOW
+    )
+
+
+def test_a_contact_gets_the_articles_on_their_interest(store: Store, workspace: Workspace) -> None:
+    batteries = _contact(store, "Ada Lindqvist", interests="battery recycling")
+    football = _contact(store, "Tom Okafor", interests="football, the cup and league matches")
+    report = relevance.match_articles(store, workspace.config(), workspace.models_dir, now=NOW)
+    assert report.articles == len(ARTICLES) and report.contacts == 2
+    assert report.refitted == "no model yet"
+    got = {
+        cid: set(_keys(store, [s.article_id for s in store.suggestions(contact_id=cid)]))
+        for cid in (batteries, football)
+    }
+    assert got[batteries] == {"battery", "battery2"}
+    assert got[football] >= {"football"} and not got[football] & {"battery", "battery2"}
+    suggestion = store.suggestions(contact_id=batteries)[0]
+    assert suggestion.reasons[0] == "battery recycling"
+    assert "battery recycling" in suggestion.quote
+
+
+def test_reasons_name_terms_the_profile_and_article_really_share(
+    store: Store, workspace: Workspace
+) -> None:
+    _contact(store, "Lena Brandt", interests="central bank interest rates and bond yields")
+    ranked = _suggest(store, workspace, "Lena Brandt", limit=3)
+    top = ranked[0]
+    assert _keys(store, [top.article.id]) == ["rates"]
+    text = (top.article.title + " " + top.article.text).lower()
+    own = [r for r in top.reasons if not r.endswith(RELATED)]
+    assert own, top.reasons
+    for reason in top.reasons:
+        words = reason.removesuffix(RELATED).split()
+        assert all(w in text for w in words), reason
+    for reason in own:
+        assert all(w in "central bank interest rates and bond yields" for w in reason.split())
+    assert top.quote in top.article.text
+    assert any(w in top.quote.lower() for w in ("interest rate", "bond yields", "central bank"))
+
+
+def test_match_drops_weak_matches_instead_of_padding(store: Store, workspace: Workspace) -> None:
+    cid = _contact(store, "Rui Costa", interests="arabica coffee prices and roasters")
+    relevance.match_articles(store, workspace.config(), workspace.models_dir, now=NOW)
+    keys = _keys(store, [s.article_id for s in store.suggestions(contact_id=cid)])
+    assert keys == ["coffee"]
+    threshold = workspace.config().relevance.threshold
+    assert all(s.score >= threshold and not s.weak for s in store.suggestions())
+
+
+def test_suggest_limit_returns_that_many_with_weak_flags(
+    store: Store, workspace: Workspace, run_cli
+) -> None:  # type: ignore[no-untyped-def]
+    _contact(store, "Rui Costa", interests="arabica coffee prices and roasters")
+    result = run_cli("suggest", "--contact", "rui costa", "--limit", "6", "--json")
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.stdout)
+    assert len(items) == 6
+    for field in (
+        "id",
+        "contact",
+        "article_url",
+        "title",
+        "score",
+        "weak",
+        "reasons",
+        "quote",
+        "draft",
+        "mailto",
+    ):
+        assert field in items[0]
+    assert items[0]["title"].startswith("Arabica") and items[0]["weak"] is False
+    threshold = workspace.config().relevance.threshold
+    assert [i["weak"] for i in items] == [i["score"] < threshold for i in items]
+    assert any(i["weak"] for i in items)
+    assert [i["score"] for i in items] == sorted((i["score"] for i in items), reverse=True)
+    assert items[0]["mailto"].startswith("mailto:") and "Rui" in items[0]["draft"]
+    assert all(i["id"].startswith("s") for i in items)
+    # The ids are stored suggestions: `dismiss` accepts them.
+    assert run_cli("dismiss", items[1]["id"]).exit_code == 0
+
+
+def test_feedback_moves_a_dismissed_topic_down(store: Store, workspace: Workspace) -> None:
+    _contact(store, "Mia Hart", interests="electric vehicles: battery recycling and car sales")
+    before = _suggest(store, workspace, "Mia Hart", limit=6)
+    before_keys = _keys(store, [r.article.id for r in before])
+    assert {"ev_sales", "ev_sales2", "battery"} <= set(before_keys[:4])
+    dismissed = next(r for r in before if _keys(store, [r.article.id]) == ["ev_sales"])
+    store.set_suggestion_status(dismissed.id, "dismissed")
+    after = _suggest(store, workspace, "Mia Hart", limit=6)
+    after_keys = _keys(store, [r.article.id for r in after])
+    assert "ev_sales" not in after_keys  # never offered again
+    # The other car-sales story drops below both battery stories; its score falls.
+    assert after_keys.index("ev_sales2") > after_keys.index("battery2")
+    score = {k: r.score for k, r in zip(before_keys, before, strict=True)}
+    new_score = {k: r.score for k, r in zip(after_keys, after, strict=True)}
+    assert new_score["ev_sales2"] < score["ev_sales2"]
+
+
+def test_sent_pulls_the_profile_toward_the_article(store: Store, workspace: Workspace) -> None:
+    _contact(store, "Sam Reyes", interests="markets")
+    before = {r.article.id: r.score for r in _suggest(store, workspace, "Sam Reyes", limit=15)}
+    ranked = _suggest(store, workspace, "Sam Reyes", limit=len(ARTICLES))
+    sent = next(r for r in ranked if "Gold" in r.article.title)
+    store.set_suggestion_status(sent.id, "sent")
+    after = _suggest(store, workspace, "Sam Reyes", limit=15)
+    metals = next(r for r in after if r.article.title.startswith("Precious metals"))
+    assert metals.score > before[metals.article.id]
+    assert store.contact(sent.contact_id).last_contacted is not None
+
+
+def test_expansion_finds_a_bullion_story_sharing_no_word(
+    store: Store, workspace: Workspace
+) -> None:
+    _contact(store, "Ines Roth", interests="precious metals")
+    ranked = _suggest(store, workspace, "Ines Roth", limit=5)
+    keys = _keys(store, [r.article.id for r in ranked])
+    assert keys[:2] == ["metals", "bullion"]
+    bullion = ranked[1]
+    assert not {"precious", "metals"} & set(bullion.article.text.lower().split())
+    assert any(r in (f"gold{RELATED}", f"silver{RELATED}") for r in bullion.reasons)
+    unrelated = relevance.suggest_for(
+        store,
+        workspace.config(),
+        workspace.models_dir,
+        store.find_contact("Ines Roth"),
+        limit=5,
+        now=NOW,
+        expansion=relevance.profiles.NO_EXPANSION,
+    )
+    plain = {r.article.id: r.score for r in unrelated}
+    assert plain.get(bullion.article.id, 0.0) == 0.0  # without expansion: no shared word
+
+
+def test_expansion_does_not_drift_from_iphones_to_orchards(
+    store: Store, workspace: Workspace
+) -> None:
+    _contact(store, "Kai Nguyen", interests="Apple's iPhone sales")
+    ranked = _suggest(store, workspace, "Kai Nguyen", limit=len(ARTICLES))
+    keys = _keys(store, [r.article.id for r in ranked])
+    assert keys[:2] == ["iphone", "iphone2"]
+    orchards = [r for r in ranked if _keys(store, [r.article.id])[0].startswith("orchard")]
+    assert all(r.weak for r in orchards)
+    assert max(r.score for r in orchards) < ranked[1].score / 1.5
+    assert all("orchard" not in reason for r in ranked[:2] for reason in r.reasons)
+
+
+def test_contacts_without_profile_get_no_topical_suggestions(
+    store: Store, workspace: Workspace, run_cli
+) -> None:  # type: ignore[no-untyped-def]
+    _contact(store, "Noor Haddad")
+    _contact(store, "Zoe Park", interests="battery recycling")
+    assert relevance.contacts_without_profile(store) == 1
+    report = relevance.match_articles(store, workspace.config(), workspace.models_dir, now=NOW)
+    assert report.without_profile == 1
+    assert store.suggestions(contact_id=store.find_contact("Noor Haddad").id) == []
+    result = run_cli("suggest", "--contact", "Noor Haddad")
+    assert result.exit_code == 0 and "no interests" in result.stdout
+
+
+def test_model_round_trips_and_refuses_a_tampered_file(store: Store, workspace: Workspace) -> None:
+    relevance.match_articles(store, workspace.config(), workspace.models_dir, now=NOW)
+    loaded = textmodel.load(workspace.models_dir)
+    assert loaded is not None and loaded.info.documents == len(ARTICLES)
+    docs = [textmodel.Document(t, b) for t, b in ARTICLES.values()]
+    refit, vectors = textmodel.fit(docs)
+    assert loaded.terms == refit.terms
+    assert np.allclose((loaded.documents(docs) - vectors).toarray(), 0.0, atol=1e-6)
+    path = workspace.models_dir / textmodel.MODEL_FILE
+    payload = bytearray(path.read_bytes())
+    payload[len(payload) // 2] ^= 0xFF
+    path.write_bytes(bytes(payload))
+    with pytest.raises(ModelError, match="checksum") as caught:
+        textmodel.load(workspace.models_dir)
+    assert "\n" not in str(caught.value) and "delete" in str(caught.value)
+
+
+def test_tampered_model_is_a_clean_cli_error(store: Store, workspace: Workspace, run_cli) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("match").exit_code == 0
+    meta = workspace.models_dir / textmodel.META_FILE
+    data = json.loads(meta.read_text())
+    data["checksum"] = "0" * 64
+    meta.write_text(json.dumps(data))
+    result = run_cli("match")
+    assert result.exit_code == 1
+    assert "checksum" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_model_file_holds_no_pickle(store: Store, workspace: Workspace) -> None:
+    relevance.match_articles(store, workspace.config(), workspace.models_dir, now=NOW)
+    with np.load(workspace.models_dir / textmodel.MODEL_FILE, allow_pickle=False) as arrays:
+        assert all(arrays[name].dtype != object for name in arrays.files)
+
+
+@pytest.mark.parametrize(
+    "docs",
+    [
+        [("Tidal power", "A tidal power station opened in the estuary.")],
+        [("Who is in?", "It is what it is.")],  # nothing but stop words
+    ],
+)
+def test_the_model_fits_a_one_document_corpus(docs: list[tuple[str, str]], tmp_path: Path) -> None:
+    model, vectors = textmodel.fit([textmodel.Document(t, b) for t, b in docs])
+    assert vectors.shape == (1, model.size) and model.size > 0
+    saved = textmodel.save(model, tmp_path)
+    loaded = textmodel.load(tmp_path)
+    assert loaded is not None and loaded.info.checksum == saved.info.checksum
+
+
+def test_one_article_store_still_suggests(workspace: Workspace) -> None:
+    store = open_store(workspace.db_path())
+    _add(
+        store,
+        "tidal",
+        "Tidal power station opens",
+        "A tidal power station opened.",
+        age=timedelta(0),
+    )
+    _contact(store, "Eli Moss", interests="tidal power")
+    ranked = _suggest(store, workspace, "Eli Moss", limit=3)
+    assert len(ranked) == 1 and ranked[0].reasons == ("tidal power",)
+
+
+def test_model_is_refitted_only_when_the_corpus_grew(store: Store, workspace: Workspace) -> None:
+    config, models = workspace.config(), workspace.models_dir
+    _contact(store, "Ada Lindqvist", interests="battery recycling")
+    assert relevance.match_articles(store, config, models, now=NOW).refitted == "no model yet"
+    assert relevance.match_articles(store, config, models, now=NOW).refitted is None
+    _add(store, "extra", "Grid batteries", "Utilities install grid batteries.", age=timedelta(0))
+    assert relevance.match_articles(store, config, models, now=NOW).refitted is None
+    for n in range(3):
+        _add(store, f"more{n}", f"Solar farm {n}", "A solar farm opened.", age=timedelta(0))
+    assert "grew" in (relevance.match_articles(store, config, models, now=NOW).refitted or "")
+
+
+def test_match_is_incremental_and_suggests_a_story_once(store: Store, workspace: Workspace) -> None:
+    config, models = workspace.config(), workspace.models_dir
+    cid = _contact(store, "Ada Lindqvist", interests="battery recycling")
+    first = relevance.match_articles(store, config, models, now=NOW)
+    assert first.suggestions == 2
+    again = relevance.match_articles(store, config, models, now=NOW)
+    assert again.articles == 0 and again.suggestions == 0
+    # The same story syndicated under another URL is not suggested a second time.
+    title, text = ARTICLES["battery"]
+    _add(store, "battery-copy", title, text + " Reporting by a wire service.", age=timedelta(0))
+    _add(
+        store,
+        "battery-new",
+        "Battery recycling plant planned in Ohio",
+        ARTICLES["battery2"][1].replace("Cell manufacturers", "Ohio officials"),
+        age=timedelta(0),
+    )
+    third = relevance.match_articles(store, config, models, now=NOW)
+    assert third.articles == 2
+    keys = _keys(store, [s.article_id for s in store.suggestions(contact_id=cid)])
+    assert "battery-copy" not in keys
+    # A contact added later is matched against every fresh article, once.
+    late = _contact(store, "Bo Lund", interests="battery recycling")
+    relevance.match_articles(store, config, models, now=NOW)
+    assert len(store.suggestions(contact_id=late)) >= 2
+
+
+def test_old_articles_are_only_suggested_on_demand_and_say_so(workspace: Workspace) -> None:
+    store = open_store(workspace.db_path())
+    for n, (key, (title, text)) in enumerate(ARTICLES.items()):
+        _add(store, key, title, text, age=timedelta(days=30 + n))
+    _add(store, "fresh", "Fresh football", ARTICLES["football2"][1], age=timedelta(hours=1))
+    _contact(store, "Ada Lindqvist", interests="battery recycling")
+    report = relevance.match_articles(store, workspace.config(), workspace.models_dir, now=NOW)
+    assert report.suggestions == 0
+    ranked = _suggest(store, workspace, "Ada Lindqvist", limit=3)
+    assert _keys(store, [r.article.id for r in ranked])[:2] in (
+        ["battery", "battery2"],
+        ["battery2", "battery"],
+    )
+    assert not ranked[0].fresh and not ranked[0].weak
+
+
+@pytest.mark.parametrize("bad", ["12", "x12", "s", "m-1"])
+def test_feedback_ids_need_their_prefix(run_cli, bad: str) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("sent", bad)
+    assert result.exit_code == 2
+    assert "s12" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sent_and_dismiss_record_what_the_user_did(
+    store: Store, workspace: Workspace, run_cli
+) -> None:  # type: ignore[no-untyped-def]
+    cid = _contact(store, "Ada Lindqvist", interests="battery recycling")
+    relevance.match_articles(store, workspace.config(), workspace.models_dir, now=NOW)
+    first, second = store.suggestions(contact_id=cid)
+    assert run_cli("sent", f"s{first.id}").exit_code == 0
+    assert run_cli("dismiss", f"S{second.id}").exit_code == 0
+    assert store.suggestion(first.id).status == "sent"
+    assert store.suggestion(second.id).status == "dismissed"
+    assert store.contact(cid).last_contacted is not None
+    assert run_cli("dismiss", "s9999").exit_code == 1
+    mention = store.add_mention(
+        cid,
+        first.article_id,
+        first.story_id,
+        confidence="high",
+        event="award",
+        evidence="Ada Lindqvist won.",
+        matched="Ada Lindqvist",
+    )
+    assert mention is not None
+    assert run_cli("dismiss", f"m{mention.id}").exit_code == 0
+    assert store.mention(mention.id).status == "dismissed"
+    assert run_cli("sent", f"m{mention.id}").exit_code == 0
+    assert store.mention(mention.id).status == "sent"
+
+
+def test_match_cli_prints_a_summary_and_json(store: Store, run_cli) -> None:  # type: ignore[no-untyped-def]
+    _contact(store, "Ada Lindqvist", interests="battery recycling")
+    _contact(store, "Noor Haddad")
+    result = run_cli("match", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["suggestions"] == 2 and data["without_profile"] == 1
+    text = run_cli("match")
+    assert "Scored 0 new articles" in text.stdout and "1 contacts have no interests" in text.stdout
