@@ -242,9 +242,13 @@ class ItemError:
 class FetchReport:
     feeds: int = 0
     feeds_failed: int = 0
-    feeds_unchanged: int = 0
+    feeds_unchanged: int = 0  # 304, or a 200 whose body hash had not changed
     new_articles: int = 0
     extracted: int = 0
-    fallbacks: int = 0
-    duplicates: int = 0
+    fallbacks: int = 0  # new articles stored with the feed's summary only
+    duplicates: int = 0  # entries linked to an article already stored (same URL)
     errors: tuple[ItemError, ...] = field(default_factory=tuple)
+    near_duplicates: int = 0  # new articles joined to an earlier story by their text
+    pages: int = 0  # article pages requested
+    requests: int = 0  # HTTP exchanges in all (feeds, pages, redirects, retries)
+    seconds: float = 0.0

@@ -9,7 +9,9 @@ httpx transport that actually sends that name's requests to 127.0.0.1.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+import time
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -17,6 +19,7 @@ from html import escape
 
 import httpx
 
+from pipeline.loopback import LoopbackServer, Response
 from pipeline.net import Resolver
 
 PUBLIC_ADDRESS = "93.184.216.34"  # a globally routable address (never connected to)
@@ -49,6 +52,33 @@ class LoopbackAliases(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+# --- hostile bodies, produced lazily (only what the client reads is ever made) ---------
+
+
+def endless(chunk: bytes, count: int) -> Iterator[bytes]:
+    """`count` copies of `chunk`: 16,384 x 64 KB is a 1 GiB body never held in memory."""
+    for _ in range(count):
+        yield chunk
+
+
+def gzip_bomb(gigabytes: int) -> Iterator[bytes]:
+    """A gzip stream of `gigabytes` GiB of zeros, compressed on the fly (~1 MB per GiB)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    block = bytes(1 << 20)
+    for _ in range(gigabytes * 1024):
+        out = compressor.compress(block)
+        if out:
+            yield out
+    yield compressor.flush()
+
+
+def trickle() -> Iterator[bytes]:
+    """One byte a second for ten minutes."""
+    for _ in range(600):
+        yield b"<"
+        time.sleep(1)
 
 
 # --- realistic fictional content ------------------------------------------------------
@@ -167,6 +197,7 @@ class Item:
     guid: str | None = None
     summary: str = ""
     published: datetime | None = None
+    dated: bool = True  # False: no pubDate at all
 
 
 def rss(title: str, link: str, items: Sequence[Item]) -> bytes:
@@ -180,13 +211,40 @@ def rss(title: str, link: str, items: Sequence[Item]) -> bytes:
     base = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
     for n, item in enumerate(items):
         when = item.published or base + timedelta(hours=n)
+        date = f"<pubDate>{format_datetime(when)}</pubDate>" if item.dated else ""
         parts.append(
             "<item>"
             f"<title>{escape(item.title)}</title><link>{escape(item.link)}</link>"
             f"<guid isPermaLink='false'>{escape(item.guid or item.link)}</guid>"
-            f"<pubDate>{format_datetime(when)}</pubDate>"
+            f"{date}"
             f"<description>{escape(item.summary)}</description>"
             "</item>"
         )
     parts.append("</channel></rss>")
     return "".join(parts).encode()
+
+
+def feeds_toml(urls: Sequence[str], **settings: object) -> str:
+    """A feeds.toml listing these feeds, with fast limits for tests unless overridden."""
+    values: dict[str, object] = {
+        "connect_timeout": 2.0,
+        "read_timeout": 2.0,
+        "total_timeout": 4.0,
+        "retries": 0,
+        "extract_workers": 1,
+        **settings,
+    }
+    lines = ["[settings]"]
+    for key, value in values.items():
+        lines.append(f"{key} = {value!r}".replace("'", '"'))
+    for url in urls:
+        lines += ["", "[[feeds]]", f'url = "{url}"']
+    return "\n".join(lines) + "\n"
+
+
+def story(server: LoopbackServer, path: str, seed: int, **page: object) -> Item:
+    """Serve an article page at `path` and return the feed item that links to it."""
+    title = f"Report {seed}: " + article_paragraphs(seed, 1)[0].split(" (report")[0][:60]
+    paragraphs = article_paragraphs(seed)
+    server.routes[path] = Response(article_html(title, paragraphs, **page))  # type: ignore[arg-type]
+    return Item(title=title, link=server.url(path), summary=paragraphs[0][:200])

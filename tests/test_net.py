@@ -7,12 +7,19 @@ import gzip
 import threading
 import time
 import zlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TypeVar
 
 import pytest
-from ingest_fixtures import PUBLIC_ADDRESS, LoopbackAliases, fake_resolver
+from ingest_fixtures import (
+    PUBLIC_ADDRESS,
+    LoopbackAliases,
+    endless,
+    fake_resolver,
+    gzip_bomb,
+    trickle,
+)
 
 from pipeline.config import FetchSettings
 from pipeline.errors import FetchError
@@ -110,14 +117,9 @@ def test_unknown_content_encoding_is_an_error(server: LoopbackServer) -> None:
 # --- size caps -----------------------------------------------------------------------
 
 
-def _endless(chunk: bytes, count: int) -> Iterator[bytes]:
-    for _ in range(count):
-        yield chunk
-
-
 def test_a_one_gigabyte_body_is_cut_at_the_cap(server: LoopbackServer) -> None:
     # 16,384 x 64 KB = 1 GiB, produced lazily: only what the client reads is ever made.
-    server.routes["/huge"] = lambda r: Response(_endless(b"a" * 65536, 16384))
+    server.routes["/huge"] = lambda r: Response(endless(b"a" * 65536, 16384))
     started = time.monotonic()
     error = fails(server.url("/huge"))
     assert "larger than the 1,000,000-byte limit" in str(error)
@@ -126,26 +128,13 @@ def test_a_one_gigabyte_body_is_cut_at_the_cap(server: LoopbackServer) -> None:
 
 def test_a_declared_oversize_body_is_refused_before_reading(server: LoopbackServer) -> None:
     server.routes["/big"] = lambda r: Response(
-        _endless(b"a" * 65536, 16384), headers={"Content-Length": str(2**30)}
+        endless(b"a" * 65536, 16384), headers={"Content-Length": str(2**30)}
     )
     assert "1,073,741,824 bytes, over the 1,000,000-byte limit" in str(fails(server.url("/big")))
 
 
-def _gzip_bomb(gigabytes: int) -> Iterator[bytes]:
-    """A gzip stream of `gigabytes` GiB of zeros, compressed on the fly (~1 MB per GiB)."""
-    compressor = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
-    block = bytes(1 << 20)
-    for _ in range(gigabytes * 1024):
-        out = compressor.compress(block)
-        if out:
-            yield out
-    yield compressor.flush()
-
-
 def test_a_gzip_bomb_is_cut_at_the_decompressed_cap(server: LoopbackServer) -> None:
-    server.routes["/bomb"] = lambda r: Response(
-        _gzip_bomb(10), headers={"Content-Encoding": "gzip"}
-    )
+    server.routes["/bomb"] = lambda r: Response(gzip_bomb(10), headers={"Content-Encoding": "gzip"})
     error = fails(server.url("/bomb"))
     assert "inflates past the 1,000,000-byte limit" in str(error)
 
@@ -153,14 +142,8 @@ def test_a_gzip_bomb_is_cut_at_the_decompressed_cap(server: LoopbackServer) -> N
 # --- timeouts --------------------------------------------------------------------------
 
 
-def _trickle() -> Iterator[bytes]:
-    for _ in range(600):
-        yield b"<"
-        time.sleep(1)
-
-
 def test_a_trickling_server_is_cut_off_by_the_total_timeout(server: LoopbackServer) -> None:
-    server.routes["/slow"] = lambda r: Response(_trickle())
+    server.routes["/slow"] = lambda r: Response(trickle())
     settings = replace(FAST, read_timeout=5.0, total_timeout=1.5)
     started = time.monotonic()
     error = fails(server.url("/slow"), settings)

@@ -1,7 +1,104 @@
-"""Commands of this group are registered in COMMANDS (see pipeline.cli)."""
+"""`fetch`: pull every feed, fetch and extract the new articles."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from pipeline.cli._app import App, emit_json, is_terminal, pass_app
+from pipeline.ingest import Progress, fetch_all
+from pipeline.records import FetchReport
+
+
+@contextmanager
+def progress_bar(label: str = "Fetching") -> Iterator[Progress | None]:
+    """A rich progress bar on stderr when it is a terminal; None (quiet) otherwise."""
+    if not is_terminal():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    with Bar(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def report_json(report: FetchReport) -> dict[str, Any]:
+    """The `fetch --json` object, also stored as the run's report."""
+    return {
+        "feeds": report.feeds,
+        "feeds_failed": report.feeds_failed,
+        "feeds_unchanged": report.feeds_unchanged,
+        "new_articles": report.new_articles,
+        "extracted": report.extracted,
+        "fallbacks": report.fallbacks,
+        "duplicates": report.duplicates,
+        "near_duplicates": report.near_duplicates,
+        "pages": report.pages,
+        "requests": report.requests,
+        "seconds": report.seconds,
+        "errors": [{"stage": e.stage, "item": e.item, "message": e.message} for e in report.errors],
+    }
+
+
+def summary_line(report: FetchReport) -> str:
+    feeds = (
+        f"{_count(report.feeds, 'feed')} ({report.feeds_failed} failed, "
+        f"{report.feeds_unchanged} unchanged)"
+    )
+    articles = (
+        f"{report.new_articles} new {_plural(report.new_articles, 'article')} "
+        f"({report.extracted} extracted, "
+        f"{report.fallbacks} from the feed summary)"
+    )
+    extra = f", {_count(report.duplicates, 'duplicate')}" if report.duplicates else ""
+    errors = f", {_count(len(report.errors), 'error')}" if report.errors else ""
+    return f"Fetched {feeds}: {articles}{extra}{errors} in {report.seconds:.1f} s."
+
+
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else word + "s"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {_plural(n, word)}"
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the run's figures as JSON.")
+@pass_app
+def fetch(app: App, as_json: bool) -> None:
+    """Pull all feeds, then fetch and extract their new articles."""
+    config = app.config()
+    store = app.store()
+    run_id = store.start_run("fetch")
+    try:
+        with progress_bar() as progress:
+            report = fetch_all(store, config, run_id=run_id, progress=progress)
+    except BaseException as exc:
+        store.finish_run(run_id, {"error": f"{type(exc).__name__}: {exc}"}, ok=False)
+        raise
+    store.finish_run(run_id, report_json(report))
+    if as_json:
+        emit_json(report_json(report))
+    else:
+        click.echo(summary_line(report))
+
+
+COMMANDS: list[click.Command] = [fetch]

@@ -1,0 +1,408 @@
+"""Ingest: every configured feed in, its new articles stored, each failure recorded.
+
+Owns the order of work of one `fetch`: feeds fetched concurrently with conditional
+GET, changed ones parsed, each new entry's page fetched and extracted (in a process
+pool), the feed's summary used when that fails, duplicates linked by URL and
+near-duplicate text, and every article stored in its own transaction, so a process
+killed at any moment loses nothing already stored and duplicates nothing. A feed's
+validators are saved only once all its entries are stored: an interrupted feed is
+parsed again next time. How to fetch (net), parse (feeds), extract (extract) and what
+a duplicate is (dedup) are other modules' business; this one never lets one item's
+failure stop the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import httpx
+
+from pipeline.config import Config
+from pipeline.dedup import NEAR_DUPLICATE, similarity, text_bands
+from pipeline.errors import ExtractError, FetchError, ParseError
+from pipeline.extract import Extracted, ExtractorPool
+from pipeline.feeds import parse_feed
+from pipeline.net import Fetched, Fetcher, RefusedURL, Resolver
+from pipeline.records import FeedEntry, FeedState, FetchReport, ItemError, NewArticle
+from pipeline.store import Store
+from pipeline.store._base import utcnow
+from pipeline.urls import clean_url
+
+log = logging.getLogger(__name__)
+
+# (items done, items known so far): feeds, then the new entries they reveal.
+Progress = Callable[[int, int], None]
+
+DEAD_FEED_RETRY = timedelta(days=7)  # a 410 Gone feed is asked again after this long
+CANDIDATES_CHECKED = 8  # near-duplicate candidates confirmed by exact similarity
+_PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/xml", "application/xml")
+
+
+def fetch_all(
+    store: Store,
+    config: Config,
+    *,
+    run_id: int | None = None,
+    progress: Progress | None = None,
+    resolver: Resolver | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> FetchReport:
+    """Pull every configured feed and store its new articles; never raises for one item.
+
+    `resolver` and `transport` replace DNS and the network (tests, benchmarks).
+    """
+    started = time.monotonic()
+    fetcher = Fetcher(config.settings, resolver=resolver, transport=transport)
+    ingest = _Ingest(store, config, fetcher, run_id, progress)
+    tally = asyncio.run(ingest.run())
+    return tally.report(seconds=time.monotonic() - started, requests=fetcher.requests)
+
+
+@dataclass
+class _Tally:
+    feeds: int = 0
+    feeds_failed: int = 0
+    feeds_unchanged: int = 0
+    new_articles: int = 0
+    extracted: int = 0
+    fallbacks: int = 0
+    duplicates: int = 0
+    near_duplicates: int = 0
+    pages: int = 0
+    errors: list[ItemError] = field(default_factory=list)
+
+    def report(self, *, seconds: float, requests: int) -> FetchReport:
+        return FetchReport(
+            feeds=self.feeds,
+            feeds_failed=self.feeds_failed,
+            feeds_unchanged=self.feeds_unchanged,
+            new_articles=self.new_articles,
+            extracted=self.extracted,
+            fallbacks=self.fallbacks,
+            duplicates=self.duplicates,
+            errors=tuple(self.errors),
+            near_duplicates=self.near_duplicates,
+            pages=self.pages,
+            requests=requests,
+            seconds=round(seconds, 3),
+        )
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What fetching and extracting one entry's page gave: text, or why not."""
+
+    final_url: str
+    extracted: Extracted | None = None
+    error: ItemError | None = None
+
+
+class _Ingest:
+    """One run's state. Everything here runs on one event loop thread, which is also
+    the only thread that touches the store."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        fetcher: Fetcher,
+        run_id: int | None,
+        progress: Progress | None,
+    ):
+        self.store = store
+        self.settings = config.settings
+        self.sources = config.feeds
+        self.fetcher = fetcher
+        self.run_id = run_id
+        self.progress = progress
+        self.tally = _Tally()
+        self._pool: ExtractorPool | None = None
+        self._workers = self.settings.extract_workers or os.cpu_count() or 1
+        # Pages fetched but not yet extracted are held in memory: bound them, and keep
+        # enough in hand that no worker waits for the network.
+        self._page_slots = asyncio.Semaphore(max(16, self._workers * 8))
+        # An entry URL being processed right now, so a second feed carrying the same
+        # link waits for it instead of fetching the page again.
+        self._in_progress: dict[str, asyncio.Future[int | None]] = {}
+        self._done = 0
+        self._total = 0
+
+    async def run(self) -> _Tally:
+        states = self.store.sync_feeds(self.sources)
+        self.tally.feeds = len(states)
+        self._grow(len(states))
+        try:
+            async with self.fetcher:
+                await asyncio.gather(*(self._guarded_feed(state) for state in states))
+        finally:
+            if self._pool is not None:
+                self._pool.close()
+        return self.tally
+
+    # --- progress and errors ---------------------------------------------------------
+
+    def _grow(self, n: int) -> None:
+        self._total += n
+        self._tell()
+
+    def _advance(self) -> None:
+        self._done += 1
+        self._tell()
+
+    def _tell(self) -> None:
+        if self.progress is not None:
+            self.progress(self._done, self._total)
+
+    def _error(self, stage: str, item: str, message: str) -> ItemError:
+        error = ItemError(stage=stage, item=item, message=message)
+        self.tally.errors.append(error)
+        self.store.record_error(self.run_id, error)
+        return error
+
+    def _feed_failed(self, state: FeedState, message: str, status: int | None) -> None:
+        self.tally.feeds_failed += 1
+        self._error("feed", state.url, message)
+        # 410 Gone is the server saying the feed will not come back.
+        self.store.record_feed_failure(state.id, message, status=status, dead=status == 410)
+
+    # --- feeds ---------------------------------------------------------------------------
+
+    async def _guarded_feed(self, state: FeedState) -> None:
+        try:
+            await self._feed(state)
+        except Exception as exc:  # a bug on one feed's data must not cost the others
+            log.exception("unexpected failure on feed %s", state.url)
+            self._feed_failed(state, f"unexpected error: {exc!r}", None)
+        finally:
+            self._advance()
+
+    async def _feed(self, state: FeedState) -> None:
+        if state.dead and state.last_fetched and utcnow() - state.last_fetched < DEAD_FEED_RETRY:
+            self.tally.feeds_failed += 1  # still gone: `status` shows why, nothing to record
+            return
+        try:
+            # A feed the user put on a private host may link there; a public one may not.
+            allow_private = await self.fetcher.is_private(state.url)
+            fetched = await self.fetcher.fetch(
+                state.url,
+                max_bytes=self.settings.feed_max_bytes,
+                allow_private=allow_private,
+                etag=state.etag,
+                last_modified=state.last_modified,
+            )
+        except FetchError as exc:
+            self._feed_failed(state, str(exc), exc.status)
+            return
+        digest = hashlib.sha256(fetched.body).hexdigest()
+        if fetched.not_modified or digest == state.body_hash:
+            self._unchanged(state, fetched, None if fetched.not_modified else digest)
+            return
+        try:
+            parsed = parse_feed(fetched.body, url=fetched.url, headers=fetched.headers)
+        except ParseError as exc:
+            self._feed_failed(state, str(exc), fetched.status)
+            return
+        entries = self._new_entries(state, parsed.entries)
+        self._grow(len(entries))
+        stored = await asyncio.gather(
+            *(self._guarded_entry(state, e, allow_private) for e in entries)
+        )
+        complete = all(stored)
+        # Validators only when every entry is stored; otherwise the old ones stay, the
+        # next run gets the feed again (a 200, a different hash) and retries the rest.
+        self.store.record_feed_success(
+            state.id,
+            status=fetched.status,
+            etag=fetched.etag if complete else None,
+            last_modified=fetched.last_modified if complete else None,
+            body_hash=digest if complete else None,
+            warning=parsed.warning,
+        )
+
+    def _unchanged(self, state: FeedState, fetched: Fetched, digest: str | None) -> None:
+        self.tally.feeds_unchanged += 1
+        # An unchanged feed keeps the warning its last parse left (a bozo feed stays one).
+        healthy = state.consecutive_failures == 0 and state.last_status in (200, 304)
+        self.store.record_feed_success(
+            state.id,
+            status=fetched.status,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            body_hash=digest,
+            warning=state.last_error if healthy else None,
+        )
+
+    def _new_entries(self, state: FeedState, entries: tuple[FeedEntry, ...]) -> list[FeedEntry]:
+        unique: dict[str, FeedEntry] = {}
+        for entry in entries:
+            unique.setdefault(entry.key, entry)
+        # Feeds list newest first; a huge archive feed is cut to its newest entries.
+        kept = list(unique.values())[: self.settings.max_entries_per_feed]
+        known = self.store.known_entry_keys(state.id, [e.key for e in kept])
+        return [e for e in kept if e.key not in known]
+
+    # --- entries ---------------------------------------------------------------------------
+
+    async def _guarded_entry(self, state: FeedState, entry: FeedEntry, allow_private: bool) -> bool:
+        """Process one entry; True when it needs no retry (stored, linked or refused)."""
+        try:
+            return await self._entry(state, entry, allow_private)
+        except Exception as exc:
+            log.exception("unexpected failure on entry %s", entry.url or entry.key)
+            self._error("store", entry.url or entry.key, f"unexpected error: {exc!r}")
+            return False
+        finally:
+            self._advance()
+
+    async def _entry(self, state: FeedState, entry: FeedEntry, allow_private: bool) -> bool:
+        if not entry.url:
+            self._error("entry", entry.key, "the feed entry has no link; it was skipped")
+            return True
+        try:
+            await self.fetcher.check_url(entry.url, allow_private=allow_private)
+        except RefusedURL as exc:
+            # A trap link (file:, an intranet address) is not stored at all: a digest
+            # would otherwise put it in front of the user.
+            self._error("entry", entry.url, str(exc))
+            return True
+        except FetchError:
+            pass  # the host does not resolve: the page fetch will say so and fall back
+        while True:
+            existing = self.store.article_id_for_url(entry.url)
+            if existing is not None:
+                self.store.link_entry(state.id, entry.key, existing)
+                self.tally.duplicates += 1
+                return True
+            pending = self._in_progress.get(entry.url)
+            if pending is None:
+                break
+            await asyncio.shield(pending)  # then look again: stored, or ours to try
+        mine: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._in_progress[entry.url] = mine
+        try:
+            article_id = await self._ingest(state, entry, allow_private)
+        finally:
+            del self._in_progress[entry.url]
+            mine.set_result(None)
+        return article_id is not None
+
+    async def _ingest(self, state: FeedState, entry: FeedEntry, allow_private: bool) -> int | None:
+        async with self._page_slots:
+            page = await self._page(entry.url, allow_private)
+        article = _article(entry, page)
+        existing = self.store.article_id_for_url(article.canonical_url)
+        if existing is not None:  # another URL for a page already stored
+            self.store.link_entry(state.id, entry.key, existing)
+            self.tally.duplicates += 1
+            return existing
+        bands = text_bands(article.text)
+        story_id = self._story_of(article.text, bands)
+        article_id, created = self.store.add_article(
+            article, feed_id=state.id, entry_key=entry.key, story_id=story_id, bands=bands
+        )
+        if not created:
+            self.tally.duplicates += 1
+            return article_id
+        self.tally.new_articles += 1
+        if article.extracted:
+            self.tally.extracted += 1
+        else:
+            self.tally.fallbacks += 1
+        if story_id is not None:
+            self.tally.near_duplicates += 1
+        if page.error is not None:
+            self._error(page.error.stage, page.error.item, page.error.message)
+        return article_id
+
+    async def _page(self, url: str, allow_private: bool) -> _Page:
+        self.tally.pages += 1
+        try:
+            page = await self.fetcher.fetch(
+                url, max_bytes=self.settings.page_max_bytes, allow_private=allow_private
+            )
+        except FetchError as exc:
+            return _Page(url, error=ItemError("page", url, f"page not fetched: {exc}"))
+        kind = page.content_type
+        if kind and kind not in _PAGE_TYPES:
+            return _Page(page.url, error=ItemError("page", url, f"the page is {kind}, not HTML"))
+        future = self._extractor().submit(
+            page.body, page.url, content_type=page.headers.get("content-type")
+        )
+        try:
+            extracted = await asyncio.wrap_future(future)
+        except ExtractError as exc:
+            return _Page(page.url, error=ItemError("extract", url, str(exc)))
+        return _Page(page.url, extracted=extracted)
+
+    def _extractor(self) -> ExtractorPool:
+        # Started on the first new page only: a run with nothing new never pays for it.
+        if self._pool is None:
+            self._pool = ExtractorPool(self._workers).__enter__()
+        return self._pool
+
+    def _story_of(self, text: str, bands: list[tuple[int, str]]) -> int | None:
+        """The story id of an earlier article sharing ≥ NEAR_DUPLICATE of this text."""
+        if not bands:
+            return None
+        shared = self.store.articles_sharing_bands(bands)
+        best = sorted(shared, key=lambda a: (-shared[a], a))[:CANDIDATES_CHECKED]
+        for candidate in best:
+            other = self.store.article(candidate)
+            if similarity(text, other.text) >= NEAR_DUPLICATE:
+                return other.story
+        return None
+
+
+def _article(entry: FeedEntry, page: _Page) -> NewArticle:
+    """The entry's own fields first (the feed knows its dates), the page's to fill gaps."""
+    found = page.extracted
+    if found is None:
+        return NewArticle(
+            url=entry.url,
+            canonical_url=_canonical(entry.url, page.final_url, None),
+            title=entry.title or entry.url,
+            text=entry.summary,
+            extracted=False,
+            author=entry.author,
+            published=entry.published,
+            summary=entry.summary,
+            extract_error=page.error.message if page.error else None,
+        )
+    return NewArticle(
+        url=entry.url,
+        canonical_url=_canonical(entry.url, page.final_url, found.canonical_url),
+        title=entry.title or found.title or entry.url,
+        text=found.text,
+        extracted=True,
+        author=entry.author or found.author,
+        published=entry.published or found.published,
+        site_name=found.site_name,
+        description=found.description,
+        language=found.language,
+        summary=entry.summary,
+    )
+
+
+def _canonical(entry_url: str, final_url: str, declared: str | None) -> str:
+    """The page's declared canonical URL, else where redirects ended, else the link.
+
+    A canonical pointing at the site's home page from an article is a site bug (it
+    would merge every article of the site into one) and is ignored.
+    """
+    for candidate in (declared, clean_url(final_url)):
+        if candidate and not (_is_root(candidate) and not _is_root(entry_url)):
+            return candidate
+    return entry_url
+
+
+def _is_root(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query

@@ -1,0 +1,343 @@
+"""fetch_all and `cheesecake fetch` end to end: real loopback servers, real SQLite."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from ingest_fixtures import (
+    PUBLIC_ADDRESS,
+    Item,
+    LoopbackAliases,
+    article_html,
+    article_paragraphs,
+    endless,
+    fake_resolver,
+    feeds_toml,
+    gzip_bomb,
+    rss,
+    story,
+    trickle,
+)
+
+from pipeline.ingest import fetch_all
+from pipeline.loopback import LoopbackServer, Response
+from pipeline.records import FetchReport
+from pipeline.store import Store, open_store
+from pipeline.workspace import Workspace
+
+RSS = "application/rss+xml"
+
+
+def serve_feed(server: LoopbackServer, path: str, items: Sequence[Item], **kw: object) -> str:
+    server.routes[path] = Response(
+        rss(f"Feed {path}", server.url("/"), items),
+        content_type=RSS,
+        **kw,  # type: ignore[arg-type]
+    )
+    return server.url(path)
+
+
+def ingest(
+    workspace: Workspace,
+    urls: Sequence[str],
+    *,
+    public: tuple[str, ...] = (),
+    **settings: object,
+) -> tuple[FetchReport, Store]:
+    workspace.config_path.write_text(feeds_toml(urls, **settings), encoding="utf-8")
+    store = open_store(workspace.db_path())
+    run_id = store.start_run("fetch")
+    report = fetch_all(
+        store,
+        workspace.config(),
+        run_id=run_id,
+        resolver=fake_resolver(dict.fromkeys(public, PUBLIC_ADDRESS)) if public else None,
+        transport=LoopbackAliases(public) if public else None,
+    )
+    return report, store
+
+
+def test_new_articles_are_extracted_with_the_feeds_url_and_date(
+    workspace: Workspace, server: LoopbackServer
+) -> None:
+    first = story(server, "/news/a1", 1)
+    tracked = Item(
+        title=first.title,
+        link=first.link + "?utm_source=rss&utm_medium=feed&ref=7#comments",
+        summary=first.summary,
+        published=datetime(2024, 3, 4, 5, 6, tzinfo=UTC),
+    )
+    undated = story(server, "/news/a2", 2, published=datetime(2024, 2, 1, 12, 0, tzinfo=UTC))
+    undated = Item(undated.title, undated.link, summary=undated.summary, dated=False)
+    progress: list[tuple[int, int]] = []
+    workspace.config_path.write_text(feeds_toml([serve_feed(server, "/f.xml", [tracked, undated])]))
+    with open_store(workspace.db_path()) as store:
+        report = fetch_all(store, workspace.config(), progress=lambda d, t: progress.append((d, t)))
+        by_url = {a.url: a for a in store.articles(with_text=True)}
+    assert (report.new_articles, report.extracted, report.fallbacks) == (2, 2, 0)
+    assert progress[-1] == (3, 3)  # one feed and its two new entries
+    a1 = by_url[server.url("/news/a1?ref=7")]  # tracking and fragment gone, the rest kept
+    assert a1.extracted and a1.author == "Jordan Ellery"
+    assert a1.published == datetime(2024, 3, 4, 5, 6, tzinfo=UTC)  # the feed's date wins
+    assert article_paragraphs(1)[3] in a1.text
+    assert a1.feed_urls == (server.url("/f.xml"),)
+    a2 = by_url[server.url("/news/a2")]
+    assert a2.published is not None and a2.published.date().isoformat() == "2024-02-01"
+
+
+def test_a_second_fetch_costs_one_304_per_feed(
+    workspace: Workspace, server: LoopbackServer
+) -> None:
+    feed = serve_feed(server, "/f.xml", [story(server, f"/p{i}", i) for i in range(3)])
+    first, store = ingest(workspace, [feed])
+    assert first.new_articles == 3
+    pages_before = {p: n for p, n in server.hits.items() if p.startswith("/p")}
+    second, _ = ingest(workspace, [feed])
+    assert (second.feeds_unchanged, second.pages, second.new_articles, second.requests) == (
+        1,
+        0,
+        0,
+        1,
+    )
+    assert {p: n for p, n in server.hits.items() if p.startswith("/p")} == pages_before
+    assert store.count_articles() == 3
+    state = store.feed_state(feed)
+    assert state is not None and state.last_status == 304 and state.ok
+
+
+def test_an_unchanged_body_without_validators_is_not_parsed_again(
+    workspace: Workspace, server: LoopbackServer
+) -> None:
+    feed = serve_feed(server, "/f.xml", [story(server, "/p", 1)], conditional=False)
+    ingest(workspace, [feed])
+    second, store = ingest(workspace, [feed])
+    assert (second.feeds_unchanged, second.pages, store.count_articles()) == (1, 0, 1)
+    # Then a new entry appears: only its page is fetched.
+    serve_feed(
+        server, "/f.xml", [story(server, "/p", 1), story(server, "/q", 2)], conditional=False
+    )
+    third, _ = ingest(workspace, [feed])
+    assert (third.new_articles, third.pages, server.hits["/p"], server.hits["/q"]) == (1, 1, 1, 1)
+
+
+def test_the_same_story_in_two_feeds_is_stored_once_and_linked_to_both(
+    workspace: Workspace, server: LoopbackServer
+) -> None:
+    shared = story(server, "/shared", 10)
+    original = story(server, "/original", 11)
+    # The same article republished at another URL that names the original as canonical.
+    server.routes["/mirror"] = Response(
+        article_html(original.title, article_paragraphs(11), canonical=server.url("/original"))
+    )
+    # A near-copy under its own URL: one sentence of the story changed.
+    paragraphs = article_paragraphs(12)
+    reworded = [*paragraphs[:-1], paragraphs[-1].rsplit(". ", 1)[0] + ". Shares were flat."]
+    near = story(server, "/near-a", 12)
+    server.routes["/near-b"] = Response(article_html(near.title, reworded))
+    feed_a = serve_feed(server, "/a.xml", [shared, original, near])
+    feed_b = serve_feed(
+        server,
+        "/b.xml",
+        [
+            shared,
+            Item(original.title, server.url("/mirror"), summary=original.summary),
+            Item(near.title, server.url("/near-b"), summary=near.summary),
+        ],
+    )
+    report, store = ingest(workspace, [feed_a], extract_workers=2)
+    later, _ = ingest(workspace, [feed_a, feed_b], extract_workers=2)
+    assert report.new_articles == 3
+    assert (later.new_articles, later.duplicates, later.near_duplicates) == (1, 2, 1)
+    articles = {a.url: a for a in store.articles()}
+    assert len(articles) == 4
+    assert set(articles[server.url("/shared")].feed_urls) == {feed_a, feed_b}
+    assert set(articles[server.url("/original")].feed_urls) == {feed_a, feed_b}
+    first, copy = articles[server.url("/near-a")], articles[server.url("/near-b")]
+    assert copy.story_id == first.id and copy.story == first.story
+    assert server.hits["/shared"] == 1
+
+
+def test_the_same_link_in_two_feeds_at_once_is_fetched_once(
+    workspace: Workspace, server: LoopbackServer
+) -> None:
+    shared = story(server, "/shared", 20)
+    feeds = [serve_feed(server, f"/{n}.xml", [shared]) for n in "abc"]
+    report, store = ingest(workspace, feeds)
+    assert (report.new_articles, report.duplicates, server.hits["/shared"]) == (1, 2, 1)
+    assert len(store.articles()[0].feed_urls) == 3
+
+
+def test_a_page_that_fails_falls_back_to_the_feed_summary(
+    workspace: Workspace, server: LoopbackServer
+) -> None:
+    server.routes["/broken"] = Response(b"down", status=500)
+    server.routes["/thin"] = Response(b"<html><body><p>Subscribe to read.</p></body></html>")
+    server.routes["/pdf"] = Response(b"%PDF-1.7", content_type="application/pdf")
+    items = [
+        Item("Broken page", server.url("/broken"), summary="Freight rates rose in May."),
+        Item("Thin page", server.url("/thin"), summary="Arabica futures hit a record."),
+        Item("A PDF", server.url("/pdf"), summary="Annual report."),
+    ]
+    report, store = ingest(workspace, [serve_feed(server, "/f.xml", items)])
+    assert (report.new_articles, report.fallbacks, report.extracted) == (3, 3, 0)
+    by_title = {a.title: store.article(a.id) for a in store.articles()}
+    broken = by_title["Broken page"]
+    assert not broken.extracted and broken.text == "Freight rates rose in May."
+    assert broken.extract_error == "page not fetched: HTTP 500 Internal Server Error"
+    assert "no article text" in (by_title["Thin page"].extract_error or "")
+    assert by_title["A PDF"].extract_error == "the page is application/pdf, not HTML"
+    assert {e.stage for e in report.errors} == {"page", "extract"}
+
+
+def test_a_gone_feed_is_marked_dead_and_not_asked_again(
+    workspace: Workspace, server: LoopbackServer
+) -> None:
+    server.routes["/gone.xml"] = Response(b"", status=410)
+    report, store = ingest(workspace, [server.url("/gone.xml")])
+    state = store.feed_state(server.url("/gone.xml"))
+    assert report.feeds_failed == 1 and state is not None and state.dead
+    again, _ = ingest(workspace, [server.url("/gone.xml")])
+    assert again.feeds_failed == 1 and server.hits["/gone.xml"] == 1
+
+
+def test_failures_are_counted_until_the_feed_recovers(
+    workspace: Workspace, server: LoopbackServer
+) -> None:
+    url = server.url("/f.xml")
+    server.routes["/f.xml"] = Response(b"", status=503)
+    ingest(workspace, [url])
+    _, store = ingest(workspace, [url])
+    state = store.feed_state(url)
+    assert state is not None
+    assert (state.consecutive_failures, state.last_error) == (2, "HTTP 503 Service Unavailable")
+    serve_feed(server, "/f.xml", [story(server, "/p", 1)])
+    ingest(workspace, [url])
+    state = store.feed_state(url)
+    assert state is not None and state.consecutive_failures == 0 and state.ok
+
+
+def test_a_hostile_server_costs_one_recorded_error_per_item(
+    workspace: Workspace, server: LoopbackServer
+) -> None:
+    good = [story(server, "/good/1", 30), story(server, "/good/2", 31)]
+    server.routes["/page-500"] = Response(b"", status=500)
+    server.routes["/page-huge"] = lambda r: Response(endless(b"<p>" * 21845, 16384))
+    server.routes["/page-slow"] = lambda r: Response(trickle())
+    bad_pages = [
+        Item(f"Bad page {p}", server.url(f"/page-{p}"), summary=f"Summary of {p}.")
+        for p in ("500", "huge", "slow")
+    ]
+    hostile = {
+        "/500.xml": Response(b"", status=500),
+        "/timeout.xml": Response(b"<rss/>", delay=5),
+        "/trickle.xml": lambda r: Response(trickle(), content_type=RSS),
+        "/huge.xml": lambda r: Response(endless(b"<rss>" * 13107, 16384), content_type=RSS),
+        "/bomb.xml": lambda r: Response(
+            gzip_bomb(10), content_type=RSS, headers={"Content-Encoding": "gzip"}
+        ),
+        "/loop.xml": Response(status=302, headers={"Location": "/loop.xml?again"}),
+        "/html.xml": Response(
+            b"<!DOCTYPE html><html><head><link rel='alternate' type='application/rss+xml' "
+            b"href='/real.xml'></head><body><p>Welcome</p></body></html>"
+        ),
+        "/empty.xml": Response(b"", content_type=RSS),
+    }
+    server.routes.update(hostile)
+    port = server.port
+    public_story = story(server, "/public-story", 32)
+    server.routes["/secret"] = Response(b"<html>intranet</html>")
+    public_items = [
+        Item("Passwords", "file:///etc/passwd", summary="x"),
+        Item("Metadata", "http://10.0.0.1/latest/meta-data", summary="x"),
+        Item("Loopback", server.url("/secret"), summary="x"),
+        Item(public_story.title, f"http://news.example:{port}/public-story", summary="y"),
+    ]
+    serve_feed(server, "/public.xml", public_items)
+    feeds = [
+        serve_feed(server, "/good.xml", [*good, *bad_pages]),
+        *(server.url(path) for path in hostile),
+        f"http://news.example:{port}/public.xml",
+    ]
+    report, store = ingest(
+        workspace,
+        feeds,
+        public=("news.example",),
+        read_timeout=1.2,  # the trickle's one byte a second keeps a read timeout away...
+        total_timeout=2.0,  # ...so only the total timeout can stop it
+        feed_max_bytes=300_000,
+        page_max_bytes=300_000,
+    )
+    errors = {e.item: e.message for e in report.errors}
+    expected = {
+        "/500.xml": "HTTP 500 Internal Server Error",
+        "/timeout.xml": "timed out (waiting for data)",
+        "/trickle.xml": "total timeout",
+        "/huge.xml": "larger than the 300,000-byte limit",
+        "/bomb.xml": "inflates past the 300,000-byte limit",
+        "/loop.xml": "more than 5 redirects",
+        "/html.xml": f"advertises the feed {server.url('/real.xml')}",
+        "/empty.xml": "empty body",
+    }
+    for path, fragment in expected.items():
+        assert fragment in errors[server.url(path)], (path, errors[server.url(path)])
+        state = store.feed_state(server.url(path))
+        assert state is not None and state.consecutive_failures == 1 and not state.ok
+    assert report.feeds_failed == len(hostile)
+    # (feedparser itself turns file:///etc/passwd into file://etc/passwd)
+    file_errors = [m for item, m in errors.items() if item.startswith("file:")]
+    assert len(file_errors) == 1 and "is not an http(s) URL" in file_errors[0]
+    assert "private or reserved address (10.0.0.1)" in errors["http://10.0.0.1/latest/meta-data"]
+    assert "(127.0.0.1)" in errors[server.url("/secret")]
+    assert "/secret" not in server.hits
+    assert "page not fetched: HTTP 500" in errors[server.url("/page-500")]
+    assert "300,000-byte limit" in errors[server.url("/page-huge")]
+    assert "total timeout" in errors[server.url("/page-slow")]
+    # Everything else went in: two good stories, three summaries, the public story.
+    stored = {a.url: a for a in store.articles()}
+    assert set(stored) == {
+        *(i.link for i in good),
+        *(i.link for i in bad_pages),
+        f"http://news.example:{port}/public-story",
+    }
+    assert [stored[i.link].extracted for i in good] == [True, True]
+    assert (report.new_articles, report.extracted, report.fallbacks) == (6, 3, 3)
+    recorded = store.run_errors(store.last_run("fetch")["id"])  # type: ignore[index]
+    assert len(recorded) == len(report.errors) == len(hostile) + 6
+
+
+def test_fetch_command_json_and_summary(
+    run_cli, workspace: Workspace, server: LoopbackServer
+) -> None:  # type: ignore[no-untyped-def]
+    feed = serve_feed(server, "/f.xml", [story(server, "/p", 1)])
+    server.routes["/bad.xml"] = Response(b"", status=404)
+    workspace.config_path.write_text(feeds_toml([feed, server.url("/bad.xml")]))
+    result = run_cli("fetch", "--json")
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert {k: figures[k] for k in ("feeds", "feeds_failed", "new_articles", "extracted")} == {
+        "feeds": 2,
+        "feeds_failed": 1,
+        "new_articles": 1,
+        "extracted": 1,
+    }
+    assert figures["errors"] == [
+        {"stage": "feed", "item": server.url("/bad.xml"), "message": "HTTP 404 Not Found"}
+    ]
+    again = run_cli("fetch")
+    assert again.exit_code == 0
+    assert again.stdout.startswith("Fetched 2 feeds (1 failed, 1 unchanged): 0 new articles")
+    status = json.loads(run_cli("status", "--json").stdout)
+    bad = next(f for f in status["feeds"] if f["url"].endswith("/bad.xml"))
+    assert (bad["ok"], bad["consecutive_failures"], bad["last_error"]) == (
+        False,
+        2,
+        "HTTP 404 Not Found",
+    )
+    assert status["last_run"]["kind"] == "fetch" and status["last_run"]["status"] == "ok"
+
+
+def test_no_feeds_is_a_quick_empty_run(workspace: Workspace) -> None:
+    report, _ = ingest(workspace, [])
+    assert report == FetchReport(seconds=report.seconds)
