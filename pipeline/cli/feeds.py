@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from pipeline import config as config_module
 from pipeline.cli._app import App, emit_json, pass_app
+from pipeline.opml import read_opml, write_opml
 from pipeline.records import FeedSource
 
 
@@ -47,6 +50,36 @@ def remove(app: App, url_or_name: str) -> None:
     """Remove a feed by URL or name (its stored articles are kept)."""
     removed = config_module.remove_feed(app.workspace.config().path, url_or_name)
     click.echo(f"Removed {removed.url}")
+
+
+@feeds.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_app
+def import_(app: App, file: Path) -> None:
+    """Add the feeds of an OPML file (folders and categories become tags)."""
+    sources = read_opml(file)
+    added = config_module.add_feeds(app.workspace.config_path, sources)
+    skipped = len(sources) - len(added)
+    already = f" ({skipped} already in feeds.toml)" if skipped else ""
+    click.echo(f"Imported {len(added)} of {len(sources)} feeds from {file}{already}")
+
+
+@feeds.command("export")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@pass_app
+def export(app: App, output: Path | None) -> None:
+    """Write the feed list as OPML 2.0 (to stdout, or -o FILE)."""
+    text = write_opml(app.config().feeds)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    config_module.atomic_write_text(output, text)
+    click.echo(f"Wrote {len(app.config().feeds)} feeds to {output}")
 
 
 COMMANDS: list[click.Command] = [feeds]
