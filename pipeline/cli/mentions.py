@@ -1,7 +1,84 @@
-"""Commands of this group are registered in COMMANDS (see pipeline.cli)."""
+"""`mentions`: press mentions of contacts, newest first, with evidence and a draft."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from pipeline.cli._app import App, emit_json, parse_date, pass_app
+from pipeline.records import Article, Contact, Mention
+
+
+def _draft(app: App, contact: Contact, article: Article, mention: Mention) -> Any:
+    from pipeline.messages import mention_draft
+
+    return mention_draft(contact, article, mention, templates_dir=app.workspace.templates_dir)
+
+
+@click.command()
+@click.option("--since", metavar="DATE", help="Only mentions found on or after DATE (YYYY-MM-DD).")
+@click.option("--contact", "name", metavar="NAME", help="Only this contact (name, alias or id).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def mentions(app: App, since: str | None, name: str | None, as_json: bool) -> None:
+    """Press mentions of your contacts, newest first, with evidence and a draft."""
+    since_at = parse_date(since)
+    store = app.store()
+    contact_id = store.find_contact(name).id if name else None
+    found = [
+        m
+        for m in store.mentions(since=since_at, contact_id=contact_id)
+        if m.status != "not_them"  # the user said it was someone else
+    ]
+    contacts: dict[int, Contact] = {}
+    articles: dict[int, Article] = {}
+    rows = []
+    for mention in found:
+        contact = contacts.get(mention.contact_id) or store.contact(mention.contact_id)
+        article = articles.get(mention.article_id) or store.article(mention.article_id)
+        contacts[contact.id], articles[article.id] = contact, article
+        rows.append((mention, contact, article, _draft(app, contact, article, mention)))
+    if as_json:
+        emit_json(
+            [
+                {
+                    "id": mention.public_id,
+                    "contact": contact.name,
+                    "contact_id": contact.id,
+                    "article_url": article.url,
+                    "title": article.title,
+                    "confidence": mention.confidence,
+                    "event": mention.event,
+                    "evidence": mention.evidence,
+                    "draft": draft.body if draft else None,
+                    "subject": draft.subject if draft else None,
+                    "mailto": draft.mailto if draft else None,
+                    "matched": mention.matched,
+                    "salience": mention.salience,
+                    "context": mention.context,
+                    "status": mention.status,
+                    "published": article.published,
+                    "found_at": mention.created_at,
+                }
+                for mention, contact, article, draft in rows
+            ]
+        )
+        return
+    if not rows:
+        click.echo("No mentions yet; `cheesecake match` scans new articles for your contacts.")
+        return
+    for mention, contact, article, draft in rows:
+        flag = " NEGATIVE: no congratulation" if mention.event == "negative" else ""
+        click.echo(
+            f"{mention.public_id}  {contact.name}  [{mention.event}, {mention.confidence}]{flag}"
+        )
+        click.echo(f"    {article.title}")
+        click.echo(f"    {article.url}")
+        click.echo(f'    "{mention.evidence}"')
+        if draft is not None:
+            click.echo("    draft: " + draft.body.replace("\n", "\n           "))
+        click.echo()
+
+
+COMMANDS: list[click.Command] = [mentions]

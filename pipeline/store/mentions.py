@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 
 from pipeline.errors import NotFoundError
 from pipeline.records import MENTION_STATUSES, Mention
-from pipeline.store._base import StoreBase, from_iso, to_iso, utcnow
+from pipeline.store._base import StoreBase, from_iso, from_json, to_iso, to_json, utcnow
+
+SCAN_STAGE = "mentions"  # the `processed` stage marking an article as scanned for names
 
 
 def _mention(row: sqlite3.Row) -> Mention:
@@ -41,13 +45,14 @@ class MentionStore(StoreBase):
         salience: int = 1,
         context: str = "",
         when: datetime | None = None,
+        terms: Sequence[str] = (),
     ) -> Mention | None:
         """Store a mention; None when this (contact, story) was already reported."""
         with self.transaction() as conn:
             cursor = conn.execute(
                 """INSERT OR IGNORE INTO mentions (contact_id, article_id, story_id, confidence,
-                       event, evidence, matched, salience, context, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       event, evidence, matched, salience, context, created_at, terms)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     contact_id,
                     article_id,
@@ -59,6 +64,7 @@ class MentionStore(StoreBase):
                     salience,
                     context,
                     to_iso(when or utcnow()),
+                    to_json(terms),
                 ),
             )
             if cursor.rowcount == 0:
@@ -103,3 +109,55 @@ class MentionStore(StoreBase):
 
     def count_mentions(self) -> int:
         return int(self._scalar("SELECT count(*) FROM mentions"))
+
+    def mention_terms(self, mention_id: int) -> tuple[str, ...]:
+        """The distinctive words stored around a mention (for not-them suppression)."""
+        return from_json(self._scalar("SELECT terms FROM mentions WHERE id = ?", (mention_id,)))
+
+    def unscanned_article_ids(self) -> list[int]:
+        """Articles not yet scanned for mentions, oldest first (a story's first article leads)."""
+        rows = self._all(
+            "SELECT a.id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM processed p "
+            "WHERE p.article_id = a.id AND p.stage = ?) ORDER BY a.id",
+            (SCAN_STAGE,),
+        )
+        return [int(r[0]) for r in rows]
+
+    def mark_scanned(self, article_ids: Sequence[int], when: datetime | None = None) -> None:
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO processed (article_id, stage, at) VALUES (?, ?, ?)",
+                [(article_id, SCAN_STAGE, to_iso(when or utcnow())) for article_id in article_ids],
+            )
+
+    def add_not_them(
+        self, contact_id: int, mention_id: int | None, context: str, terms: Sequence[str]
+    ) -> None:
+        """Remember that a mention of this contact beside `context`/`terms` was someone else."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO not_them (contact_id, mention_id, context, terms, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (contact_id, mention_id, context, to_json(terms), to_iso(utcnow())),
+            )
+
+    def not_them(self) -> list[tuple[int, str, tuple[str, ...]]]:
+        """Every not-them rule as (contact id, context, terms)."""
+        return [
+            (int(r["contact_id"]), r["context"], from_json(r["terms"]))
+            for r in self._all("SELECT contact_id, context, terms FROM not_them ORDER BY id")
+        ]
+
+    def contacts_fingerprint(self) -> str:
+        """A digest of every contact field the mention scan reads: its cache key.
+
+        `contacts_version` changes with `updated_at`, which has one-second resolution;
+        an edit within the second of the previous one must still rebuild the index.
+        """
+        digest = hashlib.blake2b(digest_size=16)
+        for row in self.conn.execute(
+            "SELECT id, name, first_name, middle_name, last_name, nickname, aliases, company, "
+            "title, emails FROM contacts ORDER BY id"
+        ):
+            digest.update(repr(tuple(row)).encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()

@@ -265,6 +265,28 @@ def m006_relevance(conn: sqlite3.Connection) -> None:
     )
 
 
+def m007_mention_feedback(conn: sqlite3.Connection) -> None:
+    # `terms`: distinctive words around each mention, kept so `dismiss --not-them` can
+    # recognise the same other person later. `not_them`: one row per such dismissal;
+    # a later mention of that contact beside the same organisation, or sharing two of
+    # these words, is suppressed.
+    _script(
+        conn,
+        """
+        ALTER TABLE mentions ADD COLUMN terms TEXT NOT NULL DEFAULT '[]';
+        CREATE TABLE not_them (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            mention_id INTEGER REFERENCES mentions(id) ON DELETE SET NULL,
+            context TEXT NOT NULL DEFAULT '',
+            terms TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX not_them_contact ON not_them(contact_id);
+        """,
+    )
+
+
 def m008_digest_items(conn: sqlite3.Connection) -> None:
     # Which digest day first showed each suggestion or mention: a later digest does not
     # repeat it, and regenerating that day shows the same items again.
@@ -288,5 +310,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     m003_ledger,
     m005_contact_details,
     m006_relevance,
+    m007_mention_feedback,
     m008_digest_items,
 )

@@ -1,0 +1,316 @@
+"""Event kind of a press mention: what the article says happened to the contact.
+
+Owns the cue lexicons and the rule that bad news wins: any negative cue (lawsuit,
+charges, layoffs, bankruptcy, death...) in the sentences around the mention or in
+the headline makes the event `negative`, whatever positive cue sits beside it
+("named in lawsuit", "appointed administrator in bankruptcy"), because a
+congratulation on bad news costs the user the relationship. It reads sentences
+handed to it; finding the name and the sentences is `pipeline.mentions`' job.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+NEGATIVE = "negative"
+AUTHORED = "authored"
+COMPANY_NEWS = "company_news"
+OTHER = "other"
+PUBLICATION = "publication"
+
+
+def _cues(*patterns: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(patterns) + r")", re.IGNORECASE)
+
+
+_NEGATIVE = _cues(
+    r"lay(?:s|ing)? off",
+    r"laid off",
+    r"layoffs?\b",
+    r"job cuts",
+    r"cut(?:s|ting)? [\d,]+ jobs",
+    r"fired\b",
+    r"sacked\b",
+    r"ousted\b",
+    r"ouster\b",
+    r"(?:resign(?:s|ed|ation)?|step(?:s|ped|ping)? down|quit(?:s)?|exit(?:s|ed)?|"
+    r"depart(?:s|ed|ure)?)\b(?:[\w,'-]+ ){0,6}?"
+    r"(?:amid|after|following|over|in the wake of|under pressure)\b",
+    r"lawsuits?\b",
+    r"su(?:ed|es|ing)\b",
+    r"class[- ]action",
+    r"litigation",
+    r"charged with",
+    r"(?:criminal|federal|fraud) charges",
+    r"charges? (?:against|of)\b",
+    r"fac(?:es|ed|ing) charges",
+    r"indict(?:ed|ment|s)\b",
+    r"arrest(?:ed|s)?\b",
+    r"detained",
+    r"fraud",
+    r"embezzl",
+    r"brib(?:e|es|ed|ery)\b",
+    r"money laundering",
+    r"insider trading",
+    r"scandal",
+    r"misconduct",
+    r"harass",
+    r"allegation",
+    r"alleged(?:ly)?\b",
+    r"accus(?:ed|es|ation)",
+    r"investigation",
+    r"probe[sd]?\b",
+    r"convict(?:ed|ion)",
+    r"sentenced",
+    r"(?:pleads?|pleaded|found) (?:not )?guilty",
+    r"prison\b",
+    r"jail(?:ed)?\b",
+    r"breach(?:es|ed)?\b",
+    r"hack(?:ed|ers?)\b",
+    r"data leak",
+    r"bankrupt",
+    r"insolven",
+    r"chapter (?:7|11)\b",
+    r"liquidat(?:ion|ed|or)",
+    r"receivership",
+    r"(?:went|goes|go|entered|enters|placed|plunged) into administration",
+    r"recall(?:s|ed|ing)?\b",
+    r"died\b",
+    r"dies\b",
+    r"death\b",
+    r"obituar",
+    r"passed away",
+    r"funeral",
+    r"killed\b",
+    r"mourn",
+    r"condolences",
+    r"in memoriam",
+    r"fined\b",
+    r"penalt(?:y|ies)\b",
+    r"subpoena",
+    r"sanctioned",
+    r"whistle-?blower",
+    r"controvers",
+    r"backlash",
+    r"wrongdoing",
+    r"cease[- ]and[- ]desist",
+    r"misled\b",
+    r"disgraced",
+    r"suspended\b",
+    r"shut(?:s|ting)? down\b",
+    r"defaulted",
+    r"collapsed?\b",
+    r"crash(?:ed|es)?\b",
+    r"injur(?:ed|ies|y)\b",
+    r"hospitali[sz]ed",
+)
+
+# Positive kinds in precedence order: when one sentence holds cues of two kinds,
+# the earlier kind wins (a promotion announced with a quote is a new role).
+_POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "award",
+        _cues(
+            r"named (?:to|on|in|among) (?:the |a |an |this year's |its )?[\w\s'&-]{0,40}list",
+            r"named (?:one of|among)\b",
+            r"one of (?:the )?[\w\s'-]{0,30}(?:most|top|best)\b",
+            r"\d+ under \d+\b",
+            r"of the year\b",
+        ),
+    ),
+    (
+        "new_role",
+        _cues(
+            r"appoint(?:s|ed|ment)?\b",
+            r"named (?!after\b|for\b|in\b|by\b|as (?:a )?(?:defendant|party)\b)",
+            r"promot(?:ed|es|ion)\b",
+            r"join(?:s|ed|ing)?\b",
+            r"hired\b",
+            r"hires\b",
+            r"tap(?:s|ped)\b",
+            r"elevated\b",
+            r"elected\b",
+            r"succeed(?:s|ed|ing)?\b",
+            r"successor\b",
+            r"(?:take|takes|took|taking) over as\b",
+            r"(?:new|incoming|newly appointed) (?:chief|ceo|cfo|cto|coo|president|head|chair|"
+            r"director|managing|general|vice|editor|dean)",
+            r"(?:to|will) (?:lead|head)\b",
+            r"(?:becomes|became|will become)\b",
+            r"recruited\b",
+        ),
+    ),
+    (
+        "award",
+        _cues(
+            r"wins?\b",
+            r"won\b",
+            r"awards?\b",
+            r"awarded\b",
+            r"honou?r(?:ed|s|ee)\b",
+            r"prizes?\b",
+            r"recogni[sz](?:ed|es|ition)\b",
+            r"fellow(?:ship)?s?\b",
+            r"medal",
+            r"inducted\b",
+            r"hall of fame",
+            r"finalists?\b",
+            r"shortlist",
+            r"laureate",
+        ),
+    ),
+    (
+        "funding",
+        _cues(
+            r"rais(?:es|ed|ing) (?:\w+ ){0,3}?(?:[$€£¥]|\d|funding|round|capital|money)",
+            r"funding\b",
+            r"series [a-f]\b",
+            r"(?:pre-)?seed (?:round|funding|investment)",
+            r"backed by\b",
+            r"(?:round|investment) (?:was )?(?:led|co-led) by\b",
+            r"venture capital",
+            r"valuation\b",
+            r"secur(?:es|ed) (?:[$€£]|\d)",
+            r"closes? (?:a )?(?:[$€£]|\d)",
+        ),
+    ),
+    (
+        "launch",
+        _cues(
+            r"launch(?:es|ed|ing)?\b",
+            r"unveil(?:s|ed|ing)?\b",
+            r"ships\b",
+            r"shipped\b",
+            r"releas(?:es|ed)\b",
+            r"debut(?:s|ed)?\b",
+            r"introduc(?:es|ed)\b",
+            r"roll(?:s|ed)? out\b",
+            r"open[- ]sourc(?:es|ed)\b",
+            r"announc(?:es|ed) (?:a |the |its |their )?(?:new|first)\b",
+            r"(?:co-)?found(?:s|ed)\b",
+        ),
+    ),
+    (
+        PUBLICATION,
+        _cues(
+            r"publish(?:es|ed|ing)?\b",
+            r"(?:new|latest|upcoming|forthcoming|debut) (?:book|novel|paper|report|study)\b",
+            r"speak(?:s|ing)? (?:at|to|on|before)\b",
+            r"spoke (?:at|to|on|before)\b",
+            r"speakers?\b",
+            r"keynote",
+            r"panel(?:ist|s)?\b",
+            r"interview(?:ed|s)?\b",
+            r"podcast",
+            r"op-ed",
+            r"columnist",
+            r"essay\b",
+            r"(?:writes|wrote|authored|co-authored|author of)\b",
+            r"present(?:s|ed|ing)? (?:at|her|his|their|a|the)\b",
+            r"conference\b",
+            r"lecture",
+            r"quoted\b",
+        ),
+    ),
+)
+
+# A quote is a (weak) publication: only when nothing more specific is said.
+_QUOTED = _cues(
+    r"said\b",
+    r"says\b",
+    r"told\b",
+    r"according to\b",
+    r"explained\b",
+    r"added\b",
+    r"noted\b",
+    r"commented\b",
+)
+
+_COMPANY_CUES = _cues(
+    r"acquir(?:es|ed|ing|er)\b",
+    r"acquisition",
+    r"merg(?:er|es|ed|ing)\b",
+    r"partner(?:s|ship|ed)\b",
+    r"earnings",
+    r"revenue",
+    r"profits?\b",
+    r"quarter(?:ly)?\b",
+    r"expan(?:ds|ded|sion)\b",
+    r"deal\b",
+    r"contract\b",
+    r"IPO\b",
+    r"goes public",
+    r"shares\b",
+    r"customers?\b",
+)
+
+
+@dataclass(frozen=True)
+class EventContext:
+    """The text around a contact's mentions in one article, as the scanner found it."""
+
+    mention_sentences: Sequence[str]  # sentences naming the contact, in order
+    nearby_sentences: Sequence[str] = ()  # the sentences just before and after those
+    headline: str = ""
+    lead: str = ""  # the first sentence of the body
+    about_contact: bool = False  # named in headline or lead, or their company named
+    company_named: bool = False  # the contact's company appears in the article
+    authored: bool = False  # the contact wrote the article (byline or metadata)
+
+
+@dataclass(frozen=True)
+class EventResult:
+    event: str
+    evidence: str  # the sentence naming the contact that says so
+
+
+def negative_cue(text: str) -> str | None:
+    """The first negative cue in `text`, if any ("lawsuit", "laid off"...)."""
+    found = _NEGATIVE.search(text)
+    return found.group() if found else None
+
+
+def positive_kind(text: str) -> str | None:
+    """The positive event kind the text cues, by precedence; None when it cues none."""
+    for kind, pattern in _POSITIVE:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def classify(context: EventContext) -> EventResult:
+    """The event kind and its evidence sentence; negative wins over everything."""
+    sentences = list(context.mention_sentences)
+    first = sentences[0] if sentences else context.headline
+    scope = [*sentences, *context.nearby_sentences, context.headline]
+    if context.about_contact:
+        scope.append(context.lead)
+    for sentence in sentences:
+        if negative_cue(sentence):
+            return EventResult(NEGATIVE, sentence)
+    # A piece the contact wrote is theirs whatever its subject ("great piece on the
+    # recall"); only what it says about them, checked above, can make it bad news.
+    if context.authored:
+        return EventResult(AUTHORED, first)
+    if any(negative_cue(text) for text in scope):
+        return EventResult(NEGATIVE, first)
+    for sentence in sentences:
+        kind = positive_kind(sentence)
+        if kind is not None:
+            return EventResult(kind, sentence)
+    # The headline or lead speaks for the contact only when the story is theirs.
+    if context.about_contact:
+        for text in (context.headline, context.lead, *context.nearby_sentences):
+            kind = positive_kind(text)
+            if kind is not None:
+                return EventResult(kind, first)
+    if any(_QUOTED.search(sentence) for sentence in sentences):
+        quoted = next(s for s in sentences if _QUOTED.search(s))
+        return EventResult(PUBLICATION, quoted)
+    if context.company_named:
+        return EventResult(COMPANY_NEWS, first)
+    if any(_COMPANY_CUES.search(s) for s in sentences):
+        return EventResult(COMPANY_NEWS, first)
+    return EventResult(OTHER, first)

@@ -1,0 +1,184 @@
+"""The text around a name: sentences, byline blocks, the organisation beside it.
+
+Owns the small text heuristics the mention scanner needs once it has found a
+name: splitting sentences (initials and "Inc." do not end one), telling a byline,
+press-contact or footer block from the story, finding the organisation the text
+ties the person to ("Jane Doe, chief executive of Acme", "Acme's Jane Doe"), and
+the distinctive words that describe a mention's context for `--not-them`. It does
+no named-entity recognition: these are pattern rules, deliberately conservative.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.names import fold, word_set
+
+_ABBREVIATIONS = word_set(
+    "mr mrs ms dr prof sr jr st mt inc corp co ltd plc llc gov sen rep gen col lt sgt "
+    "capt cmdr adm rev hon no vs etc jan feb mar apr jun jul aug sep sept oct nov dec u.s "
+    "u.k e.g i.e a.m p.m fig dept est approx"
+)
+_BOUNDARY = re.compile(r"[.!?]+[\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n+")
+
+_BYLINE = re.compile(
+    r"^\W*(?:by|written by|reporting by|reported by|writing by|editing by|edited by|"
+    r"additional reporting by|compiled by|story by|words by|text by|interview by|"
+    r"photos? by|photographs? by|illustrations? by)\b|\((?:additional )?(?:reporting|writing|"
+    r"editing) by\b",
+    re.IGNORECASE,
+)
+_PRESS_CONTACT = re.compile(
+    r"\b(?:media|press|investor|pr) (?:contacts?|relations|inquiries|enquiries)\b|^\W*contacts?:"
+    r"|[\w.+-]+@[\w-]+\.[\w.]+|\+?\d[\d ().-]{8,}\d",
+    re.IGNORECASE,
+)
+_FOOTER = re.compile(r"©|\bcopyright\b|\ball rights reserved\b", re.IGNORECASE)
+
+BYLINE = "byline"
+PRESS_CONTACT = "contact"
+FOOTER = "footer"
+
+_ORG = r"(?:[A-Z][\w&'.-]*)(?:\s+(?:[A-Z][\w&'.-]*|&|of|and|for|de|la|du)){0,4}"
+_ROLE = (
+    r"(?i:ceo|cfo|cto|coo|cmo|cio|cpo|founder|co-founder|president|chairman|chairwoman|chair|"
+    r"chief \w+(?: officer)?|director|head of \w+|spokes(?:man|woman|person)|executive|analyst|"
+    r"economist|partner|vice president|vp|boss|manager|coach|editor|professor|researcher)"
+)
+_ORG_AFTER = (
+    re.compile(r"^\s*(?:of|at|from)\s+(?:the\s+)?(" + _ORG + ")"),
+    re.compile(r"^\s*\(\s*(" + _ORG + r")\s*\)"),
+    re.compile(r"^\s*,\s*(" + _ORG + r")(?:'s|’s)\s"),
+    re.compile(
+        r"^(?:'s|’s)?\s*,\s*(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,5}?(?:of|at|from|for)\s+(?:the\s+)?("
+        + _ORG
+        + ")"
+    ),
+)
+_ORG_BEFORE = (
+    re.compile("(" + _ORG + r")(?:'s|’s)\s+(?:[\w-]+\s+){0,3}$"),
+    re.compile("(" + _ORG + r")\s+" + _ROLE + r"\s+$"),
+)
+_NOT_ORGS = word_set(
+    "the a an mr mrs ms dr monday tuesday wednesday thursday friday saturday sunday "
+    "january february march april may june july august september october november "
+    "december he she they it we i but and in on at for"
+)
+_LEGAL = re.compile(
+    r"\b(?:inc|incorporated|corp|corporation|co|company|ltd|limited|llc|llp|plc|gmbh|ag|sa|"
+    r"nv|bv|ab|oy|spa|pty|holdings?|group)\b\.?",
+)
+_CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][a-zA-Z'’-]{2,}")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every sentence, a newline always ending one."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for boundary in _BOUNDARY.finditer(text):
+        mark = boundary.group()
+        if "\n" not in mark and mark[0] == ".":
+            before = text[max(start, boundary.start() - 12) : boundary.start()].split()
+            word = before[-1].lstrip("(\"'“").lower() if before else ""
+            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+                continue
+        end = boundary.start() + len(mark.rstrip())
+        if text[start:end].strip():
+            spans.append((start, end))
+        start = boundary.end()
+    if text[start:].strip():
+        spans.append((start, len(text.rstrip())))
+    return spans
+
+
+def line_span(text: str, index: int) -> tuple[int, int]:
+    """The paragraph (line) holding offset `index`."""
+    start = text.rfind("\n", 0, index) + 1
+    end = text.find("\n", index)
+    return start, len(text) if end < 0 else end
+
+
+def block_kind(line: str, name: str) -> str | None:
+    """BYLINE, PRESS_CONTACT or FOOTER when a line is not story text, else None.
+
+    A line that is little but the name ("Jane Doe", "Jane Doe | Staff") is a byline
+    or a caption credit: the person wrote or photographed, the story is not theirs.
+    """
+    if _BYLINE.search(line):
+        return BYLINE
+    if _PRESS_CONTACT.search(line):
+        return PRESS_CONTACT
+    if _FOOTER.search(line):
+        return FOOTER
+    rest = line.replace(name, " ", 1)
+    words = re.findall(r"[A-Za-z]\w*", rest)
+    if len(words) <= 2 and not re.search(r"[.!?:]\s*$", line.strip()):
+        return BYLINE
+    return None
+
+
+def company_key(company: str) -> str:
+    """A company name folded, legal suffixes and a leading "the" dropped."""
+    key = _LEGAL.sub(" ", fold(company).replace(",", " "))
+    key = re.sub(r"^the\s+", "", re.sub(r"\s+", " ", key).strip())
+    return key.strip(" .&-")
+
+
+def same_company(a: str, b: str) -> bool:
+    """Whether two organisation names plausibly denote the same company."""
+    left, right = company_key(a), company_key(b)
+    if not left or not right:
+        return False
+    if left == right:
+        return True
+    small, big = sorted((set(left.split()), set(right.split())), key=len)
+    return bool(small) and small <= big and any(len(w) >= 3 for w in small)
+
+
+def _clean_org(org: str, own: set[str]) -> str:
+    words = org.rstrip(".,'’").split()
+    while words and words[-1].lower() in ("of", "and", "for", "de", "la", "du", "&"):
+        words.pop()
+    while words and words[0].lower() in _NOT_ORGS:
+        words.pop(0)
+    if not words or all(fold(w).strip(".'") in own for w in words):
+        return ""
+    if fold(words[0]) in _NOT_ORGS:
+        return ""
+    return " ".join(words)
+
+
+def nearby_organisation(sentence: str, start: int, end: int, own: set[str]) -> str:
+    """The organisation a sentence ties the name at [start, end) to, or "".
+
+    `own` holds the person's folded name words, never taken for an organisation.
+    Shouted (ALL CAPS) sentences are skipped: every word there looks like a name.
+    """
+    if sentence.isupper():
+        return ""
+    after, before = sentence[end:], sentence[:start]
+    for pattern in _ORG_AFTER:
+        found = pattern.match(after)
+        if found and (org := _clean_org(found.group(1), own)):
+            return org
+    for pattern in _ORG_BEFORE:
+        found = pattern.search(before)
+        if found and (org := _clean_org(found.group(1), own)):
+            return org
+    return ""
+
+
+def context_terms(text: str, own: set[str], limit: int = 8) -> tuple[str, ...]:
+    """Distinctive capitalised words (folded) of a passage, sentence starts excluded."""
+    terms: list[str] = []
+    for found in _CAPITALISED.finditer(text):
+        before = text[: found.start()].rstrip()
+        if not before or before[-1] in '.!?:"“\n':
+            continue
+        word = fold(found.group()).strip("'")
+        if word in own or word in _NOT_ORGS or word in terms:
+            continue
+        terms.append(word)
+        if len(terms) == limit:
+            break
+    return tuple(terms)

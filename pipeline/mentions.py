@@ -1,0 +1,412 @@
+"""Press mentions: find saved contacts named in new articles, say how sure and what news.
+
+Owns the scan: the name index (`pipeline.name_index`, rebuilt only when contacts
+change) runs once over each new article, so the cost is linear in the text
+whatever the number of contacts; a surname alone never matches, it only adds
+salience after a full-name mention. Confidence follows the evidence (company, title
+or e-mail domain near the name; name frequency; bylines; another company beside the
+name), the event kind comes from `pipeline.events`, and `--not-them` feedback
+suppresses similar mentions afterwards. Drafting messages and sending alerts belong
+to other stages.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pipeline import events
+from pipeline.mention_context import (
+    BYLINE,
+    block_kind,
+    company_key,
+    context_terms,
+    line_span,
+    nearby_organisation,
+    same_company,
+    sentence_spans,
+)
+from pipeline.name_index import Hit, MentionIndex, looks_like_name, word_bounded
+from pipeline.names import (
+    DERIVED,
+    FoldedText,
+    fold,
+    fold_text,
+    is_common_name,
+    name_parts,
+    other_first_names,
+    surname_keys,
+    word_set,
+)
+from pipeline.records import Article, Contact, Mention
+from pipeline.store import Store
+
+BATCH = 200
+NEAR_CHARS = 300  # company within this distance of the name (or in its paragraph) is "near"
+EVIDENCE_CHARS = 400
+# Webmail domains say nothing about where someone works.
+_FREEMAIL = word_set(
+    "gmail.com googlemail.com yahoo.com outlook.com hotmail.com live.com msn.com "
+    "icloud.com me.com aol.com proton.me protonmail.com gmx.com gmx.de mail.com "
+    "yandex.com qq.com 163.com fastmail.com hey.com"
+)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A mention worked out for one contact in one article, before it is stored."""
+
+    contact_id: int
+    confidence: str
+    event: str
+    evidence: str
+    matched: str
+    salience: int
+    context: str  # organisation named beside the person, if any
+    terms: tuple[str, ...]  # distinctive words around the mention (not-them suppression)
+    own_company: bool  # the contact's own company is evidenced in the article
+
+
+@dataclass(frozen=True)
+class NotThemRule:
+    contact_id: int
+    context: str
+    terms: tuple[str, ...]
+
+
+@dataclass
+class _Document:
+    """An article laid out for analysis: headline, blank line, body."""
+
+    text: str
+    headline_end: int
+    folded: FoldedText
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, article: Article) -> _Document:
+        body = article.text or article.summary or ""
+        text = f"{article.title}\n\n{body}" if article.title else body
+        return cls(text, len(article.title or ""), fold_text(text))
+
+    def sentence_at(self, offset: int) -> tuple[int, int]:
+        if not self.sentences:
+            self.sentences = sentence_spans(self.text) or [(0, len(self.text))]
+        at = max(0, bisect.bisect_right([s for s, _ in self.sentences], offset) - 1)
+        return self.sentences[at]
+
+    def sentence(self, offset: int) -> str:
+        start, end = self.sentence_at(offset)
+        return self.text[start:end].strip()
+
+    def lead(self) -> tuple[int, int]:
+        body_start = self.headline_end + 2 if self.headline_end else 0
+        return self.sentence_at(min(body_start, max(len(self.text) - 1, 0)))
+
+    def find(self, key: str, *, cased: bool = True) -> list[int]:
+        """Original offsets of whole-word occurrences of a folded key."""
+        flat, found, at = self.folded.text, [], 0
+        while key and (at := flat.find(key, at)) >= 0:
+            end = at + len(key)
+            if word_bounded(flat, at, end):
+                start, stop = self.folded.span(at, end)
+                written = self.text[start:stop]
+                if not cased or (looks_like_name(written) and not written.islower()):
+                    found.append(start)
+            at = end
+        return found
+
+
+def _company_keys(contact: Contact) -> list[str]:
+    keys = [k for k in dict.fromkeys((company_key(contact.company), fold(contact.company))) if k]
+    return [k for k in keys if len(k) >= 2]
+
+
+def _domain_keys(contact: Contact) -> list[str]:
+    domains = (email.rpartition("@")[2].lower() for email in contact.emails)
+    return [d for d in dict.fromkeys(domains) if d and d not in _FREEMAIL]
+
+
+def _title_key(contact: Contact) -> str:
+    """The contact's title when specific enough to be evidence ("VP Engineering", "CTO")."""
+    title = fold(contact.title)
+    if len(title.split()) >= 2 or (len(title) >= 3 and contact.title.strip().isupper()):
+        return title
+    return ""
+
+
+def _own_words(contact: Contact) -> set[str]:
+    parts = name_parts(contact)
+    words = {
+        w for part in (parts.first, parts.middle, parts.last, parts.nickname) for w in part.split()
+    }
+    words.update(other_first_names(parts.first) if parts.first else ())
+    return {w.strip(".") for w in words}
+
+
+def _trim(sentence: str, around: str) -> str:
+    if len(sentence) <= EVIDENCE_CHARS:
+        return sentence
+    at = max(0, sentence.find(around) - EVIDENCE_CHARS // 2)
+    piece = sentence[at : at + EVIDENCE_CHARS].strip()
+    return ("…" if at else "") + piece + "…"
+
+
+def analyse(
+    article: Article,
+    index: MentionIndex,
+    *,
+    document: _Document | None = None,
+) -> list[Found]:
+    """Every contact mentioned in (or author of) one article, with confidence and event."""
+    doc = document or _Document.of(article)
+    by_contact: dict[int, list[Hit]] = {}
+    for hit in index.hits(doc.text, doc.folded):
+        by_contact.setdefault(hit.contact_id, []).append(hit)
+    authors: dict[int, list[Hit]] = {}
+    if article.author:
+        for hit in index.hits(article.author):
+            authors.setdefault(hit.contact_id, []).append(hit)
+    found = []
+    for contact_id in dict.fromkeys([*by_contact, *authors]):
+        contact = index.contacts[contact_id]
+        found.append(
+            _mention_of(
+                contact, by_contact.get(contact_id, []), authors.get(contact_id, []), doc, article
+            )
+        )
+    return found
+
+
+def _mention_of(
+    contact: Contact, hits: list[Hit], author_hits: list[Hit], doc: _Document, article: Article
+) -> Found:
+    text = doc.text
+    in_story: list[Hit] = []
+    block_kinds: set[str] = set()
+    for hit in hits:
+        if hit.start < doc.headline_end:
+            in_story.append(hit)
+            continue
+        line_start, line_end = line_span(text, hit.start)
+        kind = block_kind(text[line_start:line_end], text[hit.start : hit.end])
+        if kind is None:
+            in_story.append(hit)
+        else:
+            block_kinds.add(kind)
+    authored = bool(author_hits) or (not in_story and BYLINE in block_kinds)
+    considered = in_story or hits or author_hits
+    first = considered[0]
+    written_in = text if hits else (article.author or "")
+    matched = written_in[first.start : first.end]
+
+    # Salience: full mentions, then surname-only follow-ups after the first one.
+    salience = len(hits)
+    follow_ups: list[int] = []
+    if in_story:
+        spans = [(h.start, h.end) for h in hits]
+        for key in surname_keys(contact):
+            for at in doc.find(key):
+                if at > in_story[0].start and not any(s <= at < e for s, e in spans):
+                    follow_ups.append(at)
+        salience += len(follow_ups)
+
+    # Evidence of who this is: their company, e-mail domain or title in the article.
+    company_at = [at for key in _company_keys(contact) for at in doc.find(key)]
+    company_at += [at for key in _domain_keys(contact) for at in doc.find(key, cased=False)]
+    company_at.sort()
+    near = any(
+        abs(at - h.start) <= NEAR_CHARS or line_span(text, at) == line_span(text, h.start)
+        for h in in_story
+        for at in company_at
+    )
+    title_key = _title_key(contact)
+    title_near = bool(title_key) and any(title_key in fold(doc.sentence(h.start)) for h in in_story)
+    lead_start, lead_end = doc.lead()
+    in_front = [h for h in in_story if h.start < lead_end]
+    company_in_front = any(at < lead_end for at in company_at)
+
+    # The organisation the text ties the name to, in the first body sentence naming them.
+    own = _own_words(contact)
+    body_hits = [h for h in in_story if h.start >= doc.headline_end] or in_story
+    context = ""
+    if body_hits and not authored:
+        s_start, s_end = doc.sentence_at(body_hits[0].start)
+        sentence = text[s_start:s_end]
+        context = nearby_organisation(
+            sentence, body_hits[0].start - s_start, body_hits[0].end - s_start, own
+        )
+    other_company = bool(
+        contact.company
+        and context
+        and not same_company(context, contact.company)
+        and not company_at
+    )
+
+    parts = name_parts(contact)
+    common = is_common_name(parts)
+    derived = all(h.kind in DERIVED for h in considered)
+    shared = all(h.shared for h in considered)
+    if author_hits and not in_story:
+        site = article.site_name or ""
+        own_site = bool(contact.company and site and same_company(site, contact.company))
+        confidence = (
+            "verify"
+            if shared
+            else "high"
+            if (company_at or own_site)
+            else "verify"
+            if (common or derived)
+            else "medium"
+        )
+    elif not in_story or shared or other_company:
+        confidence = "verify"
+    elif near or (in_front and company_in_front):
+        confidence = "medium" if derived and not near else "high"
+    elif company_at or title_near:
+        confidence = "medium" if (derived or (title_near and not company_at and common)) else "high"
+    elif common or derived:
+        confidence = "verify"
+    else:
+        confidence = "medium"
+
+    # What happened: sentences naming them (full or surname), their neighbours, the headline.
+    offsets = sorted({h.start for h in in_story} | set(follow_ups))
+    mention_sentences = list(dict.fromkeys(doc.sentence(at) for at in offsets))
+    neighbours: list[str] = []
+    for h in in_story[:3]:
+        s_start, s_end = doc.sentence_at(h.start)
+        for probe in (s_start - 2, s_end + 2):
+            if 0 <= probe < len(text):
+                neighbour = doc.sentence(probe)
+                if neighbour not in mention_sentences and neighbour not in neighbours:
+                    neighbours.append(neighbour)
+    headline = text[: doc.headline_end]
+    result = events.classify(
+        events.EventContext(
+            mention_sentences=mention_sentences,
+            nearby_sentences=neighbours,
+            headline=headline,
+            lead=text[lead_start:lead_end],
+            about_contact=bool(in_front) or bool(company_at),
+            company_named=bool(company_at),
+            authored=authored,
+        )
+    )
+    evidence = result.evidence
+    if not in_story:
+        # Named only in a byline, press contact or footer, or only as the author: the
+        # story's headline says what it is, the line says where the name was.
+        if hits:
+            line_start, line_end = line_span(text, first.start)
+            where = text[line_start:line_end].strip()
+        else:
+            where = f"by {article.author}"
+        evidence = f"{headline} ({where})" if headline else where
+    terms = context_terms(" ".join([headline, *mention_sentences[:3]]), own, limit=12)
+    return Found(
+        contact_id=contact.id,
+        confidence=confidence,
+        event=result.event,
+        evidence=_trim(evidence, matched),
+        matched=matched,
+        salience=max(salience, 1),
+        context=context,
+        terms=terms,
+        own_company=bool(company_at),
+    )
+
+
+_CACHE: dict[str, tuple[str, MentionIndex]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def mention_index(store: Store) -> MentionIndex:
+    """The automaton for the store's current contacts, rebuilt only when they change."""
+    version = store.contacts_fingerprint()
+    key = str(store.path)
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+    index = MentionIndex(store.contacts())
+    with _CACHE_LOCK:
+        _CACHE[key] = (version, index)
+    return index
+
+
+def _rules(store: Store) -> dict[int, list[NotThemRule]]:
+    rules: dict[int, list[NotThemRule]] = {}
+    for contact_id, context, terms in store.not_them():
+        rules.setdefault(contact_id, []).append(NotThemRule(contact_id, context, terms))
+    return rules
+
+
+def suppressed(found: Found, rules: Sequence[NotThemRule]) -> bool:
+    """Whether the user already said a mention like this one was someone else.
+
+    Like = beside the same organisation, or sharing two distinctive words. A mention
+    that names the contact's own company is never suppressed.
+    """
+    if found.own_company:
+        return False
+    for rule in rules:
+        if rule.context and found.context and same_company(rule.context, found.context):
+            return True
+        if len(set(rule.terms) & set(found.terms)) >= 2:
+            return True
+    return False
+
+
+def scan_new_articles(store: Store, *, now: datetime | None = None) -> list[Mention]:
+    """Scan every article not scanned yet, whatever its date; store and return new mentions.
+
+    Each article is scanned once (the `processed` ledger); each (contact, story) is
+    stored once, so a story arriving from several feeds is reported once.
+    """
+    pending = store.unscanned_article_ids()
+    if not pending:
+        return []
+    index = mention_index(store)
+    rules = _rules(store)
+    stored: list[Mention] = []
+    for begin in range(0, len(pending), BATCH):
+        batch = pending[begin : begin + BATCH]
+        articles = sorted(store.articles(ids=batch, with_text=True), key=lambda a: a.id)
+        for article in articles:
+            found = [
+                f for f in analyse(article, index) if not suppressed(f, rules.get(f.contact_id, ()))
+            ]
+            with store.transaction():
+                for item in found:
+                    mention = store.add_mention(
+                        item.contact_id,
+                        article.id,
+                        article.story,
+                        confidence=item.confidence,
+                        event=item.event,
+                        evidence=item.evidence,
+                        matched=item.matched,
+                        salience=item.salience,
+                        context=item.context,
+                        terms=item.terms,
+                        when=now,
+                    )
+                    if mention is not None:
+                        stored.append(mention)
+                store.mark_scanned([article.id], when=now)
+    return stored
+
+
+def mark_not_them(store: Store, mention_id: int) -> Mention:
+    """Record that mention `mention_id` named someone else; suppress similar ones afterwards."""
+    mention = store.mention(mention_id)
+    with store.transaction():
+        store.add_not_them(
+            mention.contact_id, mention.id, mention.context, store.mention_terms(mention.id)
+        )
+        updated = store.set_mention_status(mention.id, "not_them")
+    return updated

@@ -1,0 +1,319 @@
+"""Name variants: the spellings under which a contact may appear in the press.
+
+Owns turning a saved contact into the folded strings the mention scanner searches
+for (with and without middle name or initial, nicknames both ways, honorifics and
+suffixes dropped, diacritics folded, hyphenated surnames either way, "Last, First"),
+folding article text the same way while remembering where each character came
+from, and how common a name is. It never decides whether a match is the contact:
+that is `pipeline.mentions`. The contact's name exactly as saved is always a variant.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib.resources import files
+
+from anyascii import anyascii
+from nameparser import HumanName
+from nicknames import NickNamer
+
+from pipeline.records import Contact
+
+# How a variant was derived. A dataset nickname ("Bob" for a saved "Robert") is a
+# guess about how the press writes the name, so the scanner trusts it less.
+EXACT = "exact"  # the saved name or an alias, as written
+FULL = "full"  # first [middle] last built from the name's parts
+NICKNAME = "nickname"  # first name replaced by a nickname or its full form
+REVERSED = "reversed"  # "Last, First", as in lists and directories
+SHORT = "short"  # the first of two surnames only ("María García" for "María García López")
+DERIVED = frozenset({NICKNAME, SHORT})  # guesses, not the name as the user knows it
+
+
+def word_set(words: str) -> frozenset[str]:
+    """A word list written as one string, for readable lexicons."""
+    return frozenset(words.split())
+
+
+# Lower-case name particles: "Jan van der Berg" is still capitalised as a name.
+PARTICLES = word_set(
+    "van von der den de del della di da das dos du la le ter ten bin ibn al el y e st"
+)
+
+# A first and a last name both at least this frequent (percent of the US population,
+# 1990 Census) make a name common enough that a bare mention must be verified:
+# roughly the 300 most frequent first names of each sex and the 800 most frequent
+# surnames, so "Michael Chen" and "Jane Smith" are common, "Jane Doe" is not.
+FREQUENT_FIRST_PERCENT = 0.03
+FREQUENT_LAST_PERCENT = 0.015
+
+# One replaced piece per non-ASCII character (transliterated) and per run of
+# whitespace other than a single space (collapsed), so pure ASCII prose costs one
+# C-level regex pass plus `str.lower`.
+_PIECES = re.compile(r"[^\x00-\x7f]|[\t\n\r\f\v ]{2,}|[\t\n\r\f\v]")
+_SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"[a-z0-9]")
+
+
+@dataclass(frozen=True)
+class Variant:
+    key: str  # folded text searched for
+    kind: str  # EXACT, FULL, NICKNAME or REVERSED
+
+
+@dataclass(frozen=True)
+class NameParts:
+    """A contact's name split for matching, every part folded ("" when absent)."""
+
+    first: str
+    middle: str
+    last: str
+    nickname: str = ""
+
+
+@dataclass(frozen=True)
+class FoldedText:
+    """Text folded for matching, and the way back to the original offsets.
+
+    Piece i replaced original [origins[i], ends[i]) by folded text starting at
+    starts[i] of length lengths[i]; between pieces both texts advance together.
+    """
+
+    text: str
+    starts: tuple[int, ...]
+    lengths: tuple[int, ...]
+    origins: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def _origin(self, index: int) -> tuple[int, int]:
+        """The original span of the folded character at `index`."""
+        at = bisect.bisect_right(self.starts, index) - 1
+        # Zero-length pieces (dropped combining marks) share a start: skip back past them.
+        while at >= 0 and self.lengths[at] == 0 and self.starts[at] == index:
+            at -= 1
+        if at < 0:
+            return index, index + 1
+        if index < self.starts[at] + self.lengths[at]:
+            return self.origins[at], self.ends[at]
+        offset = self.ends[at] + index - (self.starts[at] + self.lengths[at])
+        return offset, offset + 1
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original [start, end) of the folded [start, end)."""
+        return self._origin(start)[0], self._origin(end - 1)[1]
+
+
+def fold(value: str) -> str:
+    """Fold a name or phrase for matching: ASCII, lower case, single spaces."""
+    return _SPACES.sub(" ", fold_text(value).text).strip()
+
+
+def _unspaced_script(char: str) -> bool:
+    """Han, kana and Hangul: scripts whose names run into the next word unspaced."""
+    code = ord(char)
+    return (
+        0x3040 <= code <= 0x30FF
+        or 0x3400 <= code <= 0x9FFF
+        or 0xAC00 <= code <= 0xD7AF
+        or 0xF900 <= code <= 0xFAFF
+        or 0x20000 <= code <= 0x3FFFF
+    )
+
+
+def fold_text(text: str) -> FoldedText:
+    """Fold a whole article as `fold` does a name, keeping the offset map.
+
+    Each character of Han, kana or Hangul becomes its romanised syllable followed by
+    a space when another such character follows ("王小明说" -> "wang xiao ming shuo"),
+    so a name written in those scripts is a whole-word match inside unspaced text.
+    """
+    out: list[str] = []
+    starts: list[int] = []
+    lengths: list[int] = []
+    origins: list[int] = []
+    ends: list[int] = []
+    folded_len = 0
+    position = 0
+    for match in _PIECES.finditer(text):
+        begin = match.start()
+        if begin > position:
+            out.append(text[position:begin].lower())
+            folded_len += begin - position
+        piece = match.group()
+        replacement = " " if piece.isspace() else anyascii(piece).lower()
+        if replacement.isspace():
+            replacement = " "
+        elif (
+            _unspaced_script(piece)
+            and match.end() < len(text)
+            and _unspaced_script(text[match.end()])
+        ):
+            replacement += " "
+        starts.append(folded_len)
+        lengths.append(len(replacement))
+        origins.append(begin)
+        ends.append(match.end())
+        out.append(replacement)
+        folded_len += len(replacement)
+        position = match.end()
+    out.append(text[position:].lower())
+    return FoldedText("".join(out), tuple(starts), tuple(lengths), tuple(origins), tuple(ends))
+
+
+def is_word_char(char: str) -> bool:
+    return bool(_WORD.match(char))
+
+
+@functools.cache
+def _frequencies() -> tuple[dict[str, float], dict[str, float]]:
+    first: dict[str, float] = {}
+    last: dict[str, float] = {}
+    data = files("pipeline").joinpath("data/name_frequency.tsv").read_text(encoding="ascii")
+    for line in data.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        kind, name, percent = line.split("\t")
+        (first if kind == "first" else last)[name] = float(percent)
+    return first, last
+
+
+@functools.cache
+def _nicknamer() -> NickNamer:
+    return NickNamer()
+
+
+def first_name_percent(name: str) -> float:
+    """Percent of people with this first name (0 when it is not a known first name)."""
+    return _frequencies()[0].get(fold(name), 0.0)
+
+
+def last_name_percent(name: str) -> float:
+    return _frequencies()[1].get(fold(name), 0.0)
+
+
+def is_common_name(parts: NameParts) -> bool:
+    """Both the first name (or its full form) and the surname are frequent."""
+    if not parts.first or not parts.last:
+        return True  # one word alone says little about who is meant
+    first = max(
+        [first_name_percent(parts.first)]
+        + [first_name_percent(n) for n in _nicknamer().canonicals_of(parts.first)]
+    )
+    # A double or hyphenated surname is rare as a whole, so it is looked up whole.
+    return first >= FREQUENT_FIRST_PERCENT and last_name_percent(parts.last) >= (
+        FREQUENT_LAST_PERCENT
+    )
+
+
+@functools.lru_cache(maxsize=65536)
+def other_first_names(first: str) -> tuple[str, ...]:
+    """Nicknames of a first name and the full names it is a nickname of.
+
+    The nicknames dataset is generous (it lists "hob" and "dobbin" for Robert), so
+    only forms that people are actually given as first names, per the Census list,
+    are kept.
+    """
+    known = _frequencies()[0]
+    namer = _nicknamer()
+    found = namer.nicknames_of(first) | namer.canonicals_of(first)
+    return tuple(sorted(n for n in found if n in known and n != first))
+
+
+def name_parts(contact: Contact) -> NameParts:
+    """The contact's first/middle/last as saved, else parsed from the full name."""
+    first, middle, last = contact.first_name, contact.middle_name, contact.last_name
+    nickname = contact.nickname
+    if not (first and last):
+        # Parts missing (a contact saved before parsing, or one word): nameparser drops
+        # honorifics and suffixes and keeps a quoted nickname apart.
+        parsed = HumanName(contact.name)
+        first, middle, last = parsed.first, parsed.middle, parsed.last
+        nickname = nickname or parsed.nickname
+    return NameParts(fold(first), fold(middle), fold(last), fold(nickname))
+
+
+def _middle_forms(middle: str) -> list[str]:
+    if not middle:
+        return [""]
+    words = middle.split()
+    initials = [w[0] for w in words]
+    return ["", middle, " ".join(f"{i}." for i in initials), " ".join(initials)]
+
+
+def _hyphen_forms(part: str) -> list[str]:
+    # "García-López" is also printed "García López"; "Jean-Luc" also "Jean Luc".
+    return [part, part.replace("-", " ")] if "-" in part else [part]
+
+
+def _short_surname(last: str) -> str:
+    """The first of two surnames ("garcia" of "garcia lopez"), "" if there are not two."""
+    words = last.split()
+    if len(words) == 2 and not (PARTICLES & set(words)) and all(len(w) > 1 for w in words):
+        return words[0]
+    return ""
+
+
+def _person_variants(
+    parts: NameParts, *, nickname: str = "", with_nicknames: bool = True
+) -> Iterable[Variant]:
+    if not parts.first or not parts.last:
+        return
+    firsts: list[tuple[str, str]] = [(f, FULL) for f in _hyphen_forms(parts.first)]
+    if nickname:
+        firsts.append((nickname, FULL))  # saved by the user: as good as the first name
+    if with_nicknames and len(parts.first.rstrip(".")) > 1:
+        for first_name in (parts.first, nickname):
+            if first_name:
+                firsts.extend((n, NICKNAME) for n in other_first_names(first_name))
+    lasts = [(last, FULL) for last in _hyphen_forms(parts.last)]
+    if short := _short_surname(parts.last):
+        lasts.append((short, SHORT))
+    for first, first_kind in firsts:
+        for middle in _middle_forms(parts.middle):
+            for last, last_kind in lasts:
+                kind = first_kind if last_kind == FULL else SHORT
+                yield Variant(" ".join(w for w in (first, middle, last) if w), kind)
+    for last, last_kind in lasts:
+        if last_kind != FULL:
+            continue
+        yield Variant(f"{last}, {parts.first}", REVERSED)
+        if parts.middle:
+            yield Variant(f"{last}, {parts.first} {parts.middle}", REVERSED)
+
+
+def _dotless(key: str) -> str:
+    # "Jane Q. Doe" is also written "Jane Q Doe"; "M. Waugh" also "M Waugh".
+    return re.sub(r"\b([a-z])\.(?=\s)", r"\1", key)
+
+
+def variants(contact: Contact) -> list[Variant]:
+    """Every folded variant of the contact's name and aliases, best kind first, no repeats."""
+    found: list[Variant] = [Variant(fold(contact.name), EXACT)]
+    parts = name_parts(contact)
+    found.extend(_person_variants(parts, nickname=parts.nickname))
+    for alias in contact.aliases:
+        found.append(Variant(fold(alias), EXACT))
+        parsed = HumanName(alias)
+        alias_parts = NameParts(fold(parsed.first), fold(parsed.middle), fold(parsed.last))
+        found.extend(_person_variants(alias_parts, with_nicknames=False))
+    seen: dict[str, Variant] = {}
+    rank = {EXACT: 0, FULL: 1, REVERSED: 2, SHORT: 3, NICKNAME: 4}
+    for variant in found:
+        for key in (variant.key, _dotless(variant.key)):
+            if len(key) < 2:
+                continue
+            current = seen.get(key)
+            if current is None or rank[variant.kind] < rank[current.kind]:
+                seen[key] = Variant(key, variant.kind)
+    return list(seen.values())
+
+
+def surname_keys(contact: Contact) -> tuple[str, ...]:
+    """Folded surnames whose later mentions count toward salience after a full mention."""
+    parts = name_parts(contact)
+    if not parts.last:
+        return ()
+    return tuple(dict.fromkeys(_hyphen_forms(parts.last)))

@@ -1,0 +1,202 @@
+"""Event kinds, one block of hand-written articles per kind, and the negative guard."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from pipeline.events import EventContext, classify, negative_cue
+from pipeline.mentions import MentionIndex, analyse
+from pipeline.records import Article, Contact
+
+NADIA = Contact(
+    id=1,
+    name="Nadia Okafor",
+    first_name="Nadia",
+    last_name="Okafor",
+    company="Brightwater Analytics",
+    title="Chief Data Officer",
+)
+INDEX = MentionIndex([NADIA])
+
+
+def article(title: str, text: str, author: str | None = None) -> Article:
+    return Article(
+        id=1,
+        url="https://news.example/a",
+        canonical_url="https://news.example/a",
+        title=title,
+        text=text,
+        extracted=True,
+        fetched_at=datetime(2026, 3, 2, tzinfo=UTC),
+        author=author,
+    )
+
+
+def event_of(title: str, text: str, author: str | None = None) -> str:
+    found = analyse(article(title, text, author), INDEX)
+    assert len(found) == 1, found
+    return found[0].event
+
+
+BLOCKS = {
+    "new_role": [
+        (
+            "Brightwater Analytics names new data chief",
+            "Brightwater Analytics has appointed Nadia Okafor as chief data officer, the "
+            "company said on Tuesday. Okafor previously led analytics at a logistics firm.",
+        ),
+        (
+            "Harbourline hires analytics veteran",
+            "Nadia Okafor joins Harbourline as head of data science after six years at "
+            "Brightwater Analytics.",
+        ),
+        (
+            "Promotions at Brightwater",
+            "Nadia Okafor was promoted to chief operating officer at Brightwater Analytics.",
+        ),
+    ],
+    "award": [
+        (
+            "Data leaders recognised",
+            "Nadia Okafor of Brightwater Analytics won the Data Leader of the Year award at "
+            "the annual Insight Gala in Leeds.",
+        ),
+        (
+            "The 40 under 40 in analytics",
+            "This year's list names Nadia Okafor to the 40 Under 40 list for her work on "
+            "open flood-risk models.",
+        ),
+    ],
+    "funding": [
+        (
+            "Brightwater Analytics raises $40 million",
+            "Brightwater Analytics raised $40 million in a Series B round led by Fernhill "
+            "Ventures. Nadia Okafor, its chief data officer, said the money would fund hiring.",
+        ),
+    ],
+    "launch": [
+        (
+            "A new tool for flood forecasting",
+            "Nadia Okafor unveiled FloodLens, an open forecasting toolkit, at a press "
+            "briefing on Wednesday.",
+        ),
+    ],
+    "publication": [
+        (
+            "Data summit line-up announced",
+            "Nadia Okafor will speak at the Northern Data Summit in May on responsible "
+            "forecasting.",
+        ),
+        (
+            "Why models fail in floods",
+            "Nadia Okafor publishes a new paper on the limits of hydrological models.",
+        ),
+        (
+            "Forecasters brace for wet spring",
+            'Rain is expected to persist. "The models are converging," said Nadia Okafor, '
+            "a forecaster who has studied the region for a decade.",
+        ),
+    ],
+    "company_news": [
+        (
+            "Brightwater Analytics opens Glasgow office",
+            "Brightwater Analytics will open an office in Glasgow next month. The firm, "
+            "where Nadia Okafor has worked since 2019, expects to employ 30 people there.",
+        ),
+    ],
+    "other": [
+        (
+            "Allotment society holds spring fair",
+            "Residents queued for seedlings on Saturday. Among the volunteers was Nadia "
+            "Okafor, who ran the tombola.",
+        ),
+    ],
+    "negative": [
+        (
+            "Investors file suit",
+            "Nadia Okafor was named in a lawsuit filed by former investors on Friday.",
+        ),
+        (
+            "Administrators appointed",
+            "Nadia Okafor was appointed administrator in the bankruptcy of Tidewell Foods.",
+        ),
+        (
+            "Brightwater data chief departs",
+            "Nadia Okafor steps down after an internal investigation into the handling of "
+            "client data.",
+        ),
+        (
+            "Brightwater Analytics cuts 200 jobs",
+            "Brightwater Analytics said it would lay off 200 staff. Chief data officer Nadia "
+            "Okafor was promoted to lead the restructuring.",
+        ),
+        (
+            "Obituary: a life in numbers",
+            "Nadia Okafor, who built Brightwater Analytics' first forecasting team, died on "
+            "Sunday aged 61.",
+        ),
+        (
+            "Founder charged",
+            "Prosecutors charged Nadia Okafor with fraud on Thursday; she denies wrongdoing.",
+        ),
+        (
+            "Data breach at Brightwater",
+            "Hackers stole customer records. Nadia Okafor said the company had informed "
+            "regulators.",
+        ),
+        (
+            "Product recall",
+            "Brightwater Analytics announced a recall of its sensor kits, and Nadia Okafor "
+            "apologised to customers.",
+        ),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "title", "text"),
+    [(kind, title, text) for kind, items in BLOCKS.items() for title, text in items],
+)
+def test_event_kind_of_hand_written_articles(kind: str, title: str, text: str) -> None:
+    assert event_of(title, text) == kind
+
+
+def test_author_is_authored_but_bad_news_about_them_is_still_negative() -> None:
+    assert event_of("Five lessons from flood models", "Models fail.", "Nadia Okafor") == (
+        "authored"
+    )
+    assert (
+        event_of(
+            "What the recall taught me",
+            "Writing about the sensor recall was hard.",
+            author="Nadia Okafor",
+        )
+        == "authored"
+    )
+    assert (
+        event_of("A column", "Nadia Okafor was arrested on Monday.", author="Nadia Okafor")
+        == "negative"
+    )
+
+
+def test_negative_wins_over_positive_in_the_same_sentence() -> None:
+    context = EventContext(
+        mention_sentences=["Nadia Okafor was named in the lawsuit and appointed as a witness."]
+    )
+    assert classify(context).event == "negative"
+    assert negative_cue("She was named in a lawsuit") == "lawsuit"
+    assert negative_cue("She was named chief executive") is None
+
+
+def test_evidence_is_the_sentence_naming_the_contact() -> None:
+    found = analyse(
+        article(
+            "Harbourline hires analytics veteran",
+            "Harbourline is growing. It has hired Nadia Okafor as head of data. The firm "
+            "has 40 staff.",
+        ),
+        INDEX,
+    )
+    assert found[0].evidence == "It has hired Nadia Okafor as head of data."

@@ -1,0 +1,372 @@
+"""Finding contacts in articles: matching rules, confidence, the scan ledger, not-them."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from pipeline.mentions import MentionIndex, analyse, mark_not_them, mention_index, scan_new_articles
+from pipeline.records import Article, Contact, ContactFields, NewArticle
+from pipeline.store import Store, open_store
+from pipeline.workspace import Workspace
+
+
+def person(contact_id: int, name: str, **fields: str) -> Contact:
+    first, *_, last = name.split()
+    middle = " ".join(name.split()[1:-1])
+    defaults = {"first_name": first, "middle_name": middle, "last_name": last}
+    return Contact(id=contact_id, name=name, **{**defaults, **fields})  # type: ignore[arg-type]
+
+
+def article(title: str, text: str, author: str | None = None, site: str | None = None) -> Article:
+    return Article(
+        id=1,
+        url="https://news.example/story",
+        canonical_url="https://news.example/story",
+        title=title,
+        text=text,
+        extracted=True,
+        fetched_at=datetime(2026, 3, 2, tzinfo=UTC),
+        author=author,
+        site_name=site,
+    )
+
+
+def found_for(contacts: list[Contact], title: str, text: str, **kw: str) -> dict[str, object]:
+    """contact name -> Found, for one article."""
+    index = MentionIndex(contacts)
+    names = {c.id: c.name for c in contacts}
+    return {names[f.contact_id]: f for f in analyse(article(title, text, **kw), index)}
+
+
+# --- Matching -------------------------------------------------------------------------
+
+
+def test_diacritics_fold_both_ways() -> None:
+    contacts = [person(1, "Jose Garcia"), person(2, "Zoë Lindqvist")]
+    hits = found_for(contacts, "Update", "José García met Zoe Lindqvist in Malmö.")
+    assert set(hits) == {"Jose Garcia", "Zoë Lindqvist"}
+
+
+def test_nickname_matches_but_is_a_guess() -> None:
+    robert = person(1, "Robert Kowalczyk", company="Northwind Freight")
+    hits = found_for([robert], "Port news", "Bob Kowalczyk welcomed the new cranes.")
+    assert hits["Robert Kowalczyk"].matched == "Bob Kowalczyk"  # type: ignore[attr-defined]
+    assert hits["Robert Kowalczyk"].confidence == "verify"  # type: ignore[attr-defined]
+    hits = found_for(
+        [robert], "Port news", "Northwind Freight's Bob Kowalczyk welcomed the new cranes."
+    )
+    assert hits["Robert Kowalczyk"].confidence == "high"  # type: ignore[attr-defined]
+
+
+def test_middle_initial_and_possessive() -> None:
+    jane = person(1, "Imelda Varga")
+    hits = found_for(
+        [jane], "Notes", "Imelda K. Varga's proposal passed. Later Imelda Varga's team met."
+    )
+    assert hits["Imelda Varga"].salience == 2  # type: ignore[attr-defined]
+    assert hits["Imelda Varga"].matched == "Imelda K. Varga"  # type: ignore[attr-defined]
+
+
+def test_saved_middle_name_matches_without_it() -> None:
+    hits = found_for([person(1, "Imelda Kata Varga")], "Notes", "Imelda Varga spoke first.")
+    assert "Imelda Kata Varga" in hits
+
+
+def test_all_caps_headline_matches() -> None:
+    hits = found_for([person(1, "Imelda Varga")], "IMELDA VARGA TAKES THE HELM", "Body text.")
+    assert hits["Imelda Varga"].matched == "IMELDA VARGA"  # type: ignore[attr-defined]
+
+
+def test_lowercase_words_are_not_a_name() -> None:
+    contacts = [person(1, "Will Smith"), person(2, "Rose Bush")]
+    text = "Next week the apprentices will smith the metal and prune the rose bush."
+    assert found_for(contacts, "Workshop", text) == {}
+    assert "Will Smith" in found_for(contacts, "Workshop", "Will Smith visited.")
+
+
+def test_surname_alone_never_matches_but_adds_salience() -> None:
+    contacts = [person(1, "Imelda Varga")]
+    assert found_for(contacts, "Council", "Varga said the plan was sound. Varga left.") == {}
+    hits = found_for(
+        contacts, "Council", "Imelda Varga said the plan was sound. Later Varga left. VARGA!"
+    )
+    assert hits["Imelda Varga"].salience == 3  # type: ignore[attr-defined]
+
+
+def test_whole_words_and_longer_names_do_not_match() -> None:
+    contacts = [person(1, "Jane Doe"), person(2, "Ann Lee")]
+    text = (
+        "Mary-Jane Doe spoke. Jane Doeling did not. The panel included Mary Jane Doe. "
+        "Joann Leeds and Ann Leeson came too."
+    )
+    assert found_for(contacts, "Panel", text) == {}
+
+
+def test_reversed_list_form() -> None:
+    hits = found_for([person(1, "Imelda Varga")], "Board", "Directors:\nVarga, Imelda\nRoe, Tom")
+    assert "Imelda Varga" in hits
+
+
+def test_longer_contact_name_wins_over_the_shorter_one() -> None:
+    contacts = [
+        person(1, "Jane Doe"),
+        person(2, "Mary Jane Doe", first_name="Mary Jane", middle_name=""),
+    ]
+    hits = found_for(contacts, "Panel", "Mary Jane Doe chaired the panel.")
+    assert set(hits) == {"Mary Jane Doe"}
+
+
+def test_cjk_name_in_unspaced_text() -> None:
+    contact = Contact(id=1, name="王小明", first_name="小明", last_name="王")
+    hits = found_for([contact], "新闻", "今天王小明说公司将扩张。")
+    assert hits["王小明"].matched == "王小明"  # type: ignore[attr-defined]
+
+
+# --- Confidence -----------------------------------------------------------------------
+
+
+def test_company_nearby_is_high_and_uncommon_bare_name_is_medium() -> None:
+    priya = person(1, "Priya Ramanathan", company="Helios Bank")
+    hits = found_for(
+        [priya], "Rates", "Priya Ramanathan, chief economist at Helios Bank, expects a cut."
+    )
+    assert hits["Priya Ramanathan"].confidence == "high"  # type: ignore[attr-defined]
+    hits = found_for([priya], "Rates", "Priya Ramanathan expects a cut.")
+    assert hits["Priya Ramanathan"].confidence == "medium"  # type: ignore[attr-defined]
+
+
+def test_common_name_is_verify_unless_company_evidence() -> None:
+    john = person(1, "John Smith", company="Copperleaf Mining")
+    assert (
+        found_for([john], "Match report", "John Smith scored twice.")["John Smith"].confidence
+        == "verify"
+    )  # type: ignore[attr-defined]
+    hits = found_for([john], "Copperleaf Mining results", "John Smith presented the results.")
+    assert hits["John Smith"].confidence == "high"  # type: ignore[attr-defined]
+
+
+def test_another_company_beside_the_name_is_verify() -> None:
+    priya = person(1, "Priya Ramanathan", company="Helios Bank")
+    hits = found_for(
+        [priya], "Rates", "Priya Ramanathan, chief economist at Gamma Partners, expects a cut."
+    )
+    assert hits["Priya Ramanathan"].confidence == "verify"  # type: ignore[attr-defined]
+    assert hits["Priya Ramanathan"].context == "Gamma Partners"  # type: ignore[attr-defined]
+
+
+def test_name_shared_by_two_contacts_is_verify() -> None:
+    contacts = [person(1, "Imelda Varga", company="Aster"), person(2, "Imelda Varga")]
+    hits = analyse(article("Council", "Imelda Varga spoke."), MentionIndex(contacts))
+    assert {f.confidence for f in hits} == {"verify"}
+    assert len(hits) == 2
+
+
+def test_byline_only_is_verify() -> None:
+    priya = person(1, "Priya Ramanathan")
+    text = "By Priya Ramanathan\n\nRates are expected to fall this spring."
+    hits = found_for([priya], "Rates outlook", text)
+    assert hits["Priya Ramanathan"].confidence == "verify"  # type: ignore[attr-defined]
+    assert hits["Priya Ramanathan"].event == "authored"  # type: ignore[attr-defined]
+    text = "Rates fell.\n\nMedia contact: Priya Ramanathan, press@helios.example"
+    hits = found_for([priya], "Rates outlook", text)
+    assert hits["Priya Ramanathan"].confidence == "verify"  # type: ignore[attr-defined]
+    assert hits["Priya Ramanathan"].event == "other"  # type: ignore[attr-defined]
+
+
+def test_author_metadata_is_authored() -> None:
+    priya = person(1, "Priya Ramanathan", company="Helios Bank")
+    hits = found_for([priya], "Why rates fall", "Rates fall.", author="Priya Ramanathan, Tom Roe")
+    assert hits["Priya Ramanathan"].event == "authored"  # type: ignore[attr-defined]
+    assert hits["Priya Ramanathan"].confidence == "medium"  # type: ignore[attr-defined]
+    assert "Why rates fall" in hits["Priya Ramanathan"].evidence  # type: ignore[attr-defined]
+    hits = found_for(
+        [priya], "Why rates fall", "Rates fall.", author="Priya Ramanathan", site="Helios Bank"
+    )
+    assert hits["Priya Ramanathan"].confidence == "high"  # type: ignore[attr-defined]
+
+
+# --- The scan over the store ----------------------------------------------------------
+
+
+def add_article(store: Store, url: str, title: str, text: str, **kw: object) -> int:
+    article_id, _ = store.add_article(
+        NewArticle(url=url, canonical_url=url, title=title, text=text, extracted=True),
+        **kw,  # type: ignore[arg-type]
+    )
+    return article_id
+
+
+@pytest.fixture
+def store(workspace: Workspace) -> Store:
+    opened = open_store(workspace.db_path())
+    yield opened  # type: ignore[misc]
+    opened.close()
+
+
+def test_scan_stores_each_contact_story_once_and_each_article_once(store: Store) -> None:
+    store.add_contact(
+        ContactFields(
+            name="Imelda Varga", first_name="Imelda", last_name="Varga", company="Aster Labs"
+        )
+    )
+    first = add_article(
+        store,
+        "https://a.example/1",
+        "Aster Labs appoints Imelda Varga",
+        "Aster Labs named Imelda Varga chief scientist.",
+    )
+    # The same story from another feed: a near-duplicate pointing at the first.
+    add_article(
+        store,
+        "https://b.example/1",
+        "Aster Labs appoints Imelda Varga",
+        "Aster Labs named Imelda Varga chief scientist.",
+        story_id=first,
+    )
+    found = scan_new_articles(store)
+    assert len(found) == 1
+    assert found[0].event == "new_role"
+    assert found[0].confidence == "high"
+    assert scan_new_articles(store) == []
+    assert store.unscanned_article_ids() == []
+
+
+def test_old_articles_are_scanned_whatever_their_date(store: Store) -> None:
+    store.add_contact(ContactFields(name="Imelda Varga"))
+    store.add_article(
+        NewArticle(
+            url="https://a.example/old",
+            canonical_url="https://a.example/old",
+            title="From the archive",
+            text="In 2001 Imelda Varga opened the first lab.",
+            extracted=True,
+            published=datetime(2001, 5, 1, tzinfo=UTC),
+        )
+    )
+    assert len(scan_new_articles(store)) == 1
+
+
+def test_index_is_rebuilt_only_when_contacts_change(store: Store) -> None:
+    contact = store.add_contact(ContactFields(name="Imelda Varga"))
+    index = mention_index(store)
+    assert mention_index(store) is index
+    store.update_contact(contact.id, ContactFields(name="Imelda Varga", company="Aster Labs"))
+    assert mention_index(store) is not index
+
+
+def test_not_them_suppresses_similar_mentions_afterwards(store: Store) -> None:
+    imelda = store.add_contact(
+        ContactFields(
+            name="Imelda Varga", first_name="Imelda", last_name="Varga", company="Aster Labs"
+        )
+    )
+    add_article(
+        store,
+        "https://sport.example/1",
+        "Harriers win relay",
+        "Imelda Varga of Pinewood Harriers anchored the relay at the county championships.",
+    )
+    (mention,) = scan_new_articles(store)
+    assert mention.context == "Pinewood Harriers"
+    marked = mark_not_them(store, mention.id)
+    assert marked.status == "not_them"
+
+    add_article(
+        store,
+        "https://sport.example/2",
+        "Harriers sweep the county",
+        "Imelda Varga of Pinewood Harriers won the 800 metres.",
+    )
+    add_article(
+        store,
+        "https://news.example/3",
+        "Aster Labs grows",
+        "Imelda Varga, head of research at Aster Labs, opened the new wing.",
+    )
+    found = scan_new_articles(store)
+    assert [m.contact_id for m in found] == [imelda.id]
+    assert "Aster Labs" in found[0].evidence
+
+
+def test_not_them_without_organisation_uses_context_words(store: Store) -> None:
+    store.add_contact(ContactFields(name="Imelda Varga", first_name="Imelda", last_name="Varga"))
+    add_article(
+        store,
+        "https://music.example/1",
+        "Folk night at the Granary",
+        "The Tuesday folk night at the Granary featured Imelda Varga on fiddle, with the "
+        "Kestrel Quartet.",
+    )
+    (mention,) = scan_new_articles(store)
+    mark_not_them(store, mention.id)
+    add_article(
+        store,
+        "https://music.example/2",
+        "Kestrel Quartet return",
+        "The Kestrel Quartet returned to the Granary, Imelda Varga again on fiddle.",
+    )
+    assert scan_new_articles(store) == []
+
+
+# --- CLI ------------------------------------------------------------------------------
+
+
+def test_mentions_command_json_contract(run_cli, workspace: Workspace) -> None:  # type: ignore[no-untyped-def]
+    with open_store(workspace.db_path()) as store:
+        store.add_contact(
+            ContactFields(
+                name="Imelda Varga", first_name="Imelda", last_name="Varga", company="Aster Labs"
+            )
+        )
+        store.add_contact(
+            ContactFields(name="Tomasz Brzezinski", first_name="Tomasz", last_name="Brzezinski")
+        )
+        add_article(
+            store,
+            "https://a.example/1",
+            "Aster Labs appoints Imelda Varga",
+            "Aster Labs named Imelda Varga chief scientist.",
+        )
+        add_article(
+            store,
+            "https://a.example/2",
+            "Investors sue Quarry Holdings",
+            "Tomasz Brzezinski was named in the lawsuit.",
+        )
+        scan_new_articles(store)
+    result = run_cli("mentions", "--json")
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.output)
+    assert len(items) == 2
+    for item in items:
+        assert {
+            "id",
+            "contact",
+            "contact_id",
+            "article_url",
+            "title",
+            "confidence",
+            "event",
+            "evidence",
+            "draft",
+        } <= set(item)
+        assert item["id"].startswith("m")
+    by_contact = {item["contact"]: item for item in items}
+    assert by_contact["Tomasz Brzezinski"]["event"] == "negative"
+    assert by_contact["Tomasz Brzezinski"]["draft"] is None
+    assert by_contact["Imelda Varga"]["event"] == "new_role"
+    assert by_contact["Imelda Varga"]["draft"]
+    assert by_contact["Imelda Varga"]["article_url"] == "https://a.example/1"
+
+    only = json.loads(run_cli("mentions", "--json", "--contact", "Imelda Varga").output)
+    assert [m["contact"] for m in only] == ["Imelda Varga"]
+    assert json.loads(run_cli("mentions", "--json", "--since", "2999-01-01").output) == []
+    text = run_cli("mentions")
+    assert text.exit_code == 0 and "Imelda Varga" in text.output
+    bad = run_cli("mentions", "--since", "yesterday")
+    assert bad.exit_code == 2
+    missing = run_cli("mentions", "--contact", "Nobody Here")
+    assert missing.exit_code == 1 and "Traceback" not in missing.output
