@@ -24,7 +24,10 @@ from pipeline.errors import TemplateError
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
 _LINK_SCHEMES = ("http", "https", "mailto")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&])")
+# Inline text is one line, so only these act anywhere in it; the block markers
+# (#, -, +, >, "1.") only act at its start, where `md_escape` escapes them too.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~&])")
+_MD_LEADING = re.compile(r"^(\s*(?:\d+)?)([#+\-=>]|(?<=\d)[.)])")
 
 
 def render(name: str, context: dict[str, Any], templates_dir: Path | None = None) -> str:
@@ -111,7 +114,8 @@ def shorten(text: str, words: int) -> str:
 
 def md_escape(text: object) -> str:
     """Text for Markdown: one line, every character Markdown or HTML would act on escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", str(text or "")))
+    escaped = _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", str(text or "")))
+    return _MD_LEADING.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", escaped)
 
 
 def md_fence(text: str) -> str:
