@@ -32,6 +32,10 @@ FIELD_WEIGHTS: tuple[tuple[str, float], ...] = (
     ("title", 0.35),
     ("company", 0.35),
 )
+# Profile terms are weighted by (sublinear) frequency only, not idf: the article side
+# already carries idf, and squaring it (idf on both sides) lets one rare, incidental
+# phrase of a short interest text ("big companies") outweigh its topic ("economy").
+QUERY_IDF_POWER = 0.0
 # Rocchio weights against the unit-length text profile.
 SENT_WEIGHT = 0.6
 DISMISSED_WEIGHT = 0.5
@@ -105,7 +109,7 @@ def text_profiles(model: TextModel, contacts: Sequence[Contact]) -> sp.csr_matri
     for name, weight in FIELD_WEIGHTS:
         texts = [field_texts(c)[name] for c in contacts]
         if any(texts):
-            total = total + weight * model.texts(texts)
+            total = total + weight * model.texts(texts, idf_power=QUERY_IDF_POWER)
     return unit_rows(total)
 
 
