@@ -221,7 +221,7 @@ PERSONAS: dict[str, list[Persona]] = {
 
 def serve(docs: list[Doc], now: datetime) -> dict[str, Response]:
     routes: dict[str, Response] = {}
-    for n, doc in enumerate(docs):
+    for doc in docs:
         paragraphs = "".join(
             f"<p>{html.escape(p.strip())}</p>"
             for p in re.split(r"\n\s*\n|\n {3,}", doc.body)
