@@ -237,6 +237,11 @@ def build_digest(
     )
 
 
+def digest_day(config: Config, now: datetime | None = None) -> date:
+    """Today, where the user is: the date a digest written now is filed under."""
+    return (now or datetime.now(UTC)).astimezone(digest_zone(config)).date()
+
+
 def digest_zone(config: Config) -> tzinfo:
     """The zone that decides where a day starts: [schedule] timezone, else the machine's."""
     name = config.schedule.timezone

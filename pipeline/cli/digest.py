@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import click
 
 from pipeline.cli._app import App, emit_json, pass_app
-from pipeline.digest import DigestResult, digest_zone, write_digest
+from pipeline.digest import DigestResult, digest_day, write_digest
 
 
 def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -27,9 +27,7 @@ def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
 def digest(app: App, day: date | None, as_json: bool) -> None:
     """Write digests/YYYY-MM-DD.md and .html (and the index and feed); print their paths."""
     config = app.config()
-    if day is None:
-        day = datetime.now(UTC).astimezone(digest_zone(config)).date()
-    result = write_digest(app.store(), config, app.workspace, day=day)
+    result = write_digest(app.store(), config, app.workspace, day=day or digest_day(config))
     if as_json:
         emit_json(result_json(result))
         return
