@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import html as html_module
 import json
 import os
 import re
@@ -15,12 +17,15 @@ from pathlib import Path
 import feedparser
 import pytest
 from golden_files import assert_golden
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from pipeline.digest import DigestResult, write_digest
 from pipeline.errors import TemplateError
 from pipeline.loopback import LoopbackServer, Response
 from pipeline.records import Contact, ContactFields, NewArticle
 from pipeline.store import Store, open_store
+from pipeline.templating import md_escape
 from pipeline.workspace import Workspace
 
 NOW = datetime(2024, 5, 1, 7, 0, tzinfo=UTC)
@@ -716,3 +721,25 @@ def test_html_digest_renders_in_headless_chromium(world: World, tmp_path: Path) 
     # the page asked for nothing (the browser's own favicon probe aside)
     assert fetched <= {server.url("/favicon.ico")}, fetched
     assert set(server.hits) <= {"/digest.html", "/favicon.ico"}
+
+
+# --- Markdown escaping, for any text --------------------------------------------------------
+
+_ANY_TEXT = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1
+)
+
+
+@functools.cache
+def _commonmark():  # type: ignore[no-untyped-def]
+    return pytest.importorskip("markdown_it").MarkdownIt("commonmark")
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=_ANY_TEXT, lead=st.sampled_from(["", "> ", "- ", "### ", "Why: "]))
+def test_markdown_escaping_shows_any_text_as_written(text: str, lead: str) -> None:
+    collapsed = re.sub(r"\s+", " ", text).strip()
+    assume(collapsed)
+    rendered = _commonmark().render(lead + md_escape(collapsed))
+    shown = html_module.unescape(re.sub(r"</?(p|blockquote|ul|li|h3)>", "", rendered)).strip()
+    assert shown == (f"{lead}{collapsed}" if lead == "Why: " else collapsed)

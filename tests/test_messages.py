@@ -10,6 +10,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from golden_files import assert_golden
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.errors import TemplateError
 from pipeline.messages import (
@@ -335,3 +337,18 @@ def test_template_without_a_subject_line_is_refused(tmp_path: Path) -> None:
     path.write_text("Well done {{ name }}\n", encoding="utf-8")
     with pytest.raises(TemplateError, match=re.escape(str(path)) + ".*Subject"):
         mention_draft(contact(), article(), mention("award"), templates_dir=tmp_path)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    subject=st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=60),
+    body=st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=200),
+)
+def test_mailto_round_trips_any_text(subject: str, body: str) -> None:
+    link = mailto_link("someone@example.com", subject, body)
+    assert link.isascii() and not re.search(r"\s", link)
+    query = urlsplit(link).query
+    fields = dict(part.split("=", 1) for part in query.split("&"))
+    assert set(fields) == {"subject", "body"}
+    assert unquote(fields["subject"], errors="strict") == subject
+    assert unquote(fields["body"], errors="strict") == re.sub(r"\r\n|\r|\n", "\r\n", body)
