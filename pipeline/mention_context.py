@@ -30,7 +30,8 @@ _BYLINE = re.compile(
 )
 _PRESS_CONTACT = re.compile(
     r"\b(?:media|press|investor|pr) (?:contacts?|relations|inquiries|enquiries)\b|^\W*contacts?:"
-    r"|[\w.+-]+@[\w-]+\.[\w.]+|\+?\d[\d ().-]{8,}\d",
+    r"|[\w.+-]+@[\w-]+\.[\w.]+|\b(?:tel|phone|telephone|fax|mobile)\b[.:]?\s*[+(\d]"
+    r"|\+\d{1,3}[\d ().-]{7,}\d|\bnewsroom\b",
     re.IGNORECASE,
 )
 _FOOTER = re.compile(r"©|\bcopyright\b|\ball rights reserved\b", re.IGNORECASE)

@@ -147,6 +147,18 @@ def _own_words(contact: Contact) -> set[str]:
     return {w.strip(".") for w in words}
 
 
+def author_names(author: str) -> str:
+    """Author metadata as names: "Brazil; Rachel; You; Xiaoying" -> "Rachel Brazil; Xiaoying You".
+
+    Scholarly citation tags give "Last, First" per author, which extraction joins with
+    semicolons; one-word parts in pairs are read back as first-name-first names.
+    """
+    parts = [p.strip() for p in author.split(";")]
+    if len(parts) >= 2 and len(parts) % 2 == 0 and all(p and " " not in p for p in parts):
+        return "; ".join(f"{parts[i + 1]} {parts[i]}" for i in range(0, len(parts), 2))
+    return author
+
+
 def _trim(sentence: str, around: str) -> str:
     if len(sentence) <= EVIDENCE_CHARS:
         return sentence
@@ -167,8 +179,9 @@ def analyse(
     for hit in index.hits(doc.text, doc.folded):
         by_contact.setdefault(hit.contact_id, []).append(hit)
     authors: dict[int, list[Hit]] = {}
-    if article.author:
-        for hit in index.hits(article.author):
+    byline = author_names(article.author or "")
+    if byline:
+        for hit in index.hits(byline):
             authors.setdefault(hit.contact_id, []).append(hit)
     found = []
     for contact_id in dict.fromkeys([*by_contact, *authors]):
@@ -200,7 +213,7 @@ def _mention_of(
     authored = bool(author_hits) or (not in_story and BYLINE in block_kinds)
     considered = in_story or hits or author_hits
     first = considered[0]
-    written_in = text if hits else (article.author or "")
+    written_in = text if hits else author_names(article.author or "")
     matched = written_in[first.start : first.end]
 
     # Salience: full mentions, then surname-only follow-ups after the first one.
@@ -304,7 +317,7 @@ def _mention_of(
             line_start, line_end = line_span(text, first.start)
             where = text[line_start:line_end].strip()
         else:
-            where = f"by {article.author}"
+            where = f"by {author_names(article.author or '')}"
         evidence = f"{headline} ({where})" if headline else where
     terms = context_terms(" ".join([headline, *mention_sentences[:3]]), own, limit=12)
     return Found(

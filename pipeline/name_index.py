@@ -1,11 +1,11 @@
 """The name index: every variant of every contact in one Aho-Corasick automaton.
 
 Owns finding contacts' names in a text in one pass, whatever the number of contacts:
-the automaton runs over the folded text, and a match counts only as a whole word
-(a hyphen joins words: "Mary-Jane Doe" is not Jane Doe) written as a name in the
-original (Title Case or ALL CAPS, so "will smith the metal" is not Will Smith), and
-not as the tail of a longer name ("Mary Jane Doe"). Judging what a match means is
-`pipeline.mentions`' job.
+the automaton runs over the folded text, and a match counts only as whole words (a
+hyphen joins words: "Mary-Jane Doe" is not Jane Doe) within one paragraph, written
+as a name in the original (Title Case or ALL CAPS, so "will smith the metal" is not
+Will Smith), and not as the tail of a longer name ("Mary Jane Doe"). Judging what a
+match means is `pipeline.mentions`' job.
 """
 
 from __future__ import annotations
@@ -99,7 +99,12 @@ class MentionIndex:
             if not word_bounded(flat, f_start, f_end):
                 continue
             start, end = folded.span(f_start, f_end)
-            if not looks_like_name(text[start:end]) or _inside_longer_name(text, start):
+            written = text[start:end]
+            # A line break ends a paragraph (extracted text has one per line): a name
+            # does not run across it.
+            if "\n" in written or not looks_like_name(written):
+                continue
+            if _inside_longer_name(text, start):
                 continue
             if shift is not None:
                 start, end = shift(start), shift(end)
@@ -141,9 +146,13 @@ def word_bounded(flat: str, start: int, end: int) -> bool:
 
 def looks_like_name(span: str) -> bool:
     """Every word capitalised (particles aside): "Will Smith", "WILL SMITH", not "will smith"."""
-    for word in re.split(r"[\s,\-]+", span):
+    for word in re.split(r"[\s,]+", span):
         word = word.strip(".'’\"()")
         if not word or fold(word) in PARTICLES:
+            continue
+        # "al-Boushi", "el-Baz", "d'Artagnan": a lower-case particle joined to the name.
+        head = re.split(r"[-'’]", word, maxsplit=1)[0]
+        if head != word and (fold(head) in PARTICLES or head in ("d", "l")):
             continue
         first = word[0]
         if first.isalpha() and first.upper() != first.lower() and not first.isupper():

@@ -370,3 +370,26 @@ def test_mentions_command_json_contract(run_cli, workspace: Workspace) -> None: 
     assert bad.exit_code == 2
     missing = run_cli("mentions", "--contact", "Nobody Here")
     assert missing.exit_code == 1 and "Traceback" not in missing.output
+
+
+def test_match_command_scans_for_mentions(run_cli, workspace: Workspace) -> None:  # type: ignore[no-untyped-def]
+    with open_store(workspace.db_path()) as store:
+        store.add_contact(
+            ContactFields(
+                name="Imelda Varga",
+                first_name="Imelda",
+                last_name="Varga",
+                interests="materials science",
+            )
+        )
+        add_article(
+            store,
+            "https://a.example/1",
+            "Aster Labs appoints Imelda Varga",
+            "Aster Labs named Imelda Varga chief scientist for materials science.",
+        )
+    result = run_cli("match", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["mentions"] == 1
+    again = run_cli("match")
+    assert again.exit_code == 0 and "0 new press mentions" in again.output

@@ -10,6 +10,7 @@ import click
 from pipeline import relevance
 from pipeline.cli._app import App, emit_json, pass_app
 from pipeline.errors import UsageError
+from pipeline.mentions import scan_new_articles
 from pipeline.records import MENTION_PREFIX, SUGGESTION_PREFIX
 from pipeline.store._base import utcnow
 
@@ -18,16 +19,18 @@ from pipeline.store._base import utcnow
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
 def match(app: App, as_json: bool) -> None:
-    """Score new articles against contacts and store the best matches as suggestions."""
+    """Score new articles against contacts (suggestions) and scan them for press mentions."""
     store, config = app.store(), app.config()
     report = relevance.match_articles(store, config, app.workspace.models_dir)
-    data: dict[str, Any] = dataclasses.asdict(report)
+    mentions = len(scan_new_articles(store))
+    data: dict[str, Any] = {**dataclasses.asdict(report), "mentions": mentions}
     if as_json:
         emit_json(data)
         return
     click.echo(
         f"Scored {report.articles} new articles for {report.contacts} contacts: "
-        f"{report.suggestions} new suggestions ({report.seconds:.1f}s)."
+        f"{report.suggestions} new suggestions ({report.seconds:.1f}s), {mentions} new press "
+        "mentions (see `cheesecake mentions`)."
     )
     if report.refitted:
         click.echo(f"Refitted the relevance model ({report.refitted}).")
