@@ -1,0 +1,347 @@
+"""One pipeline pass: fetch → match (relevance, mentions) → alerts → digest.
+
+This module owns the order of the stages, the run record in the store (start, end,
+the `run --json` figures, per-item errors) and the workspace lock that keeps two
+passes, manual or scheduled, from ever interleaving. It does no stage's work itself,
+and a failing item (a feed, a page, an alert channel) never fails the pass: it is
+recorded, reported, and the pass goes on. Only what stops the pass from happening at
+all (bad config, an unwritable workspace, a lock held past the timeout) is an error.
+
+Alerts go out before the digest is written, so that a broken digest template can
+never delay the news that a contact was just promoted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+import filelock
+
+from pipeline.alerts import AlertReport, check_alert_settings, deliver_alerts, send_digest
+from pipeline.config import Config
+from pipeline.digest import digest_day, digest_zone, write_digest
+from pipeline.errors import CheesecakeError, LockedError, WorkspaceError
+from pipeline.ingest import fetch_all
+from pipeline.mentions import scan_new_articles
+from pipeline.records import FetchReport, ItemError
+from pipeline.relevance import match_articles
+from pipeline.store import Store, open_store
+from pipeline.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+STAGES = ("fetch", "match", "alerts", "digest")
+
+
+@dataclass(frozen=True)
+class FailedFeed:
+    url: str
+    name: str | None
+    error: str
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What one pass did: the `run --json` figures and what went wrong, item by item."""
+
+    run_id: int
+    feeds: int = 0
+    feeds_failed: int = 0
+    new_articles: int = 0
+    extracted: int = 0
+    fallbacks: int = 0
+    suggestions: int = 0
+    mentions: int = 0
+    alerts_sent: int = 0
+    alerts_failed: int = 0
+    digest: str | None = None  # absolute path of the HTML digest, when one was written
+    digest_emailed_to: str | None = None
+    seconds: float = 0.0
+    failed_feeds: tuple[FailedFeed, ...] = ()
+    errors: tuple[ItemError, ...] = ()
+    interrupted: bool = False
+    started_at: datetime | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The `run --json` object (the contract's keys first) and the run record's report."""
+        return {
+            "feeds": self.feeds,
+            "feeds_failed": self.feeds_failed,
+            "new_articles": self.new_articles,
+            "extracted": self.extracted,
+            "fallbacks": self.fallbacks,
+            "suggestions": self.suggestions,
+            "mentions": self.mentions,
+            "alerts_sent": self.alerts_sent,
+            "digest": self.digest,
+            "seconds": round(self.seconds, 2),
+            "run_id": self.run_id,
+            "alerts_failed": self.alerts_failed,
+            "digest_emailed_to": self.digest_emailed_to,
+            "failed_feeds": [
+                {"url": f.url, "name": f.name, "error": f.error} for f in self.failed_feeds
+            ],
+            "errors": [
+                {"stage": e.stage, "item": e.item, "message": e.message} for e in self.errors
+            ],
+            "interrupted": self.interrupted,
+        }
+
+
+@dataclass
+class _Tally:
+    """The figures as the stages report them, before they are frozen into a RunReport."""
+
+    fetch: FetchReport = field(default_factory=FetchReport)
+    suggestions: int = 0
+    mentions: int = 0
+    alerts: AlertReport = field(default_factory=AlertReport)
+    digest: Path | None = None
+    emailed_to: str | None = None
+    errors: list[ItemError] = field(default_factory=list)
+
+
+# --- time zone ---------------------------------------------------------------------------
+
+
+def workspace_zone(config: Config) -> tzinfo:
+    """The [schedule] time zone, else the machine's (the zone where a digest's day starts)."""
+    return digest_zone(config)
+
+
+# --- the lock -----------------------------------------------------------------------------
+
+
+@contextmanager
+def workspace_lock(
+    workspace: Workspace, *, timeout: float, on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """Hold the workspace's run lock; wait up to `timeout` seconds, then LockedError.
+
+    An OS file lock (released by the kernel when a process dies), so a killed run
+    never leaves the workspace locked.
+    """
+    lock = filelock.FileLock(workspace.lock_path)
+    try:
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            if on_wait is not None:
+                on_wait()
+            lock.acquire(timeout=max(timeout, 0))
+    except filelock.Timeout:
+        raise LockedError(
+            f"Another cheesecake run is still working in {workspace.root} after waiting "
+            f"{timeout:g} s; try again when it has finished (see `cheesecake status`)."
+        ) from None
+    except OSError as exc:
+        raise WorkspaceError(
+            f"Cannot create the lock file {workspace.lock_path}: {exc.strerror or exc}; "
+            "make the workspace writable."
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _check_writable(workspace: Workspace) -> None:
+    for folder in (workspace.root, workspace.digests_dir, workspace.models_dir):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WorkspaceError(
+                f"Cannot create {folder}: {exc.strerror or exc}; make the workspace writable."
+            ) from None
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise WorkspaceError(f"{folder} is not writable; fix its permissions.")
+
+
+# --- one pass -----------------------------------------------------------------------------
+
+
+def run_pass(
+    workspace: Workspace,
+    *,
+    digest: bool = True,
+    email_digest: bool = False,
+    lock_timeout: float | None = None,
+    on_wait: Callable[[], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
+    now: datetime | None = None,
+    kind: str = "run",
+) -> RunReport:
+    """Run fetch → match → alerts → digest once, under the workspace lock.
+
+    `stop` is checked between stages: a shutdown lets the current stage finish its
+    transactions, then records the run as interrupted. Raises only when the pass
+    cannot happen (ConfigError, WorkspaceError, LockedError, StoreError) or when a
+    stage raises a user-fixable error (a broken template, an unreadable model).
+    """
+    config = workspace.config()
+    check_alert_settings(config)
+    day = digest_day(config, now)  # validates the time zone before anything is locked
+    _check_writable(workspace)
+    wait = config.schedule.lock_wait_seconds if lock_timeout is None else lock_timeout
+    with workspace_lock(workspace, timeout=wait, on_wait=on_wait):
+        store = open_store(workspace.db_path(config))
+        try:
+            return _locked_pass(
+                store,
+                workspace,
+                config,
+                day=day,
+                digest=digest,
+                email_digest=email_digest,
+                progress=progress,
+                on_stage=on_stage,
+                stop=stop,
+                now=now,
+                kind=kind,
+            )
+        finally:
+            store.close()
+
+
+def _locked_pass(
+    store: Store,
+    workspace: Workspace,
+    config: Config,
+    *,
+    day: date,
+    digest: bool,
+    email_digest: bool,
+    progress: Callable[[int, int], None] | None,
+    on_stage: Callable[[str], None] | None,
+    stop: threading.Event | None,
+    now: datetime | None,
+    kind: str,
+) -> RunReport:
+    abandoned = store.abandon_stale_runs("the process ended before the run finished")
+    if abandoned:
+        log.warning("%d earlier run(s) had been killed mid-run; marked failed", abandoned)
+    started = time.monotonic()
+    started_at = datetime.now(UTC)
+    run_id = store.start_run(kind)
+    feeds = {source.url for source in config.feeds}
+    tally = _Tally()
+    interrupted = False
+    templates = workspace.templates_dir if workspace.templates_dir.is_dir() else None
+
+    def stage(name: str) -> bool:
+        nonlocal interrupted
+        if stop is not None and stop.is_set():
+            interrupted = True
+            return False
+        if on_stage is not None:
+            on_stage(name)
+        return True
+
+    try:
+        if stage("fetch"):
+            tally.fetch = fetch_all(store, config, run_id=run_id, progress=progress)
+        if stage("match"):
+            matched = match_articles(store, config, workspace.models_dir, now=now)
+            tally.suggestions = matched.suggestions
+            tally.mentions = len(scan_new_articles(store, now=now))
+        if stage("alerts"):
+            tally.alerts = deliver_alerts(
+                store, config, run_id=run_id, templates_dir=templates, now=now
+            )
+        if digest and stage("digest"):
+            partial = _report(store, feeds, run_id, tally, started, started_at, interrupted)
+            written = write_digest(store, config, workspace, day=day, run_report=partial, now=now)
+            tally.digest = written.html.resolve()
+            if email_digest and config.alerts.email is not None:
+                tally.emailed_to = _email_digest(store, config, run_id, day, tally.digest)
+    except BaseException as exc:
+        report = _report(store, feeds, run_id, tally, started, started_at, interrupted)
+        detail = str(exc) if isinstance(exc, CheesecakeError) else f"{type(exc).__name__}: {exc}"
+        store.finish_run(run_id, {**report.as_json(), "error": detail}, ok=False)
+        raise
+    report = _report(store, feeds, run_id, tally, started, started_at, interrupted)
+    store.finish_run(run_id, report.as_json(), ok=not interrupted)
+    return report
+
+
+def _email_digest(store: Store, config: Config, run_id: int, day: date, html: Path) -> str | None:
+    try:
+        return send_digest(config, day=day, markdown_path=html.with_suffix(".md"), html_path=html)
+    except CheesecakeError as exc:  # a mail server being down does not fail the run
+        store.record_error(run_id, ItemError("digest", "email", str(exc)))
+        return None
+
+
+def _report(
+    store: Store,
+    configured: set[str],
+    run_id: int,
+    tally: _Tally,
+    started: float,
+    started_at: datetime,
+    interrupted: bool,
+) -> RunReport:
+    failed = [
+        FailedFeed(url=state.url, name=state.name, error=state.last_error or "gone (HTTP 410)")
+        for state in store.feed_states()
+        if state.url in configured and (state.consecutive_failures > 0 or state.dead)
+    ]
+    errors = store.run_errors(run_id)
+    return RunReport(
+        run_id=run_id,
+        feeds=tally.fetch.feeds,
+        feeds_failed=tally.fetch.feeds_failed,
+        new_articles=tally.fetch.new_articles,
+        extracted=tally.fetch.extracted,
+        fallbacks=tally.fetch.fallbacks,
+        suggestions=tally.suggestions,
+        mentions=tally.mentions,
+        alerts_sent=tally.alerts.sent,
+        alerts_failed=tally.alerts.failed,
+        digest=str(tally.digest) if tally.digest else None,
+        digest_emailed_to=tally.emailed_to,
+        seconds=time.monotonic() - started,
+        failed_feeds=tuple(failed),
+        errors=tuple(errors),
+        interrupted=interrupted,
+        started_at=started_at,
+    )
+
+
+def summary(report: RunReport) -> str:
+    """The one paragraph a person reads after a run."""
+    parts = [
+        f"Fetched {report.feeds} feed{'s' * (report.feeds != 1)}"
+        + (f" ({report.feeds_failed} failing)" if report.feeds_failed else ""),
+        f"{report.new_articles} new article{'s' * (report.new_articles != 1)}"
+        + (
+            f" ({report.extracted} extracted, {report.fallbacks} from the feed summary)"
+            if report.new_articles
+            else ""
+        ),
+        f"{report.suggestions} new suggestion{'s' * (report.suggestions != 1)}",
+        f"{report.mentions} press mention{'s' * (report.mentions != 1)}",
+        f"{report.alerts_sent} alert{'s' * (report.alerts_sent != 1)} sent"
+        + (f", {report.alerts_failed} failed" if report.alerts_failed else ""),
+    ]
+    text = ", ".join(parts) + f" in {report.seconds:.1f} s."
+    if report.failed_feeds:
+        names = "; ".join(f"{f.name or f.url}: {f.error}" for f in report.failed_feeds)
+        text += f" Failing feeds: {names}."
+    if report.digest:
+        text += f" Digest: {report.digest}"
+        text += f" (e-mailed to {report.digest_emailed_to})." if report.digest_emailed_to else "."
+    if report.interrupted:
+        text += " The run was interrupted before it finished; the next run picks up from here."
+    return text
