@@ -364,3 +364,15 @@ def test_killed_mid_delivery_then_rerun_delivers_all_at_most_one_twice(workspace
     assert sorted(set(received)) == sorted(names)
     assert len(received) == len(names) + 1  # exactly the one in flight came twice
     assert {d.status for d in store.alert_deliveries()} == {"sent"}
+
+
+def test_digest_send_command_emails_the_days_digest(workspace, run_cli) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("digest", "--send").exit_code == 1  # no [alerts.email] yet: explained
+    with SmtpSink() as smtp:
+        _configure(workspace, _email_toml(smtp.port))
+        result = run_cli("digest", "--send", "--date", "2026-03-02")
+    assert result.exit_code == 0, result.output
+    assert "E-mailed the digest to me@example.com." in result.stderr
+    (message,) = smtp.messages
+    assert message["Subject"] == "Your cheesecake digest for Monday 2 March 2026"
+    assert message.get_content_type() == "multipart/alternative"

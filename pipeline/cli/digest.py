@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from pipeline.alerts import send_digest
 from pipeline.cli._app import App, emit_json, pass_app
 from pipeline.digest import DigestResult, digest_day, write_digest
 
@@ -23,16 +24,26 @@ def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
 @click.command()
 @click.option("--date", "day", callback=_parse_day, metavar="YYYY-MM-DD", help="Default: today.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--send", is_flag=True, help="Also e-mail it through [alerts.email] in feeds.toml.")
 @pass_app
-def digest(app: App, day: date | None, as_json: bool) -> None:
+def digest(app: App, day: date | None, as_json: bool, send: bool) -> None:
     """Write digests/YYYY-MM-DD.md and .html (and the index and feed); print their paths."""
     config = app.config()
     result = write_digest(app.store(), config, app.workspace, day=day or digest_day(config))
+    emailed_to = None
+    if send:
+        emailed_to = send_digest(
+            config, day=result.day, markdown_path=result.markdown, html_path=result.html
+        )
     if as_json:
-        emit_json(result_json(result))
+        emit_json(
+            {**result_json(result), "emailed_to": emailed_to} if send else result_json(result)
+        )
         return
     for path in result.paths:
         click.echo(str(path.resolve()))
+    if emailed_to:
+        click.echo(f"E-mailed the digest to {emailed_to}.", err=True)
 
 
 def result_json(result: DigestResult) -> dict[str, Any]:
