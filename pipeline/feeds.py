@@ -299,7 +299,7 @@ class _AlternateFinder(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {k.lower(): (v or "") for k, v in attrs}
-        if tag in ("html", "head", "body", "title", "div", "p", "meta"):
+        if tag in ("html", "head", "body"):  # not <title> or <p>: XML and JSON have those
             self.is_html = True
         if tag == "base" and values.get("href") and self.base is None:
             self.base = values["href"]
@@ -311,6 +311,11 @@ class _AlternateFinder(HTMLParser):
 
 
 def _not_a_feed_message(body: bytes, url: str, headers: Mapping[str, str]) -> str:
+    if body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") and b"jsonfeed.org" in body[:4096]:
+        return (
+            f"{url} is a JSON Feed, which cheesecake does not read; "
+            "use the site's RSS or Atom feed instead."
+        )
     finder = _AlternateFinder()
     try:
         finder.feed(_decode(body[:500_000], headers))

@@ -206,6 +206,21 @@ def test_xml_that_is_not_a_feed() -> None:
         parse_feed(body, url="https://example.org/feed", headers={"Content-Type": "text/xml"})
 
 
+def test_xml_with_a_title_element_is_not_called_html() -> None:
+    body = b"<catalog><book><title>Freight Forwarding Basics</title></book></catalog>"
+    with pytest.raises(ParseError, match=r"not a feed \(neither RSS nor Atom\)"):
+        parse_feed(body, url="https://example.org/books.xml", headers={})
+
+
+def test_json_feed_is_named_as_such() -> None:
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "Kestrel notes", '
+        b'"items": [{"id": "1", "content_html": "<p>Hello</p>"}]}'
+    )
+    with pytest.raises(ParseError, match="is a JSON Feed, which cheesecake does not read"):
+        parse_feed(body, url="https://kestrel.example/feed.json", headers={})
+
+
 def test_a_valid_feed_with_no_entries_is_not_an_error() -> None:
     body = b'<rss version="2.0"><channel><title>Quiet week</title></channel></rss>'
     feed = parse_feed(body, url="https://example.org/feed", headers={})
