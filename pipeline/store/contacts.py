@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,28 @@ from pipeline.store._base import StoreBase, from_iso, from_json, to_iso, to_json
 
 _LIST_FIELDS = {"emails", "phones", "aliases", "tags"}
 _COLUMNS = [f.name for f in dataclasses.fields(ContactFields)]
+_INSERT = (
+    f"INSERT INTO contacts ({', '.join(_COLUMNS)}, created_at, updated_at) "
+    f"VALUES ({', '.join('?' * len(_COLUMNS))}, ?, ?)"
+)
+_UPDATE = (
+    f"UPDATE contacts SET {', '.join(f'{c} = ?' for c in _COLUMNS)}, updated_at = ? WHERE id = ?"
+)
+
+
+def _fold(text: str) -> str:
+    """Case, accents and punctuation ignored (as pipeline.contacts.fold, without importing it)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    kept = "".join(
+        ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch)
+    )
+    return " ".join(kept.split())
+
+
+def _names(contact: Contact) -> tuple[str, ...]:
+    first_last = f"{contact.first_name} {contact.last_name}"
+    nick_last = f"{contact.nickname} {contact.last_name}" if contact.nickname else ""
+    return (contact.name, *contact.aliases, first_last, nick_last)
 
 
 def _contact(row: sqlite3.Row) -> Contact:
@@ -46,20 +69,12 @@ class ContactStore(StoreBase):
     def add_contact(self, fields: ContactFields) -> Contact:
         now = to_iso(utcnow())
         with self.transaction() as conn:
-            cursor = conn.execute(
-                f"INSERT INTO contacts ({', '.join(_COLUMNS)}, created_at, updated_at) "
-                f"VALUES ({', '.join('?' * len(_COLUMNS))}, ?, ?)",
-                (*_params(fields), now, now),
-            )
+            cursor = conn.execute(_INSERT, (*_params(fields), now, now))
         return self.contact(int(cursor.lastrowid or 0))
 
     def update_contact(self, contact_id: int, fields: ContactFields) -> Contact:
         with self.transaction() as conn:
-            conn.execute(
-                f"UPDATE contacts SET {', '.join(f'{c} = ?' for c in _COLUMNS)}, updated_at = ? "
-                "WHERE id = ?",
-                (*_params(fields), to_iso(utcnow()), contact_id),
-            )
+            conn.execute(_UPDATE, (*_params(fields), to_iso(utcnow()), contact_id))
         return self.contact(contact_id)
 
     def add_contacts(self, batch: Sequence[ContactFields]) -> list[int]:
@@ -68,13 +83,18 @@ class ContactStore(StoreBase):
         ids: list[int] = []
         with self.transaction() as conn:
             for fields in batch:
-                cursor = conn.execute(
-                    f"INSERT INTO contacts ({', '.join(_COLUMNS)}, created_at, updated_at) "
-                    f"VALUES ({', '.join('?' * len(_COLUMNS))}, ?, ?)",
-                    (*_params(fields), now, now),
-                )
+                cursor = conn.execute(_INSERT, (*_params(fields), now, now))
                 ids.append(int(cursor.lastrowid or 0))
         return ids
+
+    def save_contact_import(
+        self, added: Sequence[ContactFields], updated: Sequence[tuple[int, ContactFields]]
+    ) -> None:
+        """Apply an import plan in one transaction: every row of it lands, or none."""
+        now = to_iso(utcnow())
+        with self.transaction() as conn:
+            conn.executemany(_INSERT, [(*_params(f), now, now) for f in added])
+            conn.executemany(_UPDATE, [(*_params(f), now, cid) for cid, f in updated])
 
     def contact(self, contact_id: int) -> Contact:
         row = self._one("SELECT * FROM contacts WHERE id = ?", (contact_id,))
@@ -91,9 +111,10 @@ class ContactStore(StoreBase):
 
         Several matches raise AmbiguousError listing them: never pick one silently.
         """
-        if name_or_id.isdigit():
+        if name_or_id.strip().isdigit():
             return self.contact(int(name_or_id))
         wanted = name_or_id.strip().casefold()
+        folded = _fold(name_or_id)
         everyone = self.contacts()
         for test in (
             lambda c: c.name == name_or_id.strip(),
@@ -102,6 +123,9 @@ class ContactStore(StoreBase):
                 wanted in (a.casefold() for a in c.aliases)
                 or wanted in (e.casefold() for e in c.emails)
             ),
+            # "Maria Jose Garcia Lopez" finds "María-José García López", and
+            # "John Smith" finds "Smith, John Q." (first and last name).
+            lambda c: bool(folded) and folded in (_fold(n) for n in _names(c)),
         ):
             matches = [c for c in everyone if test(c)]
             if len(matches) == 1:
