@@ -17,7 +17,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
@@ -345,3 +345,32 @@ def summary(report: RunReport) -> str:
     if report.interrupted:
         text += " The run was interrupted before it finished; the next run picks up from here."
     return text
+
+
+def record_summary(record: Mapping[str, Any]) -> str:
+    """The figures of a stored run record on one line (how `status` shows the last run)."""
+    report: Mapping[str, Any] = record.get("report") or {}
+    parts: list[str] = []
+    if "feeds" in report:
+        failing = report.get("feeds_failed") or 0
+        parts.append(f"{report['feeds']} feeds" + (f" ({failing} failing)" if failing else ""))
+    for key, noun in (
+        ("new_articles", "new articles"),
+        ("suggestions", "suggestions"),
+        ("mentions", "mentions"),
+        ("alerts_sent", "alerts sent"),
+    ):
+        if key in report:
+            parts.append(f"{report[key]} {noun}")
+    if report.get("alerts_failed"):
+        parts.append(f"{report['alerts_failed']} alerts failed")
+    if isinstance(report.get("seconds"), int | float):
+        parts.append(f"{report['seconds']:.1f} s")
+    text = ", ".join(parts)
+    if report.get("interrupted"):
+        text += "; interrupted before it finished"
+    if report.get("error"):
+        text += f"; error: {report['error']}"
+    if report.get("digest"):
+        text += f"; digest {report['digest']}"
+    return text.lstrip("; ")

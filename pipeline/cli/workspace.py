@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli._app import App, emit_json, pass_app
+from pipeline.run import record_summary
 from pipeline.workspace import init_workspace
 
 
@@ -73,6 +74,8 @@ def status(app: App, as_json: bool) -> None:
     last = data["last_run"]
     if isinstance(last, dict):
         click.echo(f"Last run: {last['kind']} started {last['started_at']} ({last['status']})")
+        if record_summary(last):
+            click.echo(f"  {record_summary(last)}")
     else:
         click.echo("No run yet: try `cheesecake run`.")
     click.echo(f"{len(feeds)} feeds:")
