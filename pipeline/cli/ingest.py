@@ -11,6 +11,7 @@ import click
 from pipeline.cli._app import App, emit_json, is_terminal, pass_app
 from pipeline.ingest import Progress, fetch_all
 from pipeline.records import FetchReport
+from pipeline.run import workspace_lock
 
 
 @contextmanager
@@ -86,15 +87,22 @@ def _count(n: int, word: str) -> str:
 def fetch(app: App, as_json: bool) -> None:
     """Pull all feeds, then fetch and extract their new articles."""
     config = app.config()
-    store = app.store()
-    run_id = store.start_run("fetch")
-    try:
-        with progress_bar() as progress:
-            report = fetch_all(store, config, run_id=run_id, progress=progress)
-    except BaseException as exc:
-        store.finish_run(run_id, {"error": f"{type(exc).__name__}: {exc}"}, ok=False)
-        raise
-    store.finish_run(run_id, report_json(report))
+
+    def waiting() -> None:
+        click.echo("Another run is in progress; waiting for it to finish…", err=True)
+
+    # The same lock as `run`: two passes writing one workspace would fetch everything twice.
+    with workspace_lock(app.workspace, timeout=config.schedule.lock_wait_seconds, on_wait=waiting):
+        store = app.store()
+        store.abandon_stale_runs("the process ended before the run finished")
+        run_id = store.start_run("fetch")
+        try:
+            with progress_bar() as progress:
+                report = fetch_all(store, config, run_id=run_id, progress=progress)
+        except BaseException as exc:
+            store.finish_run(run_id, {"error": f"{type(exc).__name__}: {exc}"}, ok=False)
+            raise
+        store.finish_run(run_id, report_json(report))
     if as_json:
         emit_json(report_json(report))
     else:
