@@ -103,7 +103,14 @@ def _plain(value: str | None, content_type: str | None) -> str:
         return ""
     if content_type and "html" in content_type:
         return html_to_text(value)
-    return " ".join(unescape(value).split()) if "&" in value else " ".join(value.split())
+    if "&" in value:
+        # Feeds that escape twice leave `&#8217;` or `&amp;` in plain text. Only complete
+        # references are decoded: html.unescape would also read "R&paragraph" as "R¶graph".
+        value = _ENTITY.sub(lambda m: unescape(m.group(0)), value)
+    return " ".join(value.split())
+
+
+_ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
 # --- one function per field ------------------------------------------------------------

@@ -84,6 +84,10 @@ def clean_url(url: str, base: str | None = None) -> str:
         query = _strip_tracking(query)
         if query:
             cleaned += "?" + query
+    if cleaned != cleaned.rstrip():
+        # A path ending in whitespace (only ever seen in broken links) would lose it to
+        # the strip above on the next call; an empty query keeps it, and cleaning stable.
+        cleaned += "?"
     return cleaned
 
 

@@ -434,3 +434,20 @@ def test_a_wrong_content_type_on_a_good_feed_is_no_warning(content_type: str | N
     feed = parse_feed((DATA / case["file"]).read_bytes(), url=case["url"], headers=headers)
     assert feed.warning is None
     assert len(feed.entries) == 2
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("<![CDATA[It&#8217;s the R&amp;D budget]]>", "It’s the R&D budget"),
+        ("<![CDATA[R&paragraph 7 &copy 2025]]>", "R&paragraph 7 &copy 2025"),  # no half entities
+        ("x &lt; y", "x < y"),
+    ],
+)
+def test_plain_text_titles_decode_complete_entities_only(title: str, expected: str) -> None:
+    body = (
+        f'<rss version="2.0"><channel><title>t</title><item><title>{title}</title>'
+        f"<link>https://example.org/a</link></item></channel></rss>"
+    ).encode()
+    feed = parse_feed(body, url="https://example.org/feed", headers={})
+    assert feed.entries[0].title == expected
