@@ -153,8 +153,12 @@ def _canonical(tree: Any, url: str) -> str | None:
         value = (value or "").strip()
         if not value:
             continue
-        candidate = clean_url(value, base=url)
-        if urlsplit(candidate).scheme in ("http", "https") and urlsplit(candidate).hostname:
+        try:
+            candidate = clean_url(value, base=url)
+            parts = urlsplit(candidate)
+        except ValueError:  # a malformed link (e.g. "http://[broken") names nothing
+            continue
+        if parts.scheme in ("http", "https") and parts.hostname:
             return candidate
     return None
 

@@ -329,9 +329,8 @@ def _not_a_feed_message(body: bytes, url: str, headers: Mapping[str, str]) -> st
         finder.close()
     except Exception:  # the message is best effort; a mangled page still gets one
         pass
-    if finder.feeds:
-        base = urljoin(url, finder.base) if finder.base else url
-        feed_url = clean_url(finder.feeds[0], base=base)
+    feed_url = _first_valid(finder.feeds, url, finder.base)
+    if feed_url:
         return (
             f"{url} is an HTML page, not a feed; it advertises the feed {feed_url}: "
             "use that URL instead."
@@ -342,6 +341,15 @@ def _not_a_feed_message(body: bytes, url: str, headers: Mapping[str, str]) -> st
             "find the site's RSS or Atom link and use that URL instead."
         )
     return f"{url} is not a feed (neither RSS nor Atom); check the feed URL."
+
+
+def _first_valid(links: list[str], url: str, base: str | None) -> str | None:
+    for link in links:
+        try:
+            return clean_url(link, base=urljoin(url, base) if base else url)
+        except ValueError:  # a malformed href (e.g. "http://[") is no help to the user
+            continue
+    return None
 
 
 def _decode(body: bytes, headers: Mapping[str, str]) -> str:

@@ -67,7 +67,8 @@ def clean_url(url: str, base: str | None = None) -> str:
     """`url` made absolute against `base`, minus tracking parameters and fragment.
 
     Only the scheme and host are lowercased; path, parameter order and encoding are
-    kept byte for byte, so cleaning twice changes nothing.
+    kept byte for byte, so cleaning twice changes nothing. Raises ValueError when
+    `url` cannot be joined to `base` (a malformed host such as "http://[x").
     """
     url = url.strip()
     if base:

@@ -131,3 +131,15 @@ def test_a_closed_pool_refuses_work() -> None:
     pool.close()
     with pytest.raises(ExtractError, match="cancelled"):
         pool.submit(b"<html></html>", "https://example.org/x").result(timeout=10)
+
+
+def test_a_malformed_canonical_link_costs_only_the_canonical() -> None:
+    html = page("article_full.html").replace(
+        b'href="/2025/03/northwind-terminal?utm_source=canonical"', b'href="http://[broken/"'
+    )
+    html = html.replace(
+        b'content="https://news.harbourline.example/2025/03/northwind-terminal"', b'content=""'
+    )
+    result = extract_page(html, URL)
+    assert result.canonical_url is None
+    assert "Lucía Ferreira" in result.text

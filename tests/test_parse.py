@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from feedgen.feed import FeedGenerator
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.errors import ParseError
@@ -334,6 +334,7 @@ feedish = st.lists(st.one_of(st.sampled_from(_FRAGMENTS), st.binary(max_size=20)
 )
 
 
+@example(body=b"<link rel=alternate\ttype=application/rss+xml\thref=a://[>", content_type="")
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     body=st.one_of(st.binary(max_size=400), feedish),
@@ -451,3 +452,12 @@ def test_plain_text_titles_decode_complete_entities_only(title: str, expected: s
     ).encode()
     feed = parse_feed(body, url="https://example.org/feed", headers={})
     assert feed.entries[0].title == expected
+
+
+def test_a_malformed_advertised_feed_link_is_passed_over() -> None:
+    body = (
+        b'<html><head><link rel="alternate" type="application/rss+xml" href="http://[oops">'
+        b'<link rel="alternate" type="application/atom+xml" href="/atom.xml"></head></html>'
+    )
+    with pytest.raises(ParseError, match=r"advertises the feed https://example\.org/atom\.xml"):
+        parse_feed(body, url="https://example.org/", headers={})
