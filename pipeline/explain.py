@@ -28,37 +28,59 @@ QUOTE_MAX_SENTENCES = 40
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
 
 
+@dataclass(frozen=True)
+class ProfileView:
+    """One contact's profile as dense arrays: explaining many articles for the same
+    contact then costs a few array lookups per article."""
+
+    query: np.ndarray  # expanded profile weights over the vocabulary
+    own: np.ndarray  # True where the direct profile (their words, feedback) is positive
+    latent: np.ndarray | None  # unit profile in the latent space, if there is one
+
+
+def view(query: sp.csr_matrix, direct: sp.csr_matrix, latent: np.ndarray | None) -> ProfileView:
+    size = query.shape[1]
+    dense = np.zeros(size, dtype=np.float32)
+    row = sp.csr_matrix(query)
+    dense[row.indices] = row.data
+    own = np.zeros(size, dtype=bool)
+    mine = sp.csr_matrix(direct)
+    own[mine.indices[mine.data > 0]] = True
+    return ProfileView(dense, own, latent if latent is not None and latent.size else None)
+
+
 def reasons(
     model: TextModel,
-    query: sp.csr_matrix,
-    direct: sp.csr_matrix,
-    article: sp.csr_matrix,
-    latent_profile: np.ndarray | None = None,
+    profile: ProfileView,
+    indices: np.ndarray,
+    weights: np.ndarray,
     *,
     limit: int = MAX_REASONS,
 ) -> tuple[str, ...]:
-    """The terms that make `article` (one row) match `query` (one row), best first.
+    """The terms that make an article (its term `indices` and `weights`) match
+    `profile`, best first.
 
-    `direct` is the profile before expansion: a term it lacks is marked related.
-    When the match is mostly latent (few shared terms), the article's own terms
-    closest to the profile in the latent space are added, also marked related.
+    A term the direct profile lacks is marked related. When the match is mostly
+    latent (fewer than two shared terms), the article's own terms closest to the
+    profile in the latent space are added, also marked related.
     """
-    q = _as_dict(query)
-    d = _as_dict(article)
-    own = {t for t, w in _as_dict(direct).items() if w > 0}
-    ranked = sorted(((q[t] * d[t], t) for t in q.keys() & d.keys() if q[t] > 0), reverse=True)
+    contributions = profile.query[indices] * weights
+    shared = contributions > 0
+    terms, values = indices[shared], contributions[shared]
+    order = np.argsort(-values, kind="stable")[: limit * 4]
+    ranked = [(float(values[o]), int(terms[o])) for o in order]
     # The contact's own terms and expansion terms are chosen separately, so a bigram
     # only absorbs unigrams of its own kind: "tanker" they wrote stays theirs even if
     # the article's "tanker rates" came in through expansion.
-    mine = _whole_bigrams([(s, model.term(t)) for s, t in ranked if t in own], limit)
-    related = _whole_bigrams([(s, model.term(t)) for s, t in ranked if t not in own], limit)
+    mine = _whole_bigrams([(v, model.term(t)) for v, t in ranked if profile.own[t]], limit)
+    related = _whole_bigrams([(v, model.term(t)) for v, t in ranked if not profile.own[t]], limit)
     merged = sorted(
-        [(s, n) for s, n in mine] + [(s, n + RELATED) for s, n in related], reverse=True
+        [(v, n) for v, n in mine] + [(v, n + RELATED) for v, n in related], reverse=True
     )
     out = [name for _, name in merged[:limit]]
-    if len(out) < 2 and latent_profile is not None and latent_profile.size:
+    if len(out) < 2 and profile.latent is not None:
         exclude = {name.removesuffix(RELATED) for name in out}
-        for name in _latent_terms(model, article, latent_profile, exclude=exclude):
+        for name in _latent_terms(model, indices, weights, profile.latent, exclude):
             if len(out) >= min(limit, 3):
                 break
             out.append(name + RELATED)
@@ -87,26 +109,22 @@ def _whole_bigrams(ranked: list[tuple[float, str]], limit: int) -> list[tuple[fl
 
 
 def _latent_terms(
-    model: TextModel, article: sp.csr_matrix, latent_profile: np.ndarray, exclude: set[str]
+    model: TextModel,
+    indices: np.ndarray,
+    weights: np.ndarray,
+    latent: np.ndarray,
+    exclude: set[str],
 ) -> list[str]:
-    """The article's terms whose latent direction is closest to the profile's."""
-    d = _as_dict(article)
-    position = {int(t): n for n, t in enumerate(model.latent_terms)}
-    scored = []
-    for t, weight in d.items():
-        n = position.get(t)
-        if n is None:
-            continue
-        affinity = float(model.components[:, n] @ latent_profile.ravel())
-        if affinity > 0:
-            scored.append((affinity * weight, model.term(t)))
-    scored.sort(reverse=True)
-    return [name for _, name in scored if name not in exclude and " " not in name]
-
-
-def _as_dict(row: sp.csr_matrix) -> dict[int, float]:
-    row = sp.csr_matrix(row)
-    return dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
+    """The article's single words whose latent direction is closest to the profile's."""
+    positions = np.searchsorted(model.latent_terms, indices)
+    positions = np.minimum(positions, max(len(model.latent_terms) - 1, 0))
+    placed = model.latent_terms[positions] == indices if len(model.latent_terms) else positions < 0
+    if not placed.any():
+        return []
+    affinity = (model.components[:, positions[placed]].T @ latent.ravel()) * weights[placed]
+    order = np.argsort(-affinity, kind="stable")
+    names = [model.term(int(indices[placed][o])) for o in order if affinity[o] > 0]
+    return [n for n in names if n not in exclude and " " not in n]
 
 
 def sentences(text: str) -> list[str]:
@@ -133,15 +151,10 @@ def quotable(model: TextModel, text: str) -> Quotable:
     return Quotable(tuple(candidates), vectors)
 
 
-def best_sentence(candidates: Quotable, profile: sp.csr_matrix) -> str:
-    """The sentence most similar to `profile` (earliest wins a tie, so with nothing
-    shared it is the first usable sentence); "" for an article with none."""
+def best_sentence(candidates: Quotable, profile: np.ndarray) -> str:
+    """The sentence most similar to `profile` (dense weights; earliest wins a tie, so
+    with nothing shared it is the first usable sentence); "" for an article with none."""
     if not candidates.sentences:
         return ""
-    scores = (candidates.vectors @ sp.csr_matrix(profile).T).toarray().ravel()
+    scores = candidates.vectors @ profile
     return candidates.sentences[int(np.argmax(scores))]
-
-
-def quote(model: TextModel, profile: sp.csr_matrix, text: str) -> str:
-    """The sentence of `text` most similar to `profile`."""
-    return best_sentence(quotable(model, text), profile)

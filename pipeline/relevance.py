@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 STAGE = "relevance"  # the `processed` stage name: articles match has scored
 SAME_STORY_COSINE = 0.8  # two articles this alike tell one story: suggest it once
+LATENT_PREFILTER = 0.5  # below this latent cosine two articles are never that alike
 CANDIDATE_FACTOR = 4  # candidates kept per suggestion wanted (room for duplicates)
 CHUNK = 512  # contacts scored per block: bounds memory at CHUNK × articles floats
 EXPANSION = Expansion()
@@ -274,26 +275,39 @@ def _pick(
     keep = scores >= floor
     candidates, scores = candidates[keep], scores[keep]
     out: list[tuple[int, float]] = []
-    window = max(limit * CANDIDATE_FACTOR, 32)
-    # Similarities are computed a window of candidates at a time (against each other
-    # and the picks so far): a long ranked list never costs a full Gram matrix.
-    for start in range(0, candidates.size, window):
-        columns = candidates[start : start + window]
-        earlier = [*before, *(c for c, _ in out)]
-        pool = np.concatenate([np.array(earlier, dtype=np.int64), columns])
-        gram = (corpus.vectors[columns] @ corpus.vectors[pool].T).toarray()
-        offset = len(earlier)  # earlier offers and picks come first in pool
-        picked = list(range(offset))
-        for n, column in enumerate(columns):
-            story = int(corpus.stories[column])
-            if story in taken or any(gram[n, p] >= SAME_STORY_COSINE for p in picked):
-                continue
-            picked.append(offset + n)
-            taken.add(story)
-            out.append((int(column), float(scores[start + n])))
-            if len(out) == limit:
-                return out
+    kept = list(before)
+    for column, score in zip(candidates.tolist(), scores.tolist(), strict=True):
+        story = int(corpus.stories[column])
+        if story in taken or (kept and _near_duplicate(corpus, column, kept)):
+            continue
+        kept.append(column)
+        taken.add(story)
+        out.append((column, score))
+        if len(out) == limit:
+            break
     return out
+
+
+def _near_duplicate(corpus: Corpus, column: int, others: Sequence[int]) -> bool:
+    """Whether the article's vector has cosine >= SAME_STORY_COSINE with any of `others`.
+
+    Articles far apart in the latent space are not compared term by term: a copy of
+    the same text lands on (nearly) the same latent point, so this only skips work.
+    """
+    pool = np.asarray(others, dtype=np.int64)
+    if corpus.latent.shape[1]:
+        pool = pool[corpus.latent[pool] @ corpus.latent[column] >= LATENT_PREFILTER]
+    return any(_cosine(corpus.vectors, column, int(o)) >= SAME_STORY_COSINE for o in pool)
+
+
+def _cosine(vectors: sp.csr_matrix, a: int, b: int) -> float:
+    """Dot product of two unit rows, straight from the CSR arrays."""
+    ia = vectors.indices[vectors.indptr[a] : vectors.indptr[a + 1]]
+    ib = vectors.indices[vectors.indptr[b] : vectors.indptr[b + 1]]
+    _, at, bt = np.intersect1d(ia, ib, assume_unique=True, return_indices=True)
+    da = vectors.data[vectors.indptr[a] : vectors.indptr[a + 1]]
+    db = vectors.data[vectors.indptr[b] : vectors.indptr[b + 1]]
+    return float(da[at] @ db[bt])
 
 
 class _Explainer:
@@ -303,6 +317,8 @@ class _Explainer:
     def __init__(self, store: Store, corpus: Corpus, profile_set: Profiles):
         self.store, self.corpus, self.profiles = store, corpus, profile_set
         self._quotables: dict[int, explain.Quotable] = {}
+        self._row = -1
+        self._view: explain.ProfileView | None = None
 
     def load(self, columns: Sequence[int]) -> dict[int, Article]:
         wanted = sorted({int(self.corpus.ids[c]) for c in columns})
@@ -314,17 +330,19 @@ class _Explainer:
         return articles
 
     def explain(self, row: int, column: int) -> tuple[tuple[str, ...], str]:
-        p = self.profiles
-        latent = p.latent[row] if p.latent.shape[1] else None
+        if self._row != row:  # picks come grouped by contact: one dense view each
+            p = self.profiles
+            latent = p.latent[row] if p.latent.shape[1] else None
+            self._view = explain.view(p.query[row], p.direct[row], latent)
+            self._row = row
+        assert self._view is not None
+        vectors = self.corpus.vectors
+        lo, hi = vectors.indptr[column], vectors.indptr[column + 1]
         reasons = explain.reasons(
-            self.corpus.model,
-            p.query[row],
-            p.direct[row],
-            self.corpus.vectors[column],
-            latent,
+            self.corpus.model, self._view, vectors.indices[lo:hi], vectors.data[lo:hi]
         )
         quotable = self._quotables.get(int(self.corpus.ids[column]))
-        quote = explain.best_sentence(quotable, p.query[row]) if quotable else ""
+        quote = explain.best_sentence(quotable, self._view.query) if quotable else ""
         return reasons, quote
 
 
