@@ -162,7 +162,10 @@ class EntryParser:
         if not link:
             return ""
         base = entry.get("title_detail", {}).get("base") or self.base_url
-        return clean_url(link, base=base or None)
+        try:
+            return clean_url(link, base=base or None)
+        except ValueError:  # "http://[x": kept as an entry without a usable link
+            return ""
 
     def parse_title(self, entry: Mapping[str, Any]) -> str:
         detail = entry.get("title_detail") or {}

@@ -461,3 +461,17 @@ def test_a_malformed_advertised_feed_link_is_passed_over() -> None:
     )
     with pytest.raises(ParseError, match=r"advertises the feed https://example\.org/atom\.xml"):
         parse_feed(body, url="https://example.org/", headers={})
+
+
+def test_an_entry_with_a_malformed_link_is_kept_without_one() -> None:
+    body = (
+        b'<rss version="2.0"><channel><title>t</title>'
+        b"<item><title>Broken link</title><link>http://[oops/story</link></item>"
+        b"<item><title>Fine</title><link>https://example.org/fine</link></item>"
+        b"</channel></rss>"
+    )
+    feed = parse_feed(body, url="https://example.org/feed", headers={})
+    assert [(e.title, e.url) for e in feed.entries] == [
+        ("Broken link", ""),
+        ("Fine", "https://example.org/fine"),
+    ]
