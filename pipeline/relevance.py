@@ -229,12 +229,18 @@ def _fingerprint(contact: Contact) -> str:
 
 
 def _blocks(
-    profile_set: Profiles, corpus: Corpus, columns: np.ndarray, rows: np.ndarray, k: int
+    profile_set: Profiles,
+    corpus: Corpus,
+    columns: np.ndarray,
+    rows: np.ndarray,
+    k: int,
+    floor: float | None = None,
 ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """(profile row, candidate columns best first, their scores) for each row in `rows`.
 
     A block of CHUNK contacts is scored against the candidate articles at a time and
     reduced to its top k at once, so memory stays at CHUNK × len(columns) floats.
+    With a `floor`, only scores reaching it are candidates (and sorting them is cheap).
     """
     if not columns.size or not rows.size:
         return
@@ -248,6 +254,17 @@ def _blocks(
         if weight:
             scores *= 1.0 - weight
             scores += weight * (profile_set.latent[block] @ latent.T)
+        if floor is not None:
+            hit_rows, hit_columns = np.nonzero(scores >= floor)
+            values = scores[hit_rows, hit_columns]
+            order = np.lexsort((-values, hit_rows))
+            hit_rows, hit_columns, values = hit_rows[order], hit_columns[order], values[order]
+            firsts = np.searchsorted(hit_rows, np.arange(block.size))
+            lasts = np.searchsorted(hit_rows, np.arange(block.size), side="right")
+            for n, row in enumerate(block):
+                lo, hi = firsts[n], min(lasts[n], firsts[n] + k)
+                yield int(row), columns[hit_columns[lo:hi]], values[lo:hi]
+            continue
         top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
         top_scores = np.take_along_axis(scores, top, axis=1)
         order = np.argsort(-top_scores, axis=1, kind="stable")
@@ -391,7 +408,7 @@ def match_articles(
         for mask, rows in ((fresh, np.flatnonzero(changed)), (new, np.flatnonzero(~changed))):
             rows = rows[~profile_set.empty[rows]]
             for row, candidates, scores in _blocks(
-                profile_set, corpus, np.flatnonzero(mask), rows, k
+                profile_set, corpus, np.flatnonzero(mask), rows, k, settings.threshold
             ):
                 seen = taken.setdefault(contacts[row].id, set())
                 offered = [c for story in seen for c in columns_of_story.get(story, ())]
