@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -29,12 +30,12 @@ import filelock
 from pipeline.alerts import AlertReport, check_alert_settings, deliver_alerts, send_digest
 from pipeline.config import Config
 from pipeline.digest import digest_day, digest_zone, write_digest
-from pipeline.errors import CheesecakeError, LockedError, WorkspaceError
+from pipeline.errors import CheesecakeError, LockedError, StoreError, WorkspaceError
 from pipeline.ingest import fetch_all
 from pipeline.mentions import scan_new_articles
 from pipeline.records import FetchReport, ItemError
 from pipeline.relevance import match_articles
-from pipeline.store import Store, open_store
+from pipeline.store import BUSY_TIMEOUT_SECONDS, Store, open_store
 from pipeline.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -210,6 +211,14 @@ def run_pass(
                 now=now,
                 kind=kind,
             )
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise StoreError(
+                f"The database {store.path} stayed locked by another program for more than "
+                f"{BUSY_TIMEOUT_SECONDS:g} s; close whatever holds it (a database browser?) "
+                "and run again."
+            ) from None
         finally:
             store.close()
 
@@ -266,9 +275,12 @@ def _locked_pass(
             if email_digest and config.alerts.email is not None:
                 tally.emailed_to = _email_digest(store, config, run_id, day, tally.digest)
     except BaseException as exc:
-        report = _report(store, feeds, run_id, tally, started, started_at, interrupted)
         detail = str(exc) if isinstance(exc, CheesecakeError) else f"{type(exc).__name__}: {exc}"
-        store.finish_run(run_id, {**report.as_json(), "error": detail}, ok=False)
+        try:
+            report = _report(store, feeds, run_id, tally, started, started_at, interrupted)
+            store.finish_run(run_id, {**report.as_json(), "error": detail}, ok=False)
+        except sqlite3.Error as also:  # a locked database may refuse this too; the next
+            log.warning("could not record the failed run: %s", also)  # run marks it failed
         raise
     report = _report(store, feeds, run_id, tally, started, started_at, interrupted)
     store.finish_run(run_id, report.as_json(), ok=not interrupted)
@@ -319,7 +331,7 @@ def _report(
     )
 
 
-def summary(report: RunReport) -> str:
+def summary(report: RunReport, *, with_digest: bool = True) -> str:
     """The one paragraph a person reads after a run."""
     parts = [
         f"Fetched {report.feeds} feed{'s' * (report.feeds != 1)}"
@@ -337,9 +349,9 @@ def summary(report: RunReport) -> str:
     ]
     text = ", ".join(parts) + f" in {report.seconds:.1f} s."
     if report.failed_feeds:
-        names = "; ".join(f"{f.name or f.url}: {f.error}" for f in report.failed_feeds)
+        names = "; ".join(f"{f.name or f.url}: {f.error.rstrip('.')}" for f in report.failed_feeds)
         text += f" Failing feeds: {names}."
-    if report.digest:
+    if report.digest and with_digest:
         text += f" Digest: {report.digest}"
         text += f" (e-mailed to {report.digest_emailed_to})." if report.digest_emailed_to else "."
     if report.interrupted:

@@ -245,3 +245,21 @@ def test_broken_digest_template_fails_the_run_after_alerts_went_out(  # type: ig
         last = store.last_run()
     assert last is not None and last["status"] == "failed"
     assert "digest.md" in last["report"]["error"] and last["report"]["alerts_sent"] == 3
+
+
+def test_database_locked_past_the_timeout_is_a_clear_error(run_cli, workspace, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    import pipeline.store
+
+    monkeypatch.setattr(pipeline.store, "BUSY_TIMEOUT_SECONDS", 0.2)
+    other = sqlite3.connect(workspace.db_path(), isolation_level=None)  # another program
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        result = run_cli("run")
+    finally:
+        other.rollback()
+        other.close()
+    assert result.exit_code == 1 and "locked" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert run_cli("run").exit_code == 0
