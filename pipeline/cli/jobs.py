@@ -6,12 +6,12 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from pipeline.alerts import EVENT_LABELS
 from pipeline.cli._app import App, emit_json, is_terminal, pass_app
-from pipeline.cli.ingest import progress_bar
 from pipeline.demo import DemoResult, run_demo
 from pipeline.run import RunReport, run_pass, summary
 from pipeline.scheduler import Daemon, job_specs, next_fire_times
@@ -23,16 +23,52 @@ STAGE_LABELS = {
 }
 
 
-def _stage_printer(quiet: bool) -> Callable[[str], None] | None:
-    """Say which stage is running, on a terminal only (the fetch stage has its own bar)."""
-    if quiet or not is_terminal():
-        return None
+class _Display:
+    """On a terminal: a progress bar while fetching, then a line per later stage (stderr)."""
 
-    def say(stage: str) -> None:
+    def __init__(self, enabled: bool, label: str):
+        self.enabled = enabled and is_terminal()
+        self.label = label
+        self.bar: Any = None
+        self.console: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> _Display:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self.console = Console(stderr=True)
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=None)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    @property
+    def progress(self) -> Callable[[int, int], None] | None:
+        return self._progress if self.enabled else None
+
+    @property
+    def on_stage(self) -> Callable[[str], None] | None:
+        return self._stage if self.enabled else None
+
+    def _progress(self, done: int, total: int) -> None:
+        self.bar.update(self.task, completed=done, total=total)
+
+    def _stage(self, stage: str) -> None:
         if stage in STAGE_LABELS:
-            click.echo(STAGE_LABELS[stage], err=True)
-
-    return say
+            self.bar.stop()  # the fetch bar is done; the later stages have no count
+            self.console.print(STAGE_LABELS[stage], highlight=False)
 
 
 def _waiting(quiet: bool) -> Callable[[], None]:
@@ -58,14 +94,14 @@ def run(app: App, as_json: bool, quiet: bool, wait: float | None, no_digest: boo
     """Fetch, match, alert and write today's digest: the scheduled job, run now."""
     quiet = quiet or as_json
     app.close()  # the pass opens its own connection under the lock
-    with progress_bar("Fetching feeds") as bar:
+    with _Display(not quiet, "Fetching feeds") as display:
         report = run_pass(
             app.workspace,
             digest=not no_digest,
             lock_timeout=wait,
             on_wait=_waiting(quiet),
-            progress=None if quiet else bar,
-            on_stage=_stage_printer(quiet),
+            progress=display.progress,
+            on_stage=display.on_stage,
         )
     if as_json:
         emit_json(report.as_json())
@@ -165,8 +201,8 @@ def _demo_text(result: DemoResult) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def demo(keep: Path | None, as_json: bool) -> None:
     """Run the whole pipeline offline on bundled sample feeds; print the digest's path."""
-    with progress_bar("Fetching sample feeds") as bar:
-        result = run_demo(keep, progress=None if as_json else bar)
+    with _Display(not as_json, "Fetching sample feeds") as display:
+        result = run_demo(keep, progress=display.progress, on_stage=display.on_stage)
     if as_json:
         emit_json(
             {
