@@ -185,6 +185,9 @@ def run_pass(
 ) -> RunReport:
     """Run fetch → match → alerts → digest once, under the workspace lock.
 
+    `on_stage` is told each stage's name (see STAGES) as it begins; `progress` is the
+    fetch stage's (items done, items known) callback.
+
     `stop` is checked between stages: a shutdown lets the current stage finish its
     transactions, then records the run as interrupted. Raises only when the pass
     cannot happen (ConfigError, WorkspaceError, LockedError, StoreError) or when a
