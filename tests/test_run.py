@@ -168,12 +168,17 @@ def test_two_concurrent_runs_never_interleave(workspace) -> None:  # type: ignor
         command = [sys.executable, "-m", "pipeline", "--workspace", str(workspace.root)]
         procs = [
             subprocess.Popen(
-                [*command, "run", "--json"], env=env, stdout=subprocess.PIPE, text=True
+                [*command, "run", "--json"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
             )
             for _ in range(2)
         ]
-        outputs = [p.communicate(timeout=120)[0] for p in procs]
-    assert [p.returncode for p in procs] == [0, 0]
+        results = [p.communicate(timeout=120) for p in procs]
+    outputs = [out for out, _ in results]
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in results]
     reports = sorted((json.loads(o) for o in outputs), key=lambda r: r["run_id"])
     assert [r["new_articles"] for r in reports] == [28, 0]  # the second saw the first's work
     with open_store(workspace.db_path()) as store:

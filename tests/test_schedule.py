@@ -180,7 +180,8 @@ def test_sigterm_lets_the_current_stage_finish_then_stops(workspace) -> None:  #
         try:
             deadline = time.monotonic() + 60
             while not any(path.startswith("/freight/news/") for path in slow.hits):
-                assert time.monotonic() < deadline and daemon.poll() is None
+                if daemon.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the scheduler did not start a pass: {daemon.communicate()[1]}")
                 time.sleep(0.05)
             daemon.send_signal(signal.SIGTERM)  # mid-fetch: pages are being downloaded
             _, stderr = daemon.communicate(timeout=60)
