@@ -11,8 +11,10 @@ Google and Outlook all import; cheesecake's own fields travel as X-CHEESECAKE-*.
 from __future__ import annotations
 
 import io
+import quopri
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import vobject
@@ -71,13 +73,13 @@ def read_vcards(text: str, path: str) -> ContactsFile:
         where = f"card {max(cards_before, 1)} (line {line})"
         raise reject(path, where, f"is not UTF-8 text (byte {bad[1]})", UTF8_FIX)
     cards: list[ParsedContact] = []
-    card: list[ContentLine] | None = None
+    card: list[_Prop] | None = None
     depth = start = line = 0
     try:
         for logical, number in getLogicalLines(io.StringIO(text), allowQP=True):
             line = max(number, 1)
-            prop = ContentLine(*parseLine(logical, line), encoded=True, lineNumber=line)
-            value = prop.value.strip().upper() if isinstance(prop.value, str) else ""
+            prop = _Prop.parse(logical, line)
+            value = prop.value.strip().upper()
             if prop.name == "BEGIN":
                 depth += 1
                 if depth == 1 and value != "VCARD":
@@ -126,12 +128,39 @@ def read_vcards(text: str, path: str) -> ContactsFile:
     return ContactsFile(path, "vcard", tuple(cards))
 
 
+@dataclass(frozen=True)
+class _Prop:
+    """One property: vobject's line parsing, without its (slow, lossy) value behaviours."""
+
+    name: str
+    value: str  # still backslash-escaped; quoted-printable already decoded
+    params: dict[str, list[str]]  # upper-case names: {"TYPE": ["INTERNET", "pref"]}
+    singles: list[str]  # vCard 2.1's bare parameters: "PREF", "CELL"
+
+    @classmethod
+    def parse(cls, logical: str, line: int) -> _Prop:
+        name, parameters, value, _group = parseLine(logical, line)
+        params: dict[str, list[str]] = {}
+        singles: list[str] = []
+        for parameter in parameters:
+            if len(parameter) == 1:
+                singles.append(parameter[0])
+            else:
+                params.setdefault(parameter[0].upper(), []).extend(parameter[1:])
+        encodings = {e.upper() for e in params.get("ENCODING", [])} | {s.upper() for s in singles}
+        if "QUOTED-PRINTABLE" in encodings:
+            charset = (params.get("CHARSET") or ["utf-8"])[0]
+            # Soft line breaks ("=" + newline) were kept by getLogicalLines for this.
+            value = quopri.decodestring(value.encode("utf-8")).decode(charset)
+        return cls(name.upper(), value, params, singles)
+
+
 class _Broken(Exception):
     """The card structure (BEGIN/END) is wrong at the current line."""
 
 
-def _card(path: str, lines: list[ContentLine], number: int, line: int) -> ParsedContact:
-    props: dict[str, list[ContentLine]] = {}
+def _card(path: str, lines: list[_Prop], number: int, line: int) -> ParsedContact:
+    props: dict[str, list[_Prop]] = {}
     for prop in lines:
         props.setdefault(prop.name, []).append(prop)
 
@@ -184,17 +213,17 @@ def _card(path: str, lines: list[ContentLine], number: int, line: int) -> Parsed
     return parsed(path, fields, row=number, line=line, where=f"card {number} (line {line})")
 
 
-def _preference(prop: ContentLine) -> int:
+def _preference(prop: _Prop) -> int:
     """Sort key for EMAIL: vCard 4 PREF=1 first, then 3.0's TYPE=pref, then file order."""
     pref = prop.params.get("PREF", [])
     if pref and pref[0].isdigit():
         return int(pref[0])
     types = {t.casefold() for t in prop.params.get("TYPE", [])}
-    singles = {s.casefold() for s in prop.singletonparams}
+    singles = {s.casefold() for s in prop.singles}
     return 0 if "pref" in types | singles else 101
 
 
-def _birthday(props: list[ContentLine]) -> str:
+def _birthday(props: list[_Prop]) -> str:
     if not props:
         return ""
     value = _unescape(props[0].value).strip()
