@@ -107,7 +107,7 @@ def _apscheduler_weekdays(expression: str) -> str:
             if step_text and not high:
                 last = 7  # "1/2": from Monday to the end of the week, every other day
         step = int(step_text) if step_text.isdigit() else 1
-        if step_text and not step_text.isdigit() or step < 1:
+        if (step_text and not step_text.isdigit()) or step < 1:
             raise ValueError(f"bad step {step_text!r} in the day-of-week field")
         if last < first:
             raise ValueError(f"the range {span!r} runs backwards")
