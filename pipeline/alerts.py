@@ -1,39 +1,56 @@
 """Alerts: deliver each new press mention at once, by e-mail and/or a JSON webhook.
 
-This stage owns the channels (SMTP with STARTTLS, SSL or neither; a JSON webhook that
-Slack, Mattermost and ntfy accept), the alert's wording, bounded retries, and the use
-of the delivery ledger: a `pending` row is committed before anything is sent and
-marked `sent` right after, so a crash loses no alert and can resend at most the one
-in flight. It refuses to read a secret from feeds.toml (only the names of the
-environment variables holding them), to alert a mention twice on one channel, and to
-let a failing channel fail the run: the failure is recorded, reported and retried by
-later runs while the news is still fresh. It also e-mails the day's digest on request.
+This stage owns the alert's wording, bounded retries, and the use of the delivery
+ledger: a `pending` row is committed before anything is sent and marked `sent` right
+after, so a crash loses no alert and can resend at most the one in flight. It refuses
+to read a secret from feeds.toml (only the names of the environment variables holding
+them), to alert a mention twice on one channel, and to let a failing channel fail the
+run: the failure is recorded, reported and retried by later runs while the news is
+still fresh. It also e-mails the day's digest on request. The protocols themselves
+(SMTP, webhook) are `pipeline.alert_channels`.
 """
 
 from __future__ import annotations
 
-import os
-import smtplib
-import ssl
+import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from email.message import EmailMessage
-from email.utils import formatdate, getaddresses, make_msgid
 from pathlib import Path
-from typing import Any, Protocol
 
-import httpx
 import jinja2
 
-from pipeline.config import AlertSettings, Config, EmailSettings, url_problem
+from pipeline.alert_channels import (
+    SECURITY_MODES,
+    AlertMessage,
+    Channel,
+    DeliveryError,
+    EmailChannel,
+    WebhookChannel,
+    send_email,
+)
+from pipeline.config import AlertSettings, Config, url_problem
 from pipeline.errors import AlertError, CheesecakeError, ConfigError
 from pipeline.messages import Draft, mention_draft
 from pipeline.records import MENTION_PREFIX, Article, Contact, ItemError, Mention
 from pipeline.store import Store
 
-SECURITY_MODES = ("starttls", "ssl", "none")
+__all__ = [
+    "AlertMessage",
+    "AlertReport",
+    "Channel",
+    "DeliveryError",
+    "EmailChannel",
+    "WebhookChannel",
+    "check_alert_settings",
+    "compose_alert",
+    "configured_channels",
+    "deliver_alerts",
+    "send_digest",
+    "send_email",
+]
+
 EVENT_LABELS = {
     "new_role": "new role",
     "award": "award",
@@ -48,25 +65,6 @@ EVENT_LABELS = {
 MAX_RETRY_AFTER = 60.0  # seconds: a webhook asking for longer is retried by the next run
 
 
-class DeliveryError(AlertError):
-    """One attempt on one channel failed; `retryable` says whether trying again may help."""
-
-    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None):
-        super().__init__(message)
-        self.retryable = retryable
-        self.retry_after = retry_after
-
-
-@dataclass(frozen=True)
-class AlertMessage:
-    """One mention, worded once and sent through every channel."""
-
-    subject: str
-    text: str
-    html: str
-    mention: dict[str, Any]  # the webhook's "mention" object, as `mentions --json` shows it
-
-
 @dataclass(frozen=True)
 class AlertReport:
     channels: tuple[str, ...] = ()
@@ -74,13 +72,6 @@ class AlertReport:
     sent: int = 0
     failed: int = 0
     errors: tuple[ItemError, ...] = ()
-
-
-class Channel(Protocol):
-    name: str
-
-    def send(self, message: AlertMessage) -> None:
-        """Deliver or raise DeliveryError."""
 
 
 # --- configuration ----------------------------------------------------------------------
@@ -139,171 +130,10 @@ def configured_channels(config: Config) -> list[Channel]:
     return channels
 
 
-# --- channels ---------------------------------------------------------------------------
-
-
-def _tls_context() -> ssl.SSLContext:
-    """The system's trust store (a separate function so tests can trust their own CA)."""
-    return ssl.create_default_context()
-
-
-class EmailChannel:
-    name = "email"
-
-    def __init__(self, settings: EmailSettings):
-        self.settings = settings
-
-    def send(self, message: AlertMessage) -> None:
-        send_email(self.settings, message.subject, message.text, message.html)
-
-
-def _credentials(settings: EmailSettings) -> tuple[str, str] | None:
-    if not settings.username_env:
-        return None
-    values = []
-    for name in (settings.username_env, settings.password_env):
-        value = os.environ.get(name)
-        if not value:
-            raise DeliveryError(
-                f"The environment variable {name} (named in [alerts.email]) is not set; "
-                "export it where cheesecake runs.",
-                retryable=False,
-            )
-        values.append(value)
-    return values[0], values[1]
-
-
-def send_email(settings: EmailSettings, subject: str, text: str, html: str) -> None:
-    """One multipart (text + HTML) message over SMTP; DeliveryError on any failure."""
-    recipients = [addr for _, addr in getaddresses([settings.to]) if "@" in addr]
-    if not recipients:
-        raise DeliveryError(
-            f"alerts.email.to ({settings.to!r}) holds no e-mail address; fix it.",
-            retryable=False,
-        )
-    sender = settings.from_ or recipients[0]
-    msg = EmailMessage()
-    msg["Subject"] = subject
-    msg["From"] = sender
-    msg["To"] = ", ".join(recipients)
-    msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
-    where = f"{settings.smtp_host}:{settings.smtp_port}"
-    credentials = _credentials(settings)
-    try:
-        smtp: smtplib.SMTP
-        if settings.security == "ssl":
-            smtp = smtplib.SMTP_SSL(
-                settings.smtp_host,
-                settings.smtp_port,
-                timeout=settings.timeout,
-                context=_tls_context(),
-            )
-        else:
-            smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.timeout)
-        with smtp:
-            if settings.security == "starttls":
-                smtp.starttls(context=_tls_context())
-            if credentials:
-                smtp.login(*credentials)
-            smtp.send_message(msg, from_addr=sender, to_addrs=recipients)
-    except smtplib.SMTPAuthenticationError as exc:
-        raise DeliveryError(
-            f"SMTP server {where} refused the login ({exc.smtp_code}); check the credentials "
-            "in the environment variables named in [alerts.email].",
-            retryable=False,
-        ) from None
-    except smtplib.SMTPNotSupportedError as exc:
-        raise DeliveryError(
-            f"SMTP server {where} refused: {str(exc).rstrip('.')}; check "
-            "alerts.email.security (a server may offer login only after starttls).",
-            retryable=False,
-        ) from None
-    except smtplib.SMTPRecipientsRefused as exc:
-        raise DeliveryError(
-            f"SMTP server {where} refused the recipient(s) {', '.join(exc.recipients)}; "
-            "check alerts.email.to.",
-            retryable=False,
-        ) from None
-    except smtplib.SMTPResponseException as exc:
-        error = exc.smtp_error
-        reason = error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
-        raise DeliveryError(
-            f"SMTP server {where} answered {exc.smtp_code} {reason}".strip() + ".",
-            retryable=400 <= exc.smtp_code < 500,
-        ) from None
-    except ssl.SSLError as exc:
-        raise DeliveryError(
-            f"TLS with SMTP server {where} failed ({exc.reason or exc}); check "
-            "alerts.email.security and smtp_port (465 is usually ssl, 587 starttls).",
-            retryable=False,
-        ) from None
-    except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(
-            f"Cannot deliver through SMTP server {where}: {exc or type(exc).__name__}.",
-            retryable=True,
-        ) from None
-
-
-class WebhookChannel:
-    name = "webhook"
-
-    def __init__(self, settings: AlertSettings):
-        self.url = settings.webhook_url
-        self.topic = settings.webhook_topic
-        self.timeout = settings.timeout
-
-    def payload(self, message: AlertMessage) -> dict[str, Any]:
-        """Slack and Mattermost read `text`; ntfy's JSON publishing reads topic/title/message."""
-        body: dict[str, Any] = {"text": message.text, "mention": message.mention}
-        if self.topic:
-            body.update(
-                topic=self.topic,
-                title=message.subject,
-                message=message.text,
-                click=message.mention["article_url"],
-            )
-        return body
-
-    def send(self, message: AlertMessage) -> None:
-        try:
-            response = httpx.post(
-                self.url,
-                json=self.payload(message),
-                timeout=self.timeout,
-                headers={"User-Agent": "cheesecake-alerts"},
-            )
-        except httpx.HTTPError as exc:
-            raise DeliveryError(
-                f"Webhook {self.url} could not be reached: {exc or type(exc).__name__}.",
-                retryable=True,
-            ) from None
-        if response.is_success:
-            return
-        code = response.status_code
-        retry_after = _retry_after(response.headers.get("Retry-After"))
-        raise DeliveryError(
-            f"Webhook {self.url} answered HTTP {code}: {response.text.strip()[:200]}",
-            retryable=code in (408, 425, 429) or code >= 500,
-            retry_after=retry_after,
-        )
-
-
-def _retry_after(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None  # an HTTP date: rare for webhooks, and the backoff covers it
-
-
 # --- wording ----------------------------------------------------------------------------
 
-_HTML = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(
-    """<!doctype html>
+
+_HTML = """<!doctype html>
 <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>{{ subject }}</title></head>
 <body style="font-family: system-ui, -apple-system, Segoe UI, sans-serif; line-height: 1.45;
@@ -323,7 +153,12 @@ _HTML = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).fr
 {% else %}<p><em>{{ no_draft }}</em></p>{% endif %}
 </body></html>
 """
-)
+
+
+@functools.cache
+def _html_template() -> jinja2.Template:
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.from_string(_HTML)
 
 
 def compose_alert(
@@ -357,7 +192,7 @@ def compose_alert(
         lines.append(f"Draft — {draft.subject}\n\n{draft.body}")
     else:
         lines.append(no_draft)
-    html = _HTML.render(
+    html = _html_template().render(
         subject=subject,
         event=event,
         confidence=mention.confidence,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from alert_receivers import SmtpSink, WebhookReceiver, self_signed_cert
 
-from pipeline import alerts
+from pipeline import alert_channels, alerts
 from pipeline.alerts import deliver_alerts, send_digest
 from pipeline.config import Config
 from pipeline.errors import AlertError, ConfigError
@@ -225,7 +225,9 @@ def tls_pair(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ssl.SSLContext:
     server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server.load_cert_chain(cert, key)
     # The client trusts the test certificate and nothing else: verification stays on.
-    monkeypatch.setattr(alerts, "_tls_context", lambda: ssl.create_default_context(cafile=cert))
+    monkeypatch.setattr(
+        alert_channels, "_tls_context", lambda: ssl.create_default_context(cafile=cert)
+    )
     return server
 
 
