@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from pipeline.contact_io import (
     MAX_BYTES,
+    detect_format,
     export_contacts,
     import_file,
     plan_import,
@@ -255,6 +256,56 @@ def test_a_broken_file_is_rejected_whole(
     assert json.loads(run_cli("contacts", "list", "--json").stdout) == []
 
 
+_CARD = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Grace Adeyemi\r\nEND:VCARD\r\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments"),
+    [
+        (
+            _CARD + "BEGIN:VCARD\r\nVERSION:2.1\r\n"
+            "FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:J=E9r=F4me\r\nEND:VCARD\r\n",
+            ["card 2 (line 7)", "cannot be decoded"],
+        ),
+        (
+            _CARD
+            + "BEGIN:VCARD\r\nFN;CHARSET=X-NOPE;ENCODING=QUOTED-PRINTABLE:J=E9\r\nEND:VCARD\r\n",
+            ["card 2 (line 6)", "cannot be decoded"],
+        ),
+        (_CARD + "Sent from my phone\r\n", ["card 2 (line 5)", "not valid vCard"]),
+        (_CARD + "NOTE:stray\r\n", ["card 2 (line 5)", "outside any BEGIN:VCARD"]),
+        (_CARD + "END:VCARD\r\n", ["card 2 (line 5)", "never begun"]),
+        ("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", ["not a vCard file"]),
+        (_CARD.replace("Grace", "Gr\udce9ce"), ["card 1 (line 3)", "not UTF-8", "0xE9"]),
+    ],
+)
+def test_broken_vcards(tmp_path: Path, text: str, fragments: list[str]) -> None:
+    path = tmp_path / "cards.vcf"
+    path.write_bytes(text.encode("utf-8", errors="surrogateescape"))
+    with pytest.raises(ImportError_) as caught:
+        read_contacts(path, "vcard")
+    for fragment in fragments:
+        assert fragment in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("linkedin_connections.csv", "linkedin"),
+        ("apple_export.vcf", "vcard"),
+        ("contacts_v4.vcf", "vcard"),
+        ("android_v21.vcf", "vcard"),
+        ("google_export.vcf", "vcard"),
+        ("google_contacts.csv", "google"),
+        ("google_contacts_legacy.csv", "google"),
+        ("generic.csv", "csv"),
+    ],
+)
+def test_format_is_detected_from_the_content(name: str, fmt: str) -> None:
+    assert detect_format((DATA / name).read_text(encoding="utf-8-sig")) == fmt
+    assert read_contacts(DATA / name, fmt).format == fmt
+
+
 def test_nothing_is_imported_when_the_last_row_is_bad(workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     rows = [f"Person {i},Acme,,p{i}@acme.example,,,,," for i in range(500)]
     path = tmp_path / "late.csv"
@@ -294,7 +345,7 @@ def test_too_big_binary_and_utf16_files(run_cli, tmp_path: Path) -> None:  # typ
         out.truncate(50 * 1024 * 1024)
     started = time.perf_counter()
     result = run_cli("contacts", "import", str(big))
-    assert result.exit_code == 1 and "52.4 MB" in result.stderr and "20 MB" in result.stderr
+    assert result.exit_code == 1 and "50.0 MB" in result.stderr and "20 MB" in result.stderr
     assert time.perf_counter() - started < 2
     assert MAX_BYTES == 20 * 1024 * 1024
     xlsx = tmp_path / "contacts.xlsx"

@@ -189,7 +189,9 @@ def _read_table(
     if header is None:
         raise ImportError_(f"Cannot import {path}: it has no header row.")
     if not rows:
-        raise ImportError_(f"{path} has a header but no contacts; nothing to import.")
+        raise ImportError_(
+            f"{path} has a header but no contacts; add rows under the header or export again."
+        )
     return _Table(header, rows)
 
 

@@ -64,7 +64,7 @@ def read_text(path: Path) -> str:
             raise ImportError_(f"{path} is a directory; give the contacts file inside it.")
         if size > MAX_BYTES:
             raise ImportError_(
-                f"{path} is {size / 1_000_000:.1f} MB, more than the "
+                f"{path} is {size / (1024 * 1024):.1f} MB, more than the "
                 f"{MAX_BYTES // (1024 * 1024)} MB a contacts file may be; export it without "
                 "photos or split it into smaller files."
             )
