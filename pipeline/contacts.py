@@ -1,8 +1,7 @@
 """Contacts: names, validated fields, identity, and the add / edit / remove operations.
 
-Owns splitting a full-name string into parts (nameparser, plus what it does not know:
-Spanish double surnames, CJK family-name-first names, Arabic and Hebrew particles),
-turning what a user typed or a file held into a clean `ContactFields`, deciding whether
+Owns turning what a user typed or a file held into a clean `ContactFields` (a single
+full-name string is split by `pipeline.contact_names.parse_name`), deciding whether
 two records are the same person (LinkedIn URL, then email, then normalised name +
 company) and merging them. Reading and writing files is `pipeline.contact_io`; SQL is
 the store's. It never picks one of several same-named contacts silently.
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
 
 LIST_FIELDS = ("emails", "phones", "aliases", "tags")
 NAME_PARTS = ("first_name", "middle_name", "last_name", "suffix", "nickname", "honorific")
-MULTILINE_FIELDS = ("interests", "notes", "met")
 FIELD_NAMES = tuple(f.name for f in dataclasses.fields(ContactFields))
 MAX_NAME_LENGTH = 200  # longer is a file whose quoting swallowed other columns
 MAX_COOLDOWN_DAYS = 3650

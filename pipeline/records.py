@@ -130,7 +130,7 @@ class ContactFields:
       collapsed, never empty ("Dr. María-José García López Jr.", "王小明", "Madonna").
     - `first_name`, `middle_name`, `last_name`, `suffix`, `nickname`, `honorific`: the
       name's parts. Kept as given where the source gives them (LinkedIn's columns, a
-      vCard's N); otherwise parsed from `name` by `pipeline.contacts.parse_name`
+      vCard's N); otherwise parsed from `name` by `pipeline.contact_names.parse_name`
       (Spanish double surnames stay together in `last_name`, CJK names are split
       family-name first, a single-token name is a `first_name`). Any may be "".
       `honorific` is "Dr.", "Prof."… and is not part of how the press writes the name.
