@@ -108,7 +108,6 @@ class _Tally:
     alerts: AlertReport = field(default_factory=AlertReport)
     digest: Path | None = None
     emailed_to: str | None = None
-    errors: list[ItemError] = field(default_factory=list)
 
 
 # --- time zone ---------------------------------------------------------------------------
@@ -195,7 +194,7 @@ def run_pass(
     """
     config = workspace.config()
     check_alert_settings(config)
-    day = digest_day(config, now)  # validates the time zone before anything is locked
+    workspace_zone(config)  # an unknown time zone is a ConfigError before anything is locked
     _check_writable(workspace)
     wait = config.schedule.lock_wait_seconds if lock_timeout is None else lock_timeout
     with workspace_lock(workspace, timeout=wait, on_wait=on_wait):
@@ -205,7 +204,6 @@ def run_pass(
                 store,
                 workspace,
                 config,
-                day=day,
                 digest=digest,
                 email_digest=email_digest,
                 progress=progress,
@@ -231,7 +229,6 @@ def _locked_pass(
     workspace: Workspace,
     config: Config,
     *,
-    day: date,
     digest: bool,
     email_digest: bool,
     progress: Callable[[int, int], None] | None,
@@ -245,6 +242,7 @@ def _locked_pass(
         log.warning("%d earlier run(s) had been killed mid-run; marked failed", abandoned)
     started = time.monotonic()
     started_at = datetime.now(UTC)
+    day = digest_day(config, now)  # after any wait for the lock, which may span midnight
     run_id = store.start_run(kind)
     feeds = {source.url for source in config.feeds}
     tally = _Tally()
