@@ -198,6 +198,8 @@ def run_pass(
     _check_writable(workspace)
     wait = config.schedule.lock_wait_seconds if lock_timeout is None else lock_timeout
     with workspace_lock(workspace, timeout=wait, on_wait=on_wait):
+        if stop is not None and stop.is_set():  # told to stop while waiting for the lock
+            return RunReport(run_id=0, interrupted=True)
         store = open_store(workspace.db_path(config))
         try:
             return _locked_pass(

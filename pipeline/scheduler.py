@@ -170,13 +170,14 @@ class Daemon:
         self.specs = job_specs(config)
         self.zone: tzinfo = workspace_zone(config)
         self.stop = threading.Event()  # asks the running pass to end after its stage
-        self.idle = threading.Event()  # no pass running
-        self.idle.set()
+        self.running = 0  # passes in progress (or waiting for the workspace lock)
+        self.changed = threading.Condition()
         self.scheduler = BlockingScheduler(
             timezone=self.zone,
-            # One worker: the two jobs never run side by side (the lock would make one wait
-            # anyway; queueing here keeps that wait out of the misfire accounting).
-            executors={"default": ThreadPoolExecutor(max_workers=1)},
+            # A worker per job, so each starts on time and then queues on the workspace lock:
+            # a job queued in the pool instead would count that wait as lateness, and a long
+            # hourly pass would make the 07:00 digest "miss" its slot.
+            executors={"default": ThreadPoolExecutor(max_workers=2)},
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,
@@ -199,7 +200,8 @@ class Daemon:
     def _job(self, spec: JobSpec) -> None:
         if self.stop.is_set():
             return
-        self.idle.clear()
+        with self.changed:
+            self.running += 1
         log.info("%s job started (%s)", spec.name, spec.does)
         try:
             report = run_pass(
@@ -217,7 +219,9 @@ class Daemon:
         except Exception:
             log.exception("%s job crashed; the next one will try again", spec.name)
         finally:
-            self.idle.set()
+            with self.changed:
+                self.running -= 1
+                self.changed.notify_all()
 
     def _missed(self, event: JobExecutionEvent) -> None:
         log.warning(
@@ -248,5 +252,6 @@ class Daemon:
         if on_ready is not None:
             on_ready()
         self.scheduler.start()  # blocks until request_stop
-        self.idle.wait()
+        with self.changed:
+            self.changed.wait_for(lambda: self.running == 0)
         log.info("scheduler stopped")

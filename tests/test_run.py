@@ -268,3 +268,20 @@ def test_database_locked_past_the_timeout_is_a_clear_error(run_cli, workspace, m
     assert result.exit_code == 1 and "locked" in result.stderr
     assert "Traceback" not in result.stderr
     assert run_cli("run").exit_code == 0
+
+
+def test_a_pass_told_to_stop_while_waiting_for_the_lock_does_nothing(workspace) -> None:  # type: ignore[no-untyped-def]
+    stop = threading.Event()
+    holder = filelock.FileLock(workspace.lock_path)
+    with holder:  # another pass is running; a shutdown is requested meanwhile
+        waiter = threading.Thread(
+            target=lambda: results.append(run_pass(workspace, stop=stop, lock_timeout=10))
+        )
+        results: list[object] = []
+        waiter.start()
+        stop.set()
+    waiter.join(10)
+    (report,) = results
+    assert report.interrupted and report.run_id == 0  # type: ignore[attr-defined]
+    with open_store(workspace.db_path()) as store:
+        assert store.last_run() is None
