@@ -19,7 +19,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -28,7 +28,7 @@ import httpx
 from pipeline.config import Config
 from pipeline.dedup import NEAR_DUPLICATE, similarity, text_bands
 from pipeline.errors import ExtractError, FetchError, ParseError
-from pipeline.extract import Extracted, ExtractorPool
+from pipeline.extract import Extracted, ExtractorPool, extract_page
 from pipeline.feeds import parse_feed
 from pipeline.net import Fetched, Fetcher, RefusedURL, Resolver
 from pipeline.records import FeedEntry, FeedState, FetchReport, ItemError, NewArticle
@@ -94,6 +94,21 @@ class _Tally:
             requests=requests,
             seconds=round(seconds, 3),
         )
+
+
+@dataclass(frozen=True)
+class Analysed(Extracted):
+    """What an extraction worker sends back: the page's text and metadata, and its
+    near-duplicate band hashes, so the event loop never spends CPU on MinHash."""
+
+    bands: tuple[tuple[int, str], ...] = ()
+
+
+def analyse_page(html: bytes, url: str, *, content_type: str | None = None) -> Analysed:
+    """Runs in an extraction worker (ExtractorPool's `extractor`); ExtractError if no text."""
+    found = extract_page(html, url, content_type=content_type)
+    values = {f.name: getattr(found, f.name) for f in fields(Extracted)}
+    return Analysed(**values, bands=tuple(text_bands(found.text)))
 
 
 @dataclass(frozen=True)
@@ -303,7 +318,8 @@ class _Ingest:
             self.store.link_entry(state.id, entry.key, existing)
             self.tally.duplicates += 1
             return existing
-        bands = text_bands(article.text)
+        found = page.extracted
+        bands = list(found.bands) if isinstance(found, Analysed) else text_bands(article.text)
         story_id = self._story_of(article.text, bands)
         article_id, created = self.store.add_article(
             article, feed_id=state.id, entry_key=entry.key, story_id=story_id, bands=bands
@@ -345,7 +361,7 @@ class _Ingest:
     def _extractor(self) -> ExtractorPool:
         # Started on the first new page only: a run with nothing new never pays for it.
         if self._pool is None:
-            self._pool = ExtractorPool(self._workers).__enter__()
+            self._pool = ExtractorPool(self._workers, extractor=analyse_page).__enter__()
         return self._pool
 
     def _story_of(self, text: str, bands: list[tuple[int, str]]) -> int | None:

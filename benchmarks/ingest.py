@@ -1,0 +1,643 @@
+"""Ingest benchmark: feeds x new entries of realistic 50-100 KB article pages, served from
+loopback (one server per "site", each on its own 127.0.0.x address) with added latency.
+
+Measures, in one run:
+  (a) the extraction-only ceiling: the same pages extracted from memory on all cores
+      (the extraction cheesecake runs: trafilatura via pipeline.extract.extract_page);
+  (b) a naive baseline: sequential feedparser.parse(url) + fetch + trafilatura.extract
+      per entry, on a subset of the feeds, extrapolated;
+  (c) `cheesecake fetch`: the real CLI, in a subprocess, into a fresh temp workspace;
+then a second `cheesecake fetch` with nothing new. Prints pages/s, the ratios
+(targets: c/a >= 0.7, c/b >= 8), the second fetch as a % of the first (target <= 5 %)
+and the peak resident memory of the fetch's whole process tree (target < 1 GB).
+
+    .venv/bin/python benchmarks/ingest.py                 # 200 feeds x 25 entries
+    .venv/bin/python benchmarks/ingest.py --feeds 40      # a quick run
+
+Linux only for the memory figure (it sums /proc/PID/statm over the process tree).
+All text is generated here: fictional companies, people and places.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from html import escape
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from pipeline.loopback import LoopbackServer, Response  # noqa: E402
+
+# --- generated prose -----------------------------------------------------------------------
+
+_PREFIX = ["Syl", "Mar", "Bren", "Cor", "Dal", "Ever", "Fen", "Gal", "Hol", "Ith", "Jor", "Kest"]
+_SUFFIX = ["vane", "wick", "more", "stone", "field", "gate", "brook", "wood", "crest", "ford"]
+_KINDS = ["Logistics", "Analytics", "Foods", "Robotics", "Energy", "Health", "Payments", "Metals"]
+_FIRST = ["Amara", "Tomasz", "Priya", "Lena", "Rafael", "Mei", "Jonas", "Ines", "Kofi", "Yuki"]
+_LAST = ["Okafor", "Wielgosz", "Natarajan", "Fischbach", "Quintero", "Zhou", "Lind", "Moreau"]
+_CITIES = ["Rotterdam", "Lisbon", "Austin", "Nairobi", "Gdansk", "Valparaiso", "Osaka", "Perth"]
+_TOPICS = [
+    "freight rates",
+    "arabica futures",
+    "battery storage",
+    "warehouse automation",
+    "instant payments",
+    "hospital software",
+    "copper smelting",
+    "offshore wind",
+    "cold-chain capacity",
+    "semiconductor packaging",
+    "crop insurance",
+    "container leasing",
+]
+_OPENERS = [
+    "Analysts said",
+    "According to people familiar with the plans,",
+    "In a statement on Tuesday,",
+    "Industry observers noted that",
+    "Executives told investors that",
+    "A regulatory filing showed that",
+    "Speaking at a conference in {city},",
+    "Data compiled by the trade association suggest that",
+]
+_VERBS = [
+    "expects",
+    "reported higher",
+    "is weighing cuts to",
+    "has doubled its exposure to",
+    "warned about slowing",
+    "is investing heavily in",
+    "plans to expand",
+    "renegotiated contracts tied to",
+    "sold its minority stake in",
+]
+_TAILS = [
+    "after a quarter in which prices moved by {n} percent",
+    "as customers in {city} delayed orders",
+    "despite a {n} percent fall in spot volumes",
+    "ahead of a board meeting scheduled for next month",
+    "while competitors reported margins near {n} percent",
+    "following two years of flat demand",
+    "in a bid to win contracts from larger rivals",
+]
+
+
+class Writer:
+    """Cheap, deterministic business-news prose; every page distinct."""
+
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+
+    def company(self) -> str:
+        r = self.rng
+        return f"{r.choice(_PREFIX)}{r.choice(_SUFFIX)} {r.choice(_KINDS)}"
+
+    def person(self) -> str:
+        return f"{self.rng.choice(_FIRST)} {self.rng.choice(_LAST)}"
+
+    def sentence(self, subjects: list[str], topic: str) -> str:
+        r = self.rng
+        opener = r.choice(_OPENERS).format(city=r.choice(_CITIES))
+        tail = r.choice(_TAILS).format(n=r.randint(2, 60), city=r.choice(_CITIES))
+        obj = topic if r.random() < 0.6 else r.choice(_TOPICS)
+        return f"{opener} {r.choice(subjects)} {r.choice(_VERBS)} {obj} {tail}."
+
+    def paragraphs(self, count: int, subjects: list[str], topic: str) -> list[str]:
+        return [
+            " ".join(self.sentence(subjects, topic) for _ in range(self.rng.randint(3, 6)))
+            for _ in range(count)
+        ]
+
+
+# --- sites, pages and feeds ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    head: str  # <style> and <script> blocks shared by every page of the site
+    header: str  # navigation
+    footer: str
+
+
+def make_site(n: int) -> Site:
+    w = Writer(10_000 + n)
+    name = f"The {w.company().split()[0]} Ledger"
+    rng = w.rng
+    css = "".join(
+        f".c{n}-{i}{{margin:{rng.randint(0, 24)}px;padding:{rng.randint(0, 16)}px;"
+        f"color:#{rng.randrange(16**6):06x};font-size:{rng.randint(11, 22)}px}}\n"
+        for i in range(rng.randint(60, 140))
+    )
+    js = "".join(
+        f"function f{i}(a,b){{var x{i}=a*{rng.randint(2, 99)}+b;"
+        f"if(x{i}>{rng.randint(100, 999)}){{return track('ev{i}',x{i})}}return x{i}}}\n"
+        for i in range(rng.randint(80, 200))
+    )
+    icon = (
+        "<svg class='icon' viewBox='0 0 24 24' aria-hidden='true'><path d='M4 6h16M4 12h16M4 "
+        "18h16' stroke='currentColor' stroke-width='2'/></svg>"
+    )
+    menu = "".join(
+        f"<li class='nav__item c{n}-{i % 40}' data-track='nav-{i}'><div class='nav__wrap'>"
+        f"<a class='nav__link' href='/section/{i}' title='{escape(rng.choice(_TOPICS))}'>{icon}"
+        f"<span class='nav__label'>{escape(rng.choice(_TOPICS).title())}</span></a></div></li>"
+        for i in range(rng.randint(25, 60))
+    )
+    footer = "".join(
+        f"<li class='footer__item'><div class='footer__cell'><a class='footer__link' "
+        f"href='/about/{i}' rel='nofollow'><span>{escape(w.company())}</span></a></div></li>"
+        for i in range(rng.randint(20, 60))
+    )
+    return Site(
+        name=name,
+        head=f"<style>{css}</style><script>{js}</script>",
+        header=f"<header><div class='logo'>{escape(name)}</div><nav><ul>{menu}</ul></nav></header>",
+        footer=f"<footer><ul>{footer}</ul><p>&copy; {escape(name)}</p></footer>",
+    )
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str
+    path: str
+    title: str
+    author: str
+    summary: str
+    published: datetime
+    html: bytes
+
+
+def make_page(site: Site, base_url: str, feed: int, entry: int, target: int) -> Page:
+    w = Writer(feed * 1000 + entry)
+    topic = w.rng.choice(_TOPICS)
+    subjects = [w.company(), w.company(), w.person(), "Regulators", "Its rivals"]
+    title = f"{subjects[0]} {w.rng.choice(_VERBS)} {topic} in {w.rng.choice(_CITIES)}"
+    author = w.person()
+    published = datetime(2024, 5, 1, tzinfo=UTC) + timedelta(minutes=feed * 97 + entry * 13)
+    path = f"/articles/{feed}/{entry}.html"
+    url = base_url + path
+    body = w.paragraphs(w.rng.randint(10, 16), subjects, topic)
+    article = [
+        f"<article><h1>{escape(title)}</h1>",
+        f"<div class='byline'>By <span class='author'>{escape(author)}</span> ",
+        f"<time datetime='{published.isoformat()}'>{published:%d %B %Y}</time></div>",
+    ]
+    for i, paragraph in enumerate(body):
+        if i and i % 5 == 0:
+            article.append(
+                f"<div class='inline-promo' data-slot='promo-{i}'><div class='inline-promo__inner'>"
+                f"<a href='/newsletter?src=inline-{i}'><span>Sign up for the morning briefing"
+                "</span></a></div></div>"
+                f"<h2 class='article__subhead'>{escape(w.sentence(subjects, topic)[:60])}</h2>"
+            )
+        article.append(
+            f"<div class='article__block' data-block='{i}'><div class='article__text'>"
+            f"<p class='article__para'>{escape(paragraph)}</p></div></div>"
+        )
+    article.append("</article>")
+    comments = "".join(
+        f"<div class='comment' id='c{k}'><div class='comment__head'><img class='avatar' "
+        f"src='/avatars/{k}.png' alt='' width='32' height='32'><b>{escape(w.person())}</b>"
+        f"</div><div class='comment__body'><p>{escape(w.sentence(subjects, topic))}</p></div>"
+        "<div class='comment__actions'><button type='button'>Reply</button>"
+        "<button type='button'>Like</button></div></div>"
+        for k in range(w.rng.randint(3, 10))
+    )
+    ld = json.dumps(
+        {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": title,
+            "datePublished": published.isoformat(),
+            "author": {"@type": "Person", "name": author},
+            "publisher": {"@type": "Organization", "name": site.name},
+        }
+    )
+    head = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{escape(title)} | {escape(site.name)}</title>"
+        f"<meta name='description' content='{escape(body[0][:180])}'>"
+        f"<meta property='og:site_name' content='{escape(site.name)}'>"
+        f"<meta name='author' content='{escape(author)}'>"
+        f"<meta property='article:published_time' content='{published.isoformat()}'>"
+        f"<link rel='canonical' href='{url}'>{site.head}"
+        f"<script type='application/ld+json'>{ld}</script></head><body>"
+    )
+    middle = (
+        f"{site.header}<div class='ad-slot'>Advertisement</div><main>{''.join(article)}"
+        f"<section class='comments'><h3>Comments</h3>{comments}</section>"
+    )
+    # Modern news sites ship the page's data again as JSON for their front-end framework:
+    # a quarter of the page here, as in the real pages (it makes our cost per KB theirs).
+    teasers: list[dict[str, object]] = []
+    blob: dict[str, Any] = {"props": {"article": {"title": title, "body": body, "author": author}}}
+    while len(json.dumps(blob)) < target // 4:
+        teasers.append({"id": w.rng.randint(1, 10**6), "title": w.sentence(subjects, topic)})
+        blob["props"]["related"] = teasers
+    state = json.dumps(blob).replace("</", "<\\/")
+    head += f"<script id='__NEXT_DATA__' type='application/json'>{state}</script>"
+    related: list[str] = []
+    size = len(head) + len(middle) + len(site.footer) + 200
+    while size < target:  # teasers of other stories until the page has its size
+        link = f"/articles/{w.rng.randint(0, 999)}/{w.rng.randint(0, 99)}.html"
+        teaser = (
+            f"<li class='teaser'><div class='teaser__media'><a href='{link}' tabindex='-1'>"
+            f"<img src='/img{link}.jpg' alt='' loading='lazy' width='160' height='90'></a></div>"
+            f"<div class='teaser__body'><a class='teaser__link' href='{link}'><span>"
+            f"{escape(w.sentence(subjects, w.rng.choice(_TOPICS))[:90])}</span></a>"
+            f"<span class='teaser__meta'>{w.rng.randint(2, 59)} min read</span></div></li>"
+        )
+        related.append(teaser)
+        size += len(teaser)
+    html = (
+        f"{head}{middle}<aside class='related'><h3>More stories</h3><ul>{''.join(related)}"
+        f"</ul></aside></main>{site.footer}</body></html>"
+    )
+    return Page(url, path, title, author, body[0][:240], published, html.encode())
+
+
+def make_feed(title: str, link: str, pages: list[Page]) -> bytes:
+    items = "".join(
+        "<item>"
+        f"<title>{escape(p.title)}</title>"
+        f"<link>{escape(p.url)}?utm_source=rss&amp;utm_medium=feed</link>"
+        f"<guid isPermaLink='true'>{escape(p.url)}</guid>"
+        f"<dc:creator>{escape(p.author)}</dc:creator>"
+        f"<pubDate>{format_datetime(p.published)}</pubDate>"
+        f"<description>{escape(p.summary)}</description>"
+        "</item>"
+        for p in pages
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+        f"<title>{escape(title)}</title><link>{escape(link)}</link>"
+        f"<description>{escape(title)}</description>{items}</channel></rss>"
+    ).encode()
+
+
+@dataclass
+class World:
+    feeds: list[str]
+    pages: list[Page]
+    servers: list[LoopbackServer]
+
+
+@contextmanager
+def serve(feeds: int, entries: int, sites: int, latency: float) -> Iterator[World]:
+    rng = random.Random(7)
+    with ExitStack() as stack:
+        servers = [
+            stack.enter_context(LoopbackServer(latency=latency, host=f"127.0.0.{1 + n}"))
+            for n in range(sites)
+        ]
+        site_styles = [make_site(n) for n in range(sites)]
+        world = World([], [], servers)
+        for f in range(feeds):
+            server, site = servers[f % sites], site_styles[f % sites]
+            pages = [
+                make_page(site, server.base_url, f, e, rng.randint(50_000, 100_000))
+                for e in range(entries)
+            ]
+            for page in pages:
+                server.routes[page.path] = Response(page.html)
+            feed_path = f"/feeds/{f}.xml"
+            server.routes[feed_path] = Response(
+                make_feed(f"{site.name} #{f}", server.base_url, pages),
+                content_type="application/rss+xml; charset=utf-8",
+            )
+            world.feeds.append(server.url(feed_path))
+            world.pages.extend(pages)
+        yield world
+
+
+# --- (a) extraction from memory ------------------------------------------------------------
+
+
+def _warm(_: int) -> None:
+    import trafilatura  # noqa: F401
+
+    time.sleep(0.2)  # so that every worker gets one warm-up task
+
+
+def _extract(item: tuple[str, bytes]) -> bool:
+    from pipeline.errors import ExtractError
+    from pipeline.extract import extract_page
+
+    try:
+        extract_page(item[1], item[0])
+    except ExtractError:
+        return False
+    return True
+
+
+def extraction_ceiling(pages: list[Page], workers: int) -> tuple[float, int, float]:
+    """Seconds and pages extracted, and the workers' CPU seconds."""
+    with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
+        list(pool.map(_warm, range(workers)))
+        with TreeMonitor(os.getpid(), exclude_self=True) as monitor:
+            monitor.sample()
+            before = monitor.cpu_seconds
+            started = time.perf_counter()
+            ok = sum(pool.map(_extract, [(p.url, p.html) for p in pages], chunksize=4))
+            seconds = time.perf_counter() - started
+            monitor.sample()
+        return seconds, ok, monitor.cpu_seconds - before
+
+
+def calibrate(corpus: Path, generated: list[Page]) -> None:
+    """Compare extraction CPU per KB of real pages (article_extraction_benchmark) with ours.
+
+    CPU time, pages interleaved: on a shared machine wall time says more about the
+    neighbours than about the pages.
+    """
+    import gzip
+
+    from pipeline.extract import extract_page
+
+    files = sorted((corpus / "html").glob("*.html.gz"))[:60]
+    real = [(f"https://example.com/{f.name}", gzip.decompress(f.read_bytes())) for f in files]
+    ours = [(p.url, p.html) for p in generated[: len(real)]]
+    spent = {"real (corpus)": 0.0, "generated": 0.0}
+    for url, html in ours[:3]:  # imports and caches
+        with contextlib.suppress(Exception):
+            extract_page(html, url)
+    for pair in zip(real, ours, strict=False):
+        for label, (url, html) in zip(spent, pair, strict=True):
+            started = time.process_time()
+            with contextlib.suppress(Exception):  # a rejected page still took its time
+                extract_page(html, url)
+            spent[label] += time.process_time() - started
+    for label, pages in (("real (corpus)", real), ("generated", ours)):
+        kb = sum(len(h) for _, h in pages) / 1000
+        print(
+            f"calibration, {label:13}: {len(pages)} pages, avg {kb / len(pages):6.1f} KB, "
+            f"{spent[label] / len(pages) * 1000:6.1f} ms CPU/page, "
+            f"{spent[label] * 1000 / kb:.3f} ms CPU/KB",
+            file=sys.stderr,
+        )
+
+
+# --- (b) the naive script ---------------------------------------------------------------
+
+
+def naive(feed_urls: list[str]) -> tuple[float, int]:
+    import feedparser
+    import trafilatura
+
+    started = time.perf_counter()
+    pages = 0
+    for url in feed_urls:
+        for entry in feedparser.parse(url).entries:
+            with urllib.request.urlopen(entry.link, timeout=30) as response:
+                html = response.read()
+            trafilatura.extract(html, url=entry.link)
+            pages += 1
+    return time.perf_counter() - started, pages
+
+
+# --- (c) cheesecake fetch -----------------------------------------------------------------
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _tree(root: int) -> list[int]:
+    """`root` and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+class TreeMonitor:
+    """Samples a process tree: peak summed resident memory, CPU seconds per process."""
+
+    def __init__(self, root: int, exclude_self: bool = False):
+        self.root = root
+        self.exclude = os.getpid() if exclude_self else None
+        self.peak_rss = 0
+        self.cpu: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeMonitor:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(0.1)
+
+    def sample(self) -> None:
+        rss = 0
+        for pid in _tree(self.root):
+            if pid == self.exclude:
+                continue
+            try:
+                with open(f"/proc/{pid}/statm", "rb") as fh:
+                    rss += int(fh.read().split()[1]) * _PAGE
+                with open(f"/proc/{pid}/stat", "rb") as fh:
+                    fields = fh.read().rsplit(b")", 1)[1].split()
+            except (OSError, ValueError, IndexError):
+                continue
+            self.cpu[pid] = (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
+        self.peak_rss = max(self.peak_rss, rss)
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self.cpu.values())
+
+
+def cheesecake_fetch(workspace: Path) -> tuple[float, dict[str, object], TreeMonitor]:
+    command = [sys.executable, "-m", "pipeline", "--workspace", str(workspace), "fetch", "--json"]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with TreeMonitor(process.pid) as monitor:
+        out, err = process.communicate()
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"cheesecake fetch failed ({process.returncode}): {err.decode()[-2000:]}")
+    return elapsed, json.loads(out), monitor
+
+
+def write_workspace(root: Path, feeds: list[str], workers: int) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pipeline", "init", str(root)], check=True, capture_output=True
+    )
+    lines = ["[settings]", f"extract_workers = {workers}", ""]
+    for url in feeds:
+        lines += ["[[feeds]]", f'url = "{url}"', ""]
+    (root / "feeds.toml").write_text("\n".join(lines), encoding="utf-8")
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--feeds", type=int, default=200)
+    parser.add_argument("--entries", type=int, default=25)
+    parser.add_argument("--sites", type=int, default=20, help="distinct hosts serving them")
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds per response")
+    parser.add_argument("--baseline-feeds", type=int, default=4, help="subset for (b)")
+    parser.add_argument("--workers", type=int, default=0, help="extraction processes (0: CPUs)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--calibrate",
+        metavar="CORPUS_DIR",
+        type=Path,
+        help="also compare extraction cost with real pages (corpus/article_extraction_benchmark)",
+    )
+    args = parser.parse_args()
+    workers = args.workers or os.cpu_count() or 1
+    sites = max(1, min(args.sites, args.feeds, 250))
+    say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
+
+    t0 = time.perf_counter()
+    with serve(args.feeds, args.entries, sites, args.latency) as world:
+        n = len(world.pages)
+        avg_kb = sum(len(p.html) for p in world.pages) / n / 1000
+        say(
+            f"{args.feeds} feeds x {args.entries} entries = {n} pages "
+            f"(avg {avg_kb:.1f} KB) on {sites} loopback hosts, {args.latency * 1000:.0f} ms "
+            f"latency, {workers} extraction processes, {os.cpu_count()} CPUs "
+            f"(generated in {time.perf_counter() - t0:.1f} s)"
+        )
+
+        if args.calibrate:
+            calibrate(args.calibrate, world.pages)
+        a_seconds, a_ok, a_cpu = extraction_ceiling(world.pages, workers)
+        a_rate = n / a_seconds
+        say(
+            f"(a) extraction only:  {n} pages in {a_seconds:7.1f} s = {a_rate:6.1f} pages/s "
+            f"({a_cpu / n * 1000:.1f} ms CPU per page)"
+        )
+
+        subset = world.feeds[: max(1, min(args.baseline_feeds, len(world.feeds)))]
+        b_seconds, b_pages = naive(subset)
+        b_rate = b_pages / b_seconds
+        say(
+            f"(b) naive sequential: {b_pages} pages in {b_seconds:7.1f} s = {b_rate:6.1f} pages/s"
+            f" (extrapolated: {n / b_rate:.0f} s for {n})"
+        )
+        for server in world.servers:
+            server.hits.clear()
+
+        with tempfile.TemporaryDirectory(prefix="cheesecake-bench-") as tmp:
+            workspace = Path(tmp) / "ws"
+            write_workspace(workspace, world.feeds, args.workers)
+            c_seconds, report, first = cheesecake_fetch(workspace)
+            new = int(str(report["new_articles"]))
+            c_rate = new / c_seconds
+            say(
+                f"(c) cheesecake fetch: {new} pages in {c_seconds:7.1f} s = {c_rate:6.1f} pages/s "
+                f"({first.cpu_seconds / max(new, 1) * 1000:.1f} ms CPU per page; "
+                f"{report['extracted']} extracted, {report['fallbacks']} fallbacks, "
+                f"{report['feeds_failed']} feeds failed)"
+            )
+            first_requests = sum(sum(s.hits.values()) for s in world.servers)
+            for server in world.servers:
+                server.hits.clear()
+            again_seconds, again, second = cheesecake_fetch(workspace)
+            again_requests = sum(sum(s.hits.values()) for s in world.servers)
+            startup = command_startup(workspace)
+
+    ratio_a, ratio_b = c_rate / a_rate, c_rate / b_rate
+    share = again_seconds / c_seconds
+    work_share = float(str(again["seconds"])) / float(str(report["seconds"]))
+    figures = {
+        "pages": n,
+        "feeds": args.feeds,
+        "avg_page_kb": round(avg_kb, 1),
+        "extraction_ceiling_pages_per_s": round(a_rate, 2),
+        "extraction_ceiling_cpu_ms_per_page": round(a_cpu / n * 1000, 2),
+        "naive_pages_per_s": round(b_rate, 2),
+        "cheesecake_pages_per_s": round(c_rate, 2),
+        "cheesecake_cpu_ms_per_page": round(first.cpu_seconds / max(new, 1) * 1000, 2),
+        "c_over_a": round(ratio_a, 3),
+        "c_over_b": round(ratio_b, 2),
+        "first_fetch_s": round(c_seconds, 2),
+        "second_fetch_s": round(again_seconds, 2),
+        "second_over_first": round(share, 4),
+        "second_over_first_in_process": round(work_share, 4),
+        "command_startup_s": round(startup, 2),
+        "first_fetch_requests": first_requests,
+        "second_fetch_requests": again_requests,
+        "second_fetch_pages": again["pages"],
+        "peak_memory_mb": round(first.peak_rss / 1e6, 1),
+        "extraction_ok_from_memory": a_ok,
+    }
+
+    def verdict(ok: bool) -> str:
+        return "meets target" if ok else "MISSES target"
+
+    say(f"(c)/(a) = {ratio_a:.2f}  (target >= 0.7: {verdict(ratio_a >= 0.7)})")
+    say(f"(c)/(b) = {ratio_b:.1f}  (target >= 8: {verdict(ratio_b >= 8)})")
+    say(
+        f"second fetch, nothing new: {again_seconds:.2f} s = {share * 100:.1f} % of the first "
+        f"(target <= 5 %: {verdict(share <= 0.05)}); {again_requests} requests, "
+        f"{again['pages']} pages, {again['feeds_unchanged']} feeds unchanged; the fetch itself "
+        f"{again['seconds']} s = {work_share * 100:.1f} % of the first's, the rest is "
+        f"the command's start-up ({startup:.2f} s for `cheesecake --help`)"
+    )
+    say(
+        f"peak memory of the fetch process tree: {first.peak_rss / 1e6:.0f} MB "
+        f"(second run {second.peak_rss / 1e6:.0f} MB; target < 1000 MB: "
+        f"{verdict(first.peak_rss < 1e9)})"
+    )
+    if args.json:
+        print(json.dumps(figures, indent=2))
+
+
+def command_startup(workspace: Path) -> float:
+    """Seconds for the CLI to start and exit (`cheesecake --help`): Python and imports."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "pipeline", "--workspace", str(workspace), "--help"],
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    main()
