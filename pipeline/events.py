@@ -22,7 +22,8 @@ PUBLICATION = "publication"
 
 
 def _cues(*patterns: str) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(patterns) + r")", re.IGNORECASE)
+    # Matched against lower-cased text: IGNORECASE makes these alternations 2-5x slower.
+    return re.compile(r"\b(?:" + "|".join(patterns) + r")")
 
 
 _NEGATIVE = _cues(
@@ -240,7 +241,7 @@ _COMPANY_CUES = _cues(
     r"expan(?:ds|ded|sion)\b",
     r"deal\b",
     r"contract\b",
-    r"IPO\b",
+    r"ipo\b",
     r"goes public",
     r"shares\b",
     r"customers?\b",
@@ -268,14 +269,18 @@ class EventResult:
 
 def negative_cue(text: str) -> str | None:
     """The first negative cue in `text`, if any ("lawsuit", "laid off"...)."""
-    found = _NEGATIVE.search(text)
+    found = _NEGATIVE.search(text.lower())
     return found.group() if found else None
 
 
 def positive_kind(text: str) -> str | None:
     """The positive event kind the text cues, by precedence; None when it cues none."""
+    return _positive(text.lower())
+
+
+def _positive(lowered: str) -> str | None:
     for kind, pattern in _POSITIVE:
-        if pattern.search(text):
+        if pattern.search(lowered):
             return kind
     return None
 
@@ -283,34 +288,36 @@ def positive_kind(text: str) -> str | None:
 def classify(context: EventContext) -> EventResult:
     """The event kind and its evidence sentence; negative wins over everything."""
     sentences = list(context.mention_sentences)
+    lowered = [s.lower() for s in sentences]
     first = sentences[0] if sentences else context.headline
-    scope = [*sentences, *context.nearby_sentences, context.headline]
+    around = [context.headline, *context.nearby_sentences]
     if context.about_contact:
-        scope.append(context.lead)
-    for sentence in sentences:
-        if negative_cue(sentence):
-            return EventResult(NEGATIVE, sentence)
+        around.append(context.lead)
+    # One search over all the sentences naming them first: most mentions have no
+    # negative cue, and only then is the guilty sentence looked for.
+    if _NEGATIVE.search("\n".join(lowered)):
+        for sentence, low in zip(sentences, lowered, strict=True):
+            if _NEGATIVE.search(low):
+                return EventResult(NEGATIVE, sentence)
     # A piece the contact wrote is theirs whatever its subject ("great piece on the
     # recall"); only what it says about them, checked above, can make it bad news.
     if context.authored:
         return EventResult(AUTHORED, first)
-    if any(negative_cue(text) for text in scope):
+    if _NEGATIVE.search("\n".join(around).lower()):
         return EventResult(NEGATIVE, first)
-    for sentence in sentences:
-        kind = positive_kind(sentence)
+    for sentence, low in zip(sentences, lowered, strict=True):
+        kind = _positive(low)
         if kind is not None:
             return EventResult(kind, sentence)
     # The headline or lead speaks for the contact only when the story is theirs.
     if context.about_contact:
         for text in (context.headline, context.lead, *context.nearby_sentences):
-            kind = positive_kind(text)
+            kind = _positive(text.lower())
             if kind is not None:
                 return EventResult(kind, first)
-    if any(_QUOTED.search(sentence) for sentence in sentences):
-        quoted = next(s for s in sentences if _QUOTED.search(s))
-        return EventResult(PUBLICATION, quoted)
-    if context.company_named:
-        return EventResult(COMPANY_NEWS, first)
-    if any(_COMPANY_CUES.search(s) for s in sentences):
+    for sentence, low in zip(sentences, lowered, strict=True):
+        if _QUOTED.search(low):
+            return EventResult(PUBLICATION, sentence)
+    if context.company_named or any(_COMPANY_CUES.search(low) for low in lowered):
         return EventResult(COMPANY_NEWS, first)
     return EventResult(OTHER, first)

@@ -21,20 +21,23 @@ _ABBREVIATIONS = word_set(
 )
 _BOUNDARY = re.compile(r"[.!?]+[\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n+")
 
+# Byline, press-contact and footer lines, matched against the lower-cased line.
 _BYLINE = re.compile(
     r"^\W*(?:by|written by|reporting by|reported by|writing by|editing by|edited by|"
     r"additional reporting by|compiled by|story by|words by|text by|interview by|"
     r"photos? by|photographs? by|illustrations? by)\b|\((?:additional )?(?:reporting|writing|"
     r"editing) by\b",
-    re.IGNORECASE,
 )
 _PRESS_CONTACT = re.compile(
     r"\b(?:media|press|investor|pr) (?:contacts?|relations|inquiries|enquiries)\b|^\W*contacts?:"
-    r"|[\w.+-]+@[\w-]+\.[\w.]+|\b(?:tel|phone|telephone|fax|mobile)\b[.:]?\s*[+(\d]"
+    r"|\w@[\w-]+\.[a-z]|\b(?:tel|phone|telephone|fax|mobile)\b[.:]?\s*[+(\d]"
     r"|\+\d{1,3}[\d ().-]{7,}\d|\bnewsroom\b",
-    re.IGNORECASE,
 )
-_FOOTER = re.compile(r"©|\bcopyright\b|\ball rights reserved\b", re.IGNORECASE)
+_FOOTER = re.compile(r"©|\bcopyright\b|\ball rights reserved\b")
+
+_WORDS = re.compile(r"[A-Za-z]\w*")
+_ENDS_SENTENCE = re.compile(r"[.!?:]\s*$")
+_LEADING_THE = re.compile(r"^the\s+")
 
 BYLINE = "byline"
 PRESS_CONTACT = "contact"
@@ -105,15 +108,16 @@ def block_kind(line: str, name: str) -> str | None:
     A line that is little but the name ("Jane Doe", "Jane Doe | Staff") is a byline
     or a caption credit: the person wrote or photographed, the story is not theirs.
     """
-    if _BYLINE.search(line):
+    lowered = line.lower()
+    if _BYLINE.search(lowered):
         return BYLINE
-    if _PRESS_CONTACT.search(line):
+    if _PRESS_CONTACT.search(lowered):
         return PRESS_CONTACT
-    if _FOOTER.search(line):
+    if _FOOTER.search(lowered):
         return FOOTER
     rest = line.replace(name, " ", 1)
-    words = re.findall(r"[A-Za-z]\w*", rest)
-    if len(words) <= 2 and not re.search(r"[.!?:]\s*$", line.strip()):
+    words = _WORDS.findall(rest)
+    if len(words) <= 2 and not _ENDS_SENTENCE.search(line.strip()):
         return BYLINE
     return None
 
@@ -121,7 +125,7 @@ def block_kind(line: str, name: str) -> str | None:
 def company_key(company: str) -> str:
     """A company name folded, legal suffixes and a leading "the" dropped."""
     key = _LEGAL.sub(" ", fold(company).replace(",", " "))
-    key = re.sub(r"^the\s+", "", re.sub(r"\s+", " ", key).strip())
+    key = _LEADING_THE.sub("", " ".join(key.split()))
     return key.strip(" .&-")
 
 

@@ -85,17 +85,19 @@ class _Document:
     headline_end: int
     folded: FoldedText
     sentences: list[tuple[int, int]] = field(default_factory=list)
+    sentence_starts: list[int] = field(default_factory=list)
+    lowered: str | None = None
 
     @classmethod
     def of(cls, article: Article) -> _Document:
-        body = article.text or article.summary or ""
-        text = f"{article.title}\n\n{body}" if article.title else body
+        text = document_text(article)
         return cls(text, len(article.title or ""), fold_text(text))
 
     def sentence_at(self, offset: int) -> tuple[int, int]:
         if not self.sentences:
             self.sentences = sentence_spans(self.text) or [(0, len(self.text))]
-        at = max(0, bisect.bisect_right([s for s, _ in self.sentences], offset) - 1)
+            self.sentence_starts = [start for start, _ in self.sentences]
+        at = max(0, bisect.bisect_right(self.sentence_starts, offset) - 1)
         return self.sentences[at]
 
     def sentence(self, offset: int) -> str:
@@ -107,16 +109,35 @@ class _Document:
         return self.sentence_at(min(body_start, max(len(self.text) - 1, 0)))
 
     def find(self, key: str, *, cased: bool = True) -> list[int]:
-        """Original offsets of whole-word occurrences of a folded key."""
-        flat, found, at = self.folded.text, [], 0
-        while key and (at := flat.find(key, at)) >= 0:
-            end = at + len(key)
-            if word_bounded(flat, at, end):
+        """Original offsets of whole-word occurrences of a lower-case folded key.
+
+        Plain string search, any whitespace between the key's words: contacts' keys
+        are all different, so compiling a pattern each would cost more than the scan.
+        """
+        if not key:
+            return []
+        if self.lowered is None:
+            self.lowered = self.folded.text.lower()
+        low = self.lowered
+        first, *rest = key.split()
+        found = []
+        at = low.find(first)
+        while at >= 0:
+            end = at + len(first)
+            for word in rest:
+                skip = end
+                while skip < len(low) and low[skip].isspace():
+                    skip += 1
+                if skip == end or not low.startswith(word, skip):
+                    end = -1
+                    break
+                end = skip + len(word)
+            if end > 0 and word_bounded(low, at, end):
                 start, stop = self.folded.span(at, end)
                 written = self.text[start:stop]
                 if not cased or (looks_like_name(written) and not written.islower()):
                     found.append(start)
-            at = end
+            at = low.find(first, at + 1)
         return found
 
 
@@ -167,22 +188,36 @@ def _trim(sentence: str, around: str) -> str:
     return ("…" if at else "") + piece + "…"
 
 
+def document_text(article: Article) -> str:
+    """What is scanned: the headline, a blank line, the body (or the feed's summary)."""
+    body = article.text or article.summary or ""
+    return f"{article.title}\n\n{body}" if article.title else body
+
+
 def analyse(
     article: Article,
     index: MentionIndex,
     *,
-    document: _Document | None = None,
+    hits: list[Hit] | None = None,
+    author_hits: list[Hit] | None = None,
 ) -> list[Found]:
-    """Every contact mentioned in (or author of) one article, with confidence and event."""
-    doc = document or _Document.of(article)
+    """Every contact mentioned in (or author of) one article, with confidence and event.
+
+    `hits` and `author_hits` are the index's matches in `document_text(article)` and
+    in its author metadata, when the caller already scanned a batch.
+    """
+    doc = _Document.of(article)
+    if hits is None:
+        hits = index.hits(doc.text)
+    if author_hits is None:
+        byline = author_names(article.author or "")
+        author_hits = index.hits(byline) if byline else []
     by_contact: dict[int, list[Hit]] = {}
-    for hit in index.hits(doc.text, doc.folded):
+    for hit in hits:
         by_contact.setdefault(hit.contact_id, []).append(hit)
     authors: dict[int, list[Hit]] = {}
-    byline = author_names(article.author or "")
-    if byline:
-        for hit in index.hits(byline):
-            authors.setdefault(hit.contact_id, []).append(hit)
+    for hit in author_hits:
+        authors.setdefault(hit.contact_id, []).append(hit)
     found = []
     for contact_id in dict.fromkeys([*by_contact, *authors]):
         contact = index.contacts[contact_id]
@@ -192,6 +227,19 @@ def analyse(
             )
         )
     return found
+
+
+def scan(articles: Sequence[Article], index: MentionIndex) -> list[list[Found]]:
+    """`analyse` for a batch: names found in one pass over all of it, analysis only
+    where something was found."""
+    texts = [document_text(a) for a in articles]
+    bylines = [author_names(a.author or "") for a in articles]
+    hits = index.hits_many(texts)
+    author_hits = index.hits_many(bylines) if any(bylines) else [[] for _ in articles]
+    return [
+        analyse(article, index, hits=found, author_hits=by) if found or by else []
+        for article, found, by in zip(articles, hits, author_hits, strict=True)
+    ]
 
 
 def _mention_of(
@@ -389,12 +437,13 @@ def scan_new_articles(store: Store, *, now: datetime | None = None) -> list[Ment
     for begin in range(0, len(pending), BATCH):
         batch = pending[begin : begin + BATCH]
         articles = sorted(store.articles(ids=batch, with_text=True), key=lambda a: a.id)
-        for article in articles:
-            found = [
-                f for f in analyse(article, index) if not suppressed(f, rules.get(f.contact_id, ()))
-            ]
-            with store.transaction():
+        results = scan(articles, index)
+        # One transaction per batch: its mentions and its "scanned" marks land together.
+        with store.transaction():
+            for article, found in zip(articles, results, strict=True):
                 for item in found:
+                    if suppressed(item, rules.get(item.contact_id, ())):
+                        continue
                     mention = store.add_mention(
                         item.contact_id,
                         article.id,
@@ -410,7 +459,7 @@ def scan_new_articles(store: Store, *, now: datetime | None = None) -> list[Ment
                     )
                     if mention is not None:
                         stored.append(mention)
-                store.mark_scanned([article.id], when=now)
+            store.mark_scanned([a.id for a in articles], when=now)
     return stored
 
 

@@ -10,8 +10,11 @@ match means is `pipeline.mentions`' job.
 
 from __future__ import annotations
 
+import bisect
+import gc
+import itertools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import ahocorasick
@@ -19,7 +22,6 @@ import ahocorasick
 from pipeline.names import (
     DERIVED,
     PARTICLES,
-    FoldedText,
     first_name_percent,
     fold,
     fold_text,
@@ -37,9 +39,28 @@ _TITLE_WORDS = word_set(
     "deputy justice representative congressman congresswoman"
 )
 _PREVIOUS_WORD = re.compile(r"([A-Z][a-z]+)[ \t]+$")
-# " Q. " between two words: a middle initial (the "U." of "U.S." is not: no space before).
-_MIDDLE_INITIAL = re.compile(r"(?<=\w) [A-Z]\. (?=\w)")
+# " q. " between two words of a run: a middle initial ("U.S." has no space before "S.").
+_MIDDLE_INITIAL = re.compile(r" [a-z]\. ")
 _INITIAL_WINDOW = 60
+_NAME_SPLIT = re.compile(r"[\s,]+")
+_JOINER = re.compile(r"[-'’]")
+# A run of words that may be (part of) a name: capitalised words (with what sticks to
+# them: "Doe,", "Q.", "O'Neil"), and lower-case particles between them ("Jan van der
+# Berg", "Nihad al-Boushi"). Kept simple: it runs over every character of every article.
+_PARTICLE = (
+    r"(?:van|von|der|den|de|del|della|di|da|das|dos|du|la|le|ter|ten|bin|ibn|al|el|y|e|st|d|l)"
+)
+_WORD = r"[A-Z][^\s]*"
+_GAP = rf"[ \t]+(?:{_PARTICLE}[ \t]+)*(?:(?:al|el|d|l)['-])?"
+_RUNS = re.compile(rf"({_WORD}(?:{_GAP}{_WORD})*)")
+# Most contact lists hold only names of two words or more: then lone capitalised words
+# ("The", "Reuters") are skipped by the regular expression, a third less to scan.
+_LONG_RUNS = re.compile(rf"({_WORD}(?:{_GAP}{_WORD})+)")
+
+
+# A spelling of a name: the spaced key, the (contact id, kind) pairs it stands for,
+# and whether it names several contacts equally.
+Option = tuple[str, tuple[tuple[int, str], ...], bool]
 
 
 @dataclass(frozen=True)
@@ -58,62 +79,132 @@ class MentionIndex:
 
     def __init__(self, contacts: Iterable[Contact]):
         self.contacts: dict[int, Contact] = {c.id: c for c in contacts}
-        table: dict[str, list[tuple[int, str]]] = {}
-        for contact in self.contacts.values():
-            for variant in variants(contact):
-                table.setdefault(variant.key, []).append((contact.id, variant.kind))
-        self.automaton: ahocorasick.Automaton | None = None
-        if table:
-            automaton = ahocorasick.Automaton()
-            for key, entries in table.items():
-                # A spelling that is one contact's own name and another's nickname
-                # guess belongs to the first; it is shared only between equals.
-                best = [e for e in entries if e[1] not in DERIVED] or entries
-                shared = len({contact_id for contact_id, _ in best}) > 1
-                automaton.add_word(key, (len(key), tuple(best), shared))
-            automaton.make_automaton()
-            self.automaton = automaton
+        # Keys lose their spaces: the automaton skips whitespace in the text, so
+        # "Jane  Doe" reaches the key "janedoe" too; each hit is then checked against
+        # the spaced keys that share it ("jane doe", not "jan edoe"). The automaton
+        # stores an int per key (cheaper to build than objects), an index into `options`.
+        self.options: list[tuple[int, tuple[Option, ...]]] = []
+        slot: dict[str, int] = {}
+        crowded: set[int] = set()  # slots spelling several contacts, settled below
+        # Half a million small objects: the cyclic garbage collector would rescan them
+        # over and over while they are made. Once built they are tuples of strings and
+        # ints only, which the collector stops tracking, so scans do not pay for them.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for contact in self.contacts.values():
+                contact_id = contact.id
+                for key, kind in variants(contact).items():
+                    tight = key.replace(" ", "")
+                    at = slot.get(tight)
+                    if at is None:
+                        slot[tight] = len(self.options)
+                        self.options.append((len(tight), ((key, ((contact_id, kind),), False),)))
+                        continue
+                    length, spellings = self.options[at]
+                    entry = (contact_id, kind)
+                    if any(option[0] == key for option in spellings):
+                        spellings = tuple(
+                            (o[0], (*o[1], entry), False) if o[0] == key else o for o in spellings
+                        )
+                        crowded.add(at)
+                    else:
+                        spellings = (*spellings, (key, (entry,), False))
+                    self.options[at] = (length, spellings)
+            for at in crowded:
+                length, spellings = self.options[at]
+                settled = []
+                for key, entries, _ in spellings:
+                    # A spelling that is one contact's own name and another's nickname
+                    # guess belongs to the first; it is shared only between equals.
+                    best = tuple(e for e in entries if e[1] not in DERIVED) or entries
+                    settled.append((key, best, len({contact_id for contact_id, _ in best}) > 1))
+                self.options[at] = (length, tuple(settled))
+            single = any(
+                " " not in spelling[0] for _, spellings in self.options for spelling in spellings
+            )
+            self.runs = _RUNS if single else _LONG_RUNS
+            self.automaton: ahocorasick.Automaton | None = None
+            if slot:
+                automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+                for tight, at in slot.items():
+                    automaton.add_word(tight, at)
+                automaton.make_automaton()
+                self.automaton = automaton
+        finally:
+            if collecting:
+                gc.enable()
 
-    def hits(self, text: str, folded: FoldedText | None = None) -> list[Hit]:
-        """Whole-word, name-cased matches in `text`, longest first where they overlap.
+    def hits(self, text: str) -> list[Hit]:
+        """Whole-word, name-cased matches in `text`, longest first where they overlap."""
+        return self.hits_many([text])[0]
 
-        A middle initial the contact was not saved with ("Jane Q. Doe" for a saved
-        "Jane Doe") is matched by scanning, around each "Word X. Word" in the text, the
-        same words with the initial left out.
+    def hits_many(self, texts: Sequence[str]) -> list[list[Hit]]:
+        """`hits` of many texts in one pass: one split and one automaton run for all.
+
+        Per-call costs would dominate short articles, so a batch is joined by NULs
+        (no key holds one, so no match spans two texts) and scanned at once. A middle
+        initial the contact was not saved with ("Jane Q. Doe" for a saved "Jane Doe")
+        is matched by rescanning, around each " Q. " found, the words without it.
         """
-        if self.automaton is None or not text:
-            return []
-        found = self._scan(text, folded or fold_text(text))
-        for initial in _MIDDLE_INITIAL.finditer(text):
-            found.extend(self._without_initial(text, initial.start(), initial.end()))
-        return _drop_nested(found)
+        found: list[list[Hit]] = [[] for _ in texts]
+        if self.automaton is None:
+            return found
+        folded = [fold_text(text) for text in texts]
+        flat = "\0".join(f.text for f in folded)
+        bases = list(itertools.accumulate((len(f.text) + 1 for f in folded), initial=0))
+        candidates, initials = self._candidates(flat)
+        for f_start, f_end, chosen in candidates:
+            n = bisect.bisect_right(bases, f_start) - 1
+            text = texts[n]
+            start, end = folded[n].span(f_start - bases[n], f_end - bases[n])
+            if looks_like_name(text[start:end]) and not _inside_longer_name(text, start):
+                found[n].extend(_hits(chosen, start, end))
+        for at in initials:
+            n = bisect.bisect_right(bases, at) - 1
+            start, end = folded[n].span(at - bases[n], at - bases[n] + 4)
+            found[n].extend(self._without_initial(texts[n], start, end))
+        return [_drop_nested(hits) if hits else hits for hits in found]
 
-    def _scan(
-        self, text: str, folded: FoldedText, shift: Callable[[int], int] | None = None
-    ) -> list[Hit]:
+    def _candidates(self, flat: str) -> tuple[list[tuple[int, int, list[Option]]], list[int]]:
+        """Whole-word matches in folded text as (start, end, spellings), and where
+        middle initials (" q. " inside a run of name words) start."""
         assert self.automaton is not None
-        flat = folded.text
-        found: list[Hit] = []
-        for last, (length, entries, shared) in self.automaton.iter(flat):
-            f_start, f_end = last - length + 1, last + 1
-            if not word_bounded(flat, f_start, f_end):
-                continue
-            start, end = folded.span(f_start, f_end)
-            written = text[start:end]
-            # A line break ends a paragraph (extracted text has one per line): a name
-            # does not run across it.
-            if "\n" in written or not looks_like_name(written):
-                continue
-            if _inside_longer_name(text, start):
-                continue
-            if shift is not None:
-                start, end = shift(start), shift(end)
-            for contact_id, kind in entries:
-                found.append(Hit(contact_id, kind, start, end, shared))
-        return found
+        # Only runs of capitalised words (and name particles) can hold a name, so only
+        # they are fed to the automaton, lower-cased and joined by NULs. Splitting,
+        # joining and offsets are C-level; Python runs once per match.
+        parts = self.runs.split(flat)
+        if len(parts) == 1:
+            return [], []
+        runs = parts[1::2]
+        run_starts = list(itertools.accumulate(map(len, parts), initial=0))[1::2]
+        joined = "\0".join(runs).lower()
+        joined_starts = list(itertools.accumulate((len(r) + 1 for r in runs), initial=0))
+
+        def to_flat(at: int) -> int:
+            run = bisect.bisect_right(joined_starts, at) - 1
+            return run_starts[run] + at - joined_starts[run]
+
+        found = []
+        for last, at in self.automaton.iter(joined, ignore_white_space=True):
+            length, options = self.options[at]
+            j_start = _start_of(joined, last, length)
+            spaced = " ".join(joined[j_start : last + 1].split())
+            chosen = [option for option in options if option[0] == spaced]
+            if chosen:
+                f_start = to_flat(j_start)
+                f_end = f_start + last + 1 - j_start
+                if word_bounded(flat, f_start, f_end):
+                    found.append((f_start, f_end, chosen))
+        initials = [
+            to_flat(m.start())
+            for m in _MIDDLE_INITIAL.finditer(joined)
+            if m.start() and joined[m.start() - 1].isalnum() and joined[m.end()].isalnum()
+        ]
+        return found, initials
 
     def _without_initial(self, text: str, start: int, end: int) -> list[Hit]:
-        """Matches across the initial at [start, end), in document offsets."""
+        """Matches across the initial at [start, end) of `text`, in its offsets."""
         left = max(0, start - _INITIAL_WINDOW)
         right = min(len(text), end + _INITIAL_WINDOW)
         window = text[left:start] + " " + text[end:right]
@@ -122,11 +213,36 @@ class MentionIndex:
         def shift(offset: int) -> int:
             return left + offset if offset <= junction else end + offset - junction - 1
 
-        return [
-            hit
-            for hit in self._scan(window, fold_text(window), shift)
-            if hit.start < start and hit.end > end
-        ]
+        folded = fold_text(window)
+        found = []
+        for f_start, f_end, chosen in self._candidates(folded.text)[0]:
+            w_start, w_end = folded.span(f_start, f_end)
+            if not looks_like_name(window[w_start:w_end]):
+                continue
+            if _inside_longer_name(window, w_start):
+                continue
+            hit_start, hit_end = shift(w_start), shift(w_end)
+            if hit_start < start and hit_end > end:
+                found.extend(_hits(chosen, hit_start, hit_end))
+        return found
+
+
+def _hits(chosen: list[Option], start: int, end: int) -> list[Hit]:
+    return [
+        Hit(contact_id, kind, start, end, shared)
+        for _key, entries, shared in chosen
+        for contact_id, kind in entries
+    ]
+
+
+def _start_of(flat: str, last: int, length: int) -> int:
+    """Where a match of `length` non-space characters ending at `last` begins."""
+    at, remaining = last, length - 1
+    while remaining:
+        at -= 1
+        if not flat[at].isspace():
+            remaining -= 1
+    return at
 
 
 def word_bounded(flat: str, start: int, end: int) -> bool:
@@ -146,12 +262,12 @@ def word_bounded(flat: str, start: int, end: int) -> bool:
 
 def looks_like_name(span: str) -> bool:
     """Every word capitalised (particles aside): "Will Smith", "WILL SMITH", not "will smith"."""
-    for word in re.split(r"[\s,]+", span):
+    for word in _NAME_SPLIT.split(span):
         word = word.strip(".'’\"()")
         if not word or fold(word) in PARTICLES:
             continue
         # "al-Boushi", "el-Baz", "d'Artagnan": a lower-case particle joined to the name.
-        head = re.split(r"[-'’]", word, maxsplit=1)[0]
+        head = _JOINER.split(word, maxsplit=1)[0]
         if head != word and (fold(head) in PARTICLES or head in ("d", "l")):
             continue
         first = word[0]
