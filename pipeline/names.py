@@ -99,6 +99,8 @@ class FoldedText:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original [start, end) of the folded [start, end)."""
+        if not self.starts:  # nothing was replaced (ASCII text): the same offsets
+            return start, end
         return self._origin(start)[0], self._origin(end - 1)[1]
 
 
