@@ -304,9 +304,13 @@ def routes_for(docs: list[Doc], base: str, now: datetime) -> dict[str, Response]
         for n, doc in enumerate(docs[start : start + FEED_SIZE], start):
             link = f"{base}/a/{doc.key}"
             published = format_datetime(now - timedelta(minutes=n))
+            # Like most real feeds, a short description: what ingest falls back to when
+            # a page cannot be extracted.
+            summary = escape(" ".join(doc.paragraphs)[:300])
             items.append(
                 f"<item><title>{escape(doc.title)}</title><link>{link}</link>"
-                f"<guid>{link}</guid><pubDate>{published}</pubDate></item>"
+                f"<guid>{link}</guid><pubDate>{published}</pubDate>"
+                f"<description>{summary}</description></item>"
             )
         routes[f"/feed/{start // FEED_SIZE}.xml"] = Response(
             (
@@ -345,6 +349,9 @@ def run_pipeline(docs: list[Doc], contacts: list[str], root: Path) -> Run:
         f"in {fetched:.1f}s ({report.extracted} extracted, {report.fallbacks} summary "
         f"fallbacks, {report.near_duplicates} near-duplicates, {len(report.errors)} errors)"
     )
+    reasons = Counter(re.sub(r"^\S+: |\s*\(.*$", "", e.message) for e in report.errors)
+    for reason, count in reasons.items():
+        print(f"    {count} x {reason} (the feed's description is stored instead)")
     started = time.perf_counter()
     found = scan_new_articles(store)
     scanned = time.perf_counter() - started

@@ -119,6 +119,23 @@ def test_longer_contact_name_wins_over_the_shorter_one() -> None:
     assert set(hits) == {"Mary Jane Doe"}
 
 
+def test_particles_one_word_names_and_odd_spacing() -> None:
+    contacts = [
+        person(1, "Jan van der Berg", first_name="Jan", middle_name="", last_name="van der Berg"),
+        person(2, "Nihad al-Boushi"),
+        Contact(id=3, name="Madonna", first_name="Madonna"),
+        person(4, "Imelda Varga"),
+    ]
+    text = (
+        "Dutch minister Jan van der Berg met Nihad al-Boushi. Madonna sang.\n"
+        "Later Imelda  Varga and Imelda\tVarga spoke; a madonna lily was in the hall."
+    )
+    hits = found_for(contacts, "Summit", text)
+    assert set(hits) == {"Jan van der Berg", "Nihad al-Boushi", "Madonna", "Imelda Varga"}
+    assert hits["Imelda Varga"].salience == 2  # type: ignore[attr-defined]
+    assert found_for(contacts[2:3], "Flowers", "A madonna lily.") == {}
+
+
 def test_cjk_name_in_unspaced_text() -> None:
     contact = Contact(id=1, name="王小明", first_name="小明", last_name="王")
     hits = found_for([contact], "新闻", "今天王小明说公司将扩张。")
@@ -393,3 +410,21 @@ def test_match_command_scans_for_mentions(run_cli, workspace: Workspace) -> None
     assert json.loads(result.output)["mentions"] == 1
     again = run_cli("match")
     assert again.exit_code == 0 and "0 new press mentions" in again.output
+
+
+def test_batch_scan_matches_one_by_one_scan() -> None:
+    index = MentionIndex(
+        [person(1, "José García"), person(2, "Imelda Varga"), person(3, "Ana Lucia Ferreira")]
+    )
+    texts = [
+        "Olá. José García e Ana L. Ferreira chegaram.",
+        "Imelda Varga spoke.\n\nJose Garcia too.",
+        "",
+        "Nothing here but Varga.",
+        "Café owner Imelda Varga’s plan: Zoë’s idea, Ana Lucia Ferreira said.",
+    ]
+    one_by_one = [index.hits(t) for t in texts]
+    assert index.hits_many(texts) == one_by_one
+    assert [len(h) for h in one_by_one] == [2, 2, 0, 0, 2]
+    text = texts[0]
+    assert [text[h.start : h.end] for h in one_by_one[0]] == ["José García", "Ana L. Ferreira"]
