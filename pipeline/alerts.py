@@ -33,7 +33,14 @@ from pipeline.alert_channels import (
 from pipeline.config import AlertSettings, Config, url_problem
 from pipeline.errors import AlertError, CheesecakeError, ConfigError
 from pipeline.messages import Draft, mention_draft
-from pipeline.records import MENTION_PREFIX, Article, Contact, ItemError, Mention
+from pipeline.records import (
+    EVENT_LABELS,
+    MENTION_PREFIX,
+    Article,
+    Contact,
+    ItemError,
+    Mention,
+)
 from pipeline.store import Store
 
 __all__ = [
@@ -51,17 +58,6 @@ __all__ = [
     "send_email",
 ]
 
-EVENT_LABELS = {
-    "new_role": "new role",
-    "award": "award",
-    "funding": "funding",
-    "launch": "launch",
-    "publication": "publication or talk",
-    "authored": "wrote an article",
-    "company_news": "company news",
-    "negative": "negative news",
-    "other": "in the news",
-}
 MAX_RETRY_AFTER = 60.0  # seconds: a webhook asking for longer is retried by the next run
 
 

@@ -26,7 +26,7 @@ from pipeline.config import Config, DigestSettings, atomic_write_text
 from pipeline.digest_archive import update_archive
 from pipeline.errors import ConfigError, WorkspaceError
 from pipeline.messages import Draft, mention_draft, share_draft
-from pipeline.records import Article, Contact, Mention, Suggestion
+from pipeline.records import EVENT_LABELS, Article, Contact, Mention, Suggestion
 from pipeline.store import Store
 from pipeline.templating import render
 from pipeline.workspace import Workspace
@@ -34,17 +34,6 @@ from pipeline.workspace import Workspace
 log = logging.getLogger(__name__)
 
 WINDOW = timedelta(hours=24)  # "the day's" articles: the 24 hours before the digest
-EVENT_LABELS = {
-    "new_role": "new role",
-    "award": "award",
-    "funding": "funding",
-    "launch": "launch",
-    "publication": "publication or talk",
-    "authored": "wrote an article",
-    "company_news": "company news",
-    "negative": "negative news",
-    "other": "mentioned",
-}
 
 
 @dataclass(frozen=True)

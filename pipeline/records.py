@@ -29,6 +29,18 @@ EVENTS = (
     "negative",
     "other",
 )
+# How each event kind reads in a digest heading or an alert subject.
+EVENT_LABELS = {
+    "new_role": "new role",
+    "award": "award",
+    "funding": "funding",
+    "launch": "launch",
+    "publication": "publication or talk",
+    "authored": "wrote an article",
+    "company_news": "company news",
+    "negative": "negative news",
+    "other": "mentioned",
+}
 
 
 @dataclass(frozen=True)

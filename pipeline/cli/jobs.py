@@ -10,9 +10,9 @@ from typing import Any
 
 import click
 
-from pipeline.alerts import EVENT_LABELS
 from pipeline.cli._app import App, emit_json, is_terminal, pass_app
 from pipeline.demo import DemoResult, run_demo
+from pipeline.records import EVENT_LABELS
 from pipeline.run import RunReport, run_pass, summary
 from pipeline.scheduler import Daemon, job_specs, next_fire_times
 
