@@ -11,7 +11,7 @@ match means is `pipeline.mentions`' job.
 from __future__ import annotations
 
 import bisect
-import gc
+import functools
 import itertools
 import re
 from collections.abc import Iterable, Sequence
@@ -53,8 +53,9 @@ _JOINER = re.compile(r"[-'’]")
 _PARTICLE = (
     r"(?:van|von|der|den|de|del|della|di|da|das|dos|du|la|le|ter|ten|bin|ibn|al|el|y|e|st|d|l)"
 )
-_HAS_PARTICLE = re.compile(rf"(?:^| ){_PARTICLE}(?: |-|')", re.MULTILINE)
-_HAS_ONE_WORD = re.compile(r"^[^ \n]+$", re.MULTILINE)
+# Searched in the stored spellings ("key<US>id<US>kind", records joined by <RS>).
+_HAS_PARTICLE = re.compile(rf"(?:^| |\x1e){_PARTICLE}(?: |-|')", re.MULTILINE)
+_HAS_ONE_WORD = re.compile(r"(?:^|\x1e)[^ \x1f\x1e\n]+\x1f", re.MULTILINE)
 _WORD = r"[A-Z]\S*+"
 _PLAIN_GAP = r"[ \t]++"
 _PARTICLE_GAP = rf"[ \t]++(?:{_PARTICLE}[ \t]++)*+(?:(?:al|el|d|l)['-])?+"
@@ -76,6 +77,22 @@ _RUN_PATTERNS = {
 # A spelling of a name: the spaced key, the (contact id, kind) pairs it stands for,
 # and whether it names several contacts equally.
 Option = tuple[str, tuple[tuple[int, str], ...], bool]
+_UNIT, _RECORD = "\x1f", "\x1e"  # ASCII unit and record separators: never in a key
+
+
+@functools.lru_cache(maxsize=65536)
+def _decode(stored: str) -> tuple[Option, ...]:
+    by_key: dict[str, list[tuple[int, str]]] = {}
+    for record in stored.split(_RECORD):
+        key, contact_id, kind = record.split(_UNIT)
+        by_key.setdefault(key, []).append((int(contact_id), kind))
+    options = []
+    for key, entries in by_key.items():
+        # A spelling that is one contact's own name and another's nickname guess
+        # belongs to the first; it is shared only between equals.
+        best = [e for e in entries if e[1] not in DERIVED] or entries
+        options.append((key, tuple(best), len({contact_id for contact_id, _ in best}) > 1))
+    return tuple(options)
 
 
 @dataclass(frozen=True)
@@ -97,58 +114,38 @@ class MentionIndex:
         # Keys lose their spaces: the automaton skips whitespace in the text, so
         # "Jane  Doe" reaches the key "janedoe" too; each hit is then checked against
         # the spaced keys that share it ("jane doe", not "jan edoe"). The automaton
-        # stores an int per key (cheaper to build than objects), an index into `options`.
-        self.options: list[tuple[int, tuple[Option, ...]]] = []
+        # stores an int per key, an index into `_spellings`, where each entry is one
+        # string ("jane doe<US>12<US>full", several joined by <RS>) decoded only when
+        # it matches: half a million strings cost a fraction of as many tuples to
+        # build, and the garbage collector never has to look at them.
+        self._spellings: list[str] = []
         slot: dict[str, int] = {}
-        crowded: set[int] = set()  # slots spelling several contacts, settled below
-        # Half a million small objects: the cyclic garbage collector would rescan them
-        # over and over while they are made. Once built they are tuples of strings and
-        # ints only, which the collector stops tracking, so scans do not pay for them.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            for contact in self.contacts.values():
-                contact_id = contact.id
-                for key, kind in variants(contact).items():
-                    tight = key.replace(" ", "")
-                    at = slot.get(tight)
-                    if at is None:
-                        slot[tight] = len(self.options)
-                        self.options.append((len(tight), ((key, ((contact_id, kind),), False),)))
-                        continue
-                    length, spellings = self.options[at]
-                    entry = (contact_id, kind)
-                    if any(option[0] == key for option in spellings):
-                        spellings = tuple(
-                            (o[0], (*o[1], entry), False) if o[0] == key else o for o in spellings
-                        )
-                        crowded.add(at)
-                    else:
-                        spellings = (*spellings, (key, (entry,), False))
-                    self.options[at] = (length, spellings)
-            for at in crowded:
-                length, spellings = self.options[at]
-                settled = []
-                for key, entries, _ in spellings:
-                    # A spelling that is one contact's own name and another's nickname
-                    # guess belongs to the first; it is shared only between equals.
-                    best = tuple(e for e in entries if e[1] not in DERIVED) or entries
-                    settled.append((key, best, len({contact_id for contact_id, _ in best}) > 1))
-                self.options[at] = (length, tuple(settled))
-            keys = "\n".join(o[0] for _, spellings in self.options for o in spellings)
-            self.runs = _RUN_PATTERNS[
-                _HAS_PARTICLE.search(keys) is not None, _HAS_ONE_WORD.search(keys) is not None
-            ]
-            self.automaton: ahocorasick.Automaton | None = None
-            if slot:
-                automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-                for tight, at in slot.items():
-                    automaton.add_word(tight, at)
-                automaton.make_automaton()
-                self.automaton = automaton
-        finally:
-            if collecting:
-                gc.enable()
+        spellings = self._spellings
+        for contact in self.contacts.values():
+            tail = f"{_UNIT}{contact.id}{_UNIT}"
+            for key, kind in variants(contact).items():
+                tight = key.replace(" ", "")
+                at = slot.get(tight)
+                if at is None:
+                    slot[tight] = len(spellings)
+                    spellings.append(key + tail + kind)
+                else:
+                    spellings[at] += _RECORD + key + tail + kind
+        stored = "\n".join(spellings)
+        self.runs = _RUN_PATTERNS[
+            _HAS_PARTICLE.search(stored) is not None, _HAS_ONE_WORD.search(stored) is not None
+        ]
+        self.automaton: ahocorasick.Automaton | None = None
+        if slot:
+            automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+            for tight, at in slot.items():
+                automaton.add_word(tight, at)
+            automaton.make_automaton()
+            self.automaton = automaton
+
+    def spellings(self, at: int) -> tuple[Option, ...]:
+        """The spellings stored under automaton value `at`, decoded."""
+        return _decode(self._spellings[at])
 
     def hits(self, text: str) -> list[Hit]:
         """Whole-word, name-cased matches in `text`, longest first where they overlap."""
@@ -181,7 +178,7 @@ class MentionIndex:
             found[n].extend(self._without_initial(texts[n], start, end))
         return [_drop_nested(hits) if hits else hits for hits in found]
 
-    def _candidates(self, flat: str) -> tuple[list[tuple[int, int, list[Option]]], list[int]]:
+    def _candidates(self, flat: str) -> tuple[list[tuple[int, int, Sequence[Option]]], list[int]]:
         """Whole-word matches in folded text as (start, end, spellings), and where
         middle initials (" q. " inside a run of name words) start."""
         assert self.automaton is not None
@@ -200,7 +197,7 @@ class MentionIndex:
             run = bisect.bisect_right(joined_starts, at) - 1
             return run_starts[run] + at - joined_starts[run]
 
-        found = []
+        found: list[tuple[int, int, Sequence[Option]]] = []
         size = len(joined)
         for last, at in self.automaton.iter(joined, ignore_white_space=True):
             end = last + 1
@@ -208,17 +205,23 @@ class MentionIndex:
             # before any other work.
             if end < size and (joined[end].isalnum() or joined[end] == "-"):
                 continue
-            length, options = self.options[at]
+            options = self.spellings(at)
             # Usually written with single spaces, exactly as a key; else normalise.
-            chosen = [o for o in options if joined.startswith(o[0], end - len(o[0]))]
+            if len(options) == 1:
+                key = options[0][0]
+                chosen = options if joined.startswith(key, end - len(key)) else []
+            else:
+                chosen = [o for o in options if joined.startswith(o[0], end - len(o[0]))]
             if chosen:
                 j_start = end - len(chosen[0][0])
             else:
-                j_start = _start_of(joined, last, length)
+                j_start = _start_of(joined, last, len(options[0][0].replace(" ", "")))
                 spaced = " ".join(joined[j_start:end].split())
                 chosen = [o for o in options if o[0] == spaced]
                 if not chosen:
                     continue
+            if j_start and joined[j_start - 1].isalnum():  # starts inside a word
+                continue
             run = bisect.bisect_right(joined_starts, j_start) - 1
             f_start = run_starts[run] + j_start - joined_starts[run]
             f_end = f_start + end - j_start
@@ -255,7 +258,7 @@ class MentionIndex:
         return found
 
 
-def _hits(chosen: list[Option], start: int, end: int) -> list[Hit]:
+def _hits(chosen: Sequence[Option], start: int, end: int) -> list[Hit]:
     return [
         Hit(contact_id, kind, start, end, shared)
         for _key, entries, shared in chosen
