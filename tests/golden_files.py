@@ -1,4 +1,4 @@
-"""Golden-file comparison for rendered drafts and digests.
+"""Golden-file comparison for rendered drafts, digests and parsed feeds.
 
 `assert_golden(name, text)` compares against tests/golden/<name> after normalising
 what legitimately changes between runs (temporary paths, write times, record ids).
@@ -31,8 +31,9 @@ def normalise(text: str) -> str:
     return text
 
 
-def assert_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
+def assert_golden(name: str, text: str, *, directory: Path = GOLDEN) -> None:
+    """Compare `text` (normalised) with directory/name; rewrite it under REGEN=1."""
+    path = directory / name
     actual = normalise(text)
     if os.environ.get(REGEN) == "1":
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -46,7 +47,7 @@ def assert_golden(name: str, text: str) -> None:
             difflib.unified_diff(
                 expected.splitlines(keepends=True),
                 actual.splitlines(keepends=True),
-                fromfile=f"golden/{name}",
+                fromfile=str(path),
                 tofile="rendered",
             )
         )

@@ -2,14 +2,12 @@
 
 Golden files: `tests/data/feeds/cases.json` names each case (file, URL, response
 headers); `<case>.expected.json` is what parse_feed must return. Regenerate them only
-deliberately: `CHEESECAKE_UPDATE_GOLDEN=1 pytest tests/test_parse.py`.
+deliberately: `CHEESECAKE_REGEN_GOLDEN=1 pytest tests/test_parse.py`.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
-import os
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from feedgen.feed import FeedGenerator
+from golden_files import assert_golden
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +27,6 @@ from pipeline.urls import clean_url
 
 DATA = Path(__file__).parent / "data" / "feeds"
 CASES: dict[str, dict[str, Any]] = json.loads((DATA / "cases.json").read_text())
-UPDATE = os.environ.get("CHEESECAKE_UPDATE_GOLDEN") == "1"
 
 
 def parse_case(name: str) -> ParsedFeed:
@@ -59,23 +57,7 @@ def as_json(feed: ParsedFeed) -> str:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_golden(name: str) -> None:
-    actual = as_json(parse_case(name))
-    expected_path = DATA / f"{name}.expected.json"
-    if UPDATE or not expected_path.exists():
-        if not UPDATE:
-            pytest.fail(f"{expected_path} is missing; run with CHEESECAKE_UPDATE_GOLDEN=1")
-        expected_path.write_text(actual, encoding="utf-8")
-    expected = expected_path.read_text(encoding="utf-8")
-    if actual != expected:
-        diff = "".join(
-            difflib.unified_diff(
-                expected.splitlines(keepends=True),
-                actual.splitlines(keepends=True),
-                str(expected_path),
-                "parse_feed output",
-            )
-        )
-        pytest.fail(f"parse_feed output differs from the golden file:\n{diff}")
+    assert_golden(f"{name}.expected.json", as_json(parse_case(name)), directory=DATA)
 
 
 # --- what the golden files encode, spelled out ------------------------------------------
