@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from pipeline import query_terms
 from pipeline.records import Contact
 from pipeline.textmodel import DTYPE, TextModel, unit_rows
 
@@ -32,13 +33,16 @@ FIELD_WEIGHTS: tuple[tuple[str, float], ...] = (
     ("title", 0.35),
     ("company", 0.35),
 )
-# Profile terms are weighted by (sublinear) frequency only, not idf: the article side
-# already carries idf, and squaring it (idf on both sides) lets one rare, incidental
-# phrase of a short interest text ("big companies") outweigh its topic ("economy").
-QUERY_IDF_POWER = 0.0
-# Rocchio weights against the unit-length text profile.
-SENT_WEIGHT = 0.6
-DISMISSED_WEIGHT = 0.5
+# Dismissed articles push the profile away from their distinctive terms that are not
+# the profile's core, never by more than FEEDBACK_CAP of the contact's own words
+# (unit length), however many were dismissed. Sent articles teach through the
+# expansion instead (see build): pulling the profile toward all of one article's
+# words was measured to overshoot (a cocoa profile sent one story on Japanese
+# chocolate duties drifted to Japanese trade).
+DISMISSED_WEIGHT = 0.35
+FEEDBACK_CAP = 0.6
+FEEDBACK_TERMS = 25  # distinctive terms a dismissed article takes away
+SMALL_FEEDBACK_SET = 3  # pseudo-relevance feedback from this few matches needs no support
 
 
 @dataclass(frozen=True)
@@ -53,11 +57,12 @@ class Feedback:
 class Expansion:
     """How short profiles are widened from the corpus (all zero: no expansion)."""
 
-    feedback_docs: int = 8  # best first-pass matches that lend their terms
-    feedback_terms: int = 30  # strongest centroid terms kept
+    feedback_docs: int = 20  # best first-pass matches (one per story) that lend terms
+    feedback_terms: int = 30  # strongest expansion terms kept
     feedback_weight: float = 0.7  # weight of those terms against the direct profile
-    min_first_score: float = 0.05  # a first pass weaker than this lends nothing (no drift)
-    latent_weight: float = 0.25  # share of the LSA similarity in the blended score
+    min_first_score: float = 0.05  # first-pass matches weaker than this lend nothing
+    min_support: int = 2  # an expansion term is in at least this many of those matches
+    latent_weight: float = 0.3  # share of the LSA similarity in the blended score
 
 
 NO_EXPANSION = Expansion(feedback_docs=0, feedback_terms=0, feedback_weight=0.0, latent_weight=0.0)
@@ -109,7 +114,7 @@ def text_profiles(model: TextModel, contacts: Sequence[Contact]) -> sp.csr_matri
     for name, weight in FIELD_WEIGHTS:
         texts = [field_texts(c)[name] for c in contacts]
         if any(texts):
-            total = total + weight * model.texts(texts, idf_power=QUERY_IDF_POWER)
+            total = total + weight * query_terms.weighted_terms(model, texts)
     return unit_rows(total)
 
 
@@ -118,12 +123,18 @@ def apply_feedback(
     contact_ids: Sequence[int],
     feedback: Mapping[int, Feedback],
     article_vectors: Callable[[Sequence[int]], sp.csr_matrix],
+    shared: np.ndarray | None = None,
 ) -> sp.csr_matrix:
-    """Rocchio: toward the mean of sent articles, away from the mean of dismissed ones.
+    """Rocchio's negative half, restrained: away from what was dismissed.
 
-    Negative weights are kept, so an article sharing the dismissed article's own
-    words (not only the contact's) is pushed down too: dismissing "EV sales in China"
-    lowers the next sales story, not just everything about electric vehicles.
+    A dismissed article takes away its FEEDBACK_TERMS strongest terms that are not
+    the profile's own or those of articles sent to the contact: dismissing "EV
+    sales in China" for a contact into electric vehicles lowers the next story on a
+    carmakers' price war in China, not everything about electric vehicles. Only
+    terms `shared` by several articles (a boolean mask over the vocabulary) take
+    part: a word of that one article alone finds nothing else. Negative weights are
+    kept, so an article sharing those terms scores lower. The shift is capped at
+    FEEDBACK_CAP of the profile's own length. Sent articles are used by `build`.
     """
     rows = [i for i, cid in enumerate(contact_ids) if cid in feedback]
     if not rows:
@@ -131,18 +142,44 @@ def apply_feedback(
     wanted = sorted(
         {a for i in rows for f in (feedback[contact_ids[i]],) for a in f.sent + f.dismissed}
     )
-    vectors = article_vectors(wanted)
+    vectors = sp.csr_matrix(article_vectors(wanted), dtype=DTYPE, copy=True)
+    if shared is not None:
+        vectors.data[~shared[vectors.indices]] = 0.0
+        vectors.eliminate_zeros()
     where = {article_id: n for n, article_id in enumerate(wanted)}
-    shift = sp.lil_matrix(direct.shape, dtype=DTYPE)
+    direct = sp.csr_matrix(direct, dtype=DTYPE)
+    shifts = []
     for i in rows:
         fb = feedback[contact_ids[i]]
-        delta = sp.csr_matrix((1, direct.shape[1]), dtype=DTYPE)
+        own = direct[i]
+        core = set(own.indices[own.data > 0].tolist())
+        delta = np.zeros(direct.shape[1], dtype=DTYPE)
         if fb.sent:
-            delta = delta + SENT_WEIGHT * _mean_rows(vectors, [where[a] for a in fb.sent])
+            taught = _top_terms(_mean_rows(vectors, [where[a] for a in fb.sent]), FEEDBACK_TERMS)
+            core.update(taught.indices.tolist())
         if fb.dismissed:
-            delta = delta - DISMISSED_WEIGHT * _mean_rows(vectors, [where[a] for a in fb.dismissed])
-        shift[i] = delta
-    return unit_rows(direct + shift.tocsr())
+            mean = _mean_rows(vectors, [where[a] for a in fb.dismissed])
+            away = np.isin(mean.indices, np.fromiter(core, dtype=np.int64, count=len(core)))
+            mean.data[away] = 0.0
+            push = _top_terms(mean, FEEDBACK_TERMS)
+            delta[push.indices] -= DISMISSED_WEIGHT * push.data
+        norm = float(np.linalg.norm(delta))
+        if norm > FEEDBACK_CAP:
+            delta *= FEEDBACK_CAP / norm
+        columns = np.flatnonzero(delta)
+        shifts.append((i, columns, delta[columns]))
+    shift = sp.csr_matrix(
+        (
+            np.concatenate([d for _, _, d in shifts]),
+            (
+                np.concatenate([np.full(len(c), i) for i, c, _ in shifts]),
+                np.concatenate([c for _, c, _ in shifts]),
+            ),
+        ),
+        shape=direct.shape,
+        dtype=DTYPE,
+    )
+    return unit_rows(direct + shift)
 
 
 def build(
@@ -153,12 +190,35 @@ def build(
     corpus_latent: np.ndarray,
     expansion: Expansion,
     *,
+    stories: np.ndarray | None = None,
+    dismissed: sp.csr_matrix | None = None,
+    sent: sp.csr_matrix | None = None,
     chunk: int = 1000,
 ) -> Profiles:
-    """Expand direct profiles from `corpus` (unit article rows) and project them."""
+    """Expand direct profiles from `corpus` (unit article rows, `stories` their story
+    ids) and project them into the latent space.
+
+    `dismissed` and `sent` (profiles × articles, non-zero where the user acted on
+    that article for that contact) are real relevance feedback: a dismissed article
+    never lends terms, a sent one always does, as much as the best match. Sent
+    articles teach through the expansion rather than by pulling the profile to all
+    their words: only what they share with the profile's other good matches is
+    learnt, so one article cannot turn the profile into itself.
+    """
     query = direct
     if expansion.feedback_docs and expansion.feedback_terms and corpus.shape[0] > 1:
-        query = _pseudo_feedback(direct, corpus, expansion, chunk)
+        if stories is None:
+            stories = np.arange(corpus.shape[0])
+        none = sp.csr_matrix(direct.shape[:1] + corpus.shape[:1], dtype=bool)
+        query = _pseudo_feedback(
+            direct,
+            corpus,
+            stories,
+            dismissed if dismissed is not None else none,
+            sent if sent is not None else none,
+            expansion,
+            chunk,
+        )
     latent = model.latent(query) if expansion.latent_weight and corpus_latent.size else None
     return Profiles(
         contact_ids=tuple(contact_ids),
@@ -170,69 +230,109 @@ def build(
 
 
 def _pseudo_feedback(
-    direct: sp.csr_matrix, corpus: sp.csr_matrix, expansion: Expansion, chunk: int
+    direct: sp.csr_matrix,
+    corpus: sp.csr_matrix,
+    stories: np.ndarray,
+    dismissed: sp.csr_matrix,
+    sent: sp.csr_matrix,
+    expansion: Expansion,
+    chunk: int,
 ) -> sp.csr_matrix:
-    """Add the distinctive terms of each profile's best first-pass matches.
+    """Add the terms that the profile's best first-pass matches have in common.
 
-    Only matches scoring at least `min_first_score` and at least half the best one
-    lend terms (weighted by score), so a profile that matches nothing well, or a
-    word shared with an unrelated story ("apple" in an orchard piece), does not
-    drag it toward noise. A term's weight is its mean weight in those matches less
-    its mean weight in the whole corpus, so words every article uses ("said",
-    "week") do not come along, and a term found in one article only is left out,
-    since it can find no other article.
+    The feedback set is the `feedback_docs` best matches scoring at least
+    `min_first_score`, one article per story (syndicated copies would vote twice),
+    each weighing as its score squared, so the clear matches lead and the marginal
+    ones barely count. A term's weight is its weighted mean in the set times the
+    weighted share of the set that contains it, and a term in fewer than
+    `min_support` of the matches (or in one article of the whole corpus) is left
+    out: what the matches share ("gold", "ounce" for a precious metals profile)
+    comes along, what one story happens to mention (a company, a town) does not.
+    A set of SMALL_FEEDBACK_SET matches or fewer is taken as it is.
+    All contacts of a chunk are expanded at once with sparse products.
     """
+    docs = corpus.shape[0]
+    k = min(expansion.feedback_docs, docs)
+    pool = min(docs, 2 * k)  # room for copies of one story among the best matches
     transposed = corpus.T.tocsr()
-    k = min(expansion.feedback_docs, corpus.shape[0])
-    df = np.bincount(corpus.indices, minlength=corpus.shape[1])
-    background = np.asarray(corpus.mean(axis=0)).ravel().astype(DTYPE)
-    background[df < 2] = np.inf
+    present = sp.csr_matrix(corpus, dtype=DTYPE, copy=True)
+    present.data[:] = 1.0
+    known = (np.bincount(corpus.indices, minlength=corpus.shape[1]) >= 2).astype(DTYPE)
     parts = []
     for start in range(0, direct.shape[0], chunk):
         block = direct[start : start + chunk]
+        n = block.shape[0]
         scores = (block @ transposed).toarray()
-        top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        weights = np.take_along_axis(scores, top, axis=1)
-        floor = np.maximum(expansion.min_first_score, 0.5 * weights.max(axis=1, keepdims=True))
-        weights[weights < floor] = 0.0
+        chosen_by_user = sent[start : start + chunk].tocoo()
+        best = np.maximum(scores.max(axis=1), expansion.min_first_score)
+        scores[chosen_by_user.row, chosen_by_user.col] = best[chosen_by_user.row]
+        excluded = dismissed[start : start + chunk].tocoo()
+        scores[excluded.row, excluded.col] = -1.0
+        if pool < docs:
+            top = np.argpartition(-scores, pool - 1, axis=1)[:, :pool]
+        else:
+            top = np.tile(np.arange(docs), (n, 1))
+        top_scores = np.take_along_axis(scores, top, axis=1)
+        order = np.argsort(-top_scores, axis=1, kind="stable")
+        top = np.take_along_axis(top, order, axis=1)
+        top_scores = np.take_along_axis(top_scores, order, axis=1)
+        usable = (top_scores >= expansion.min_first_score) & ~_repeated(stories[top])
+        usable &= np.cumsum(usable, axis=1) <= k
+        weights = np.where(usable, top_scores, 0.0).astype(DTYPE) ** 2
         totals = weights.sum(axis=1, keepdims=True)
         weights /= np.where(totals > 0, totals, 1.0)
-        rows = np.repeat(np.arange(block.shape[0]), k)
-        mixer = sp.csr_matrix(
-            (weights.ravel(), (rows, top.ravel())), shape=(block.shape[0], corpus.shape[0])
-        )
+        rows = np.repeat(np.arange(n), pool)
+        mixer = sp.csr_matrix((weights.ravel(), (rows, top.ravel())), shape=(n, docs))
         mixer.eliminate_zeros()
-        centroids = sp.csr_matrix(mixer @ corpus, dtype=DTYPE)
-        centroids.data -= background[centroids.indices]
-        centroids.data[centroids.data < 0] = 0.0
+        chosen = sp.csr_matrix(mixer, copy=True)
+        chosen.data[:] = 1.0
+        # Shared vocabulary says something only in a set of several matches: a
+        # profile that finds a handful (a small corpus) takes them as they are.
+        found = usable.sum(axis=1)
+        need = np.where(found > SMALL_FEEDBACK_SET, expansion.min_support, 1)
+        support = sp.csr_matrix(chosen @ present)
+        entry_rows = np.repeat(np.arange(n), np.diff(support.indptr))
+        support.data = (support.data >= need[entry_rows]).astype(DTYPE)
+        share = sp.csr_matrix(mixer @ present).multiply(support).multiply(known[None, :])
+        centroids = sp.csr_matrix(sp.csr_matrix(mixer @ corpus).multiply(share), dtype=DTYPE)
         parts.append(_keep_top_terms(centroids, expansion.feedback_terms))
     expansion_part = sp.vstack(parts, format="csr") if parts else direct
     return unit_rows(direct + expansion.feedback_weight * expansion_part)
 
 
+def _repeated(stories: np.ndarray) -> np.ndarray:
+    """True where a row's story id already appeared earlier in that row."""
+    order = np.argsort(stories, axis=1, kind="stable")
+    ranked = np.take_along_axis(stories, order, axis=1)
+    same = np.zeros(ranked.shape, dtype=bool)
+    same[:, 1:] = ranked[:, 1:] == ranked[:, :-1]
+    out = np.empty_like(same)
+    np.put_along_axis(out, order, same, axis=1)
+    return out
+
+
 def _keep_top_terms(matrix: sp.csr_matrix, keep: int) -> sp.csr_matrix:
     """Each row's `keep` largest entries, rescaled to unit length."""
-    matrix = matrix.tocsr()
-    data, indices, indptr = [], [], [0]
-    for i in range(matrix.shape[0]):
+    matrix = sp.csr_matrix(matrix)
+    lengths = np.diff(matrix.indptr)
+    mask = np.ones(matrix.data.size, dtype=bool)
+    for i in np.flatnonzero(lengths > keep).tolist():
         lo, hi = matrix.indptr[i], matrix.indptr[i + 1]
-        values = matrix.data[lo:hi]
-        if len(values) > keep:
-            best = np.argpartition(-values, keep - 1)[:keep]
-        else:
-            best = np.arange(len(values))
-        data.append(values[best])
-        indices.append(matrix.indices[lo:hi][best])
-        indptr.append(indptr[-1] + len(best))
+        mask[lo:hi] = False
+        mask[lo + np.argpartition(-matrix.data[lo:hi], keep - 1)[:keep]] = True
+    rows = np.repeat(np.arange(matrix.shape[0]), lengths)
     out = sp.csr_matrix(
-        (
-            np.concatenate(data) if data else np.zeros(0, DTYPE),
-            np.concatenate(indices) if indices else np.zeros(0, np.int32),
-            np.asarray(indptr),
-        ),
-        shape=matrix.shape,
+        (matrix.data[mask], (rows[mask], matrix.indices[mask])), shape=matrix.shape, dtype=DTYPE
     )
     return unit_rows(out)
+
+
+def _top_terms(row: sp.csr_matrix, keep: int) -> sp.csr_matrix:
+    """One row's `keep` largest positive entries, rescaled to unit length."""
+    row = sp.csr_matrix(row, dtype=DTYPE)
+    row.data[row.data < 0] = 0.0
+    row.eliminate_zeros()
+    return _keep_top_terms(row, keep)
 
 
 def _mean_rows(matrix: sp.csr_matrix, rows: Sequence[int]) -> sp.csr_matrix:

@@ -217,8 +217,42 @@ def _profiles(
                     parts.append(extra[outside.index(a)])
             return sp.vstack(parts, format="csr")
 
-        direct = profiles.apply_feedback(direct, ids, feedback, vectors_of)
-    return profiles.build(model, direct, ids, corpus.vectors, corpus.latent, expansion)
+        shared = np.bincount(corpus.vectors.indices, minlength=model.size) >= 2
+        direct = profiles.apply_feedback(direct, ids, feedback, vectors_of, shared)
+    return profiles.build(
+        model,
+        direct,
+        ids,
+        corpus.vectors,
+        corpus.latent,
+        expansion,
+        stories=corpus.stories,
+        dismissed=_acted_columns(corpus, ids, {c: f.dismissed for c, f in feedback.items()}),
+        sent=_acted_columns(corpus, ids, {c: f.sent for c, f in feedback.items()}),
+    )
+
+
+def _acted_columns(
+    corpus: Corpus, contact_ids: Sequence[int], acted: dict[int, tuple[int, ...]]
+) -> sp.csr_matrix:
+    """(contacts × corpus articles) True where the article, or a copy of its story, was
+    acted on (`acted`: contact id -> article ids) for the contact."""
+    column = {int(a): n for n, a in enumerate(corpus.ids)}
+    copies: dict[int, list[int]] = {}
+    for n, story in enumerate(corpus.stories.tolist()):
+        copies.setdefault(story, []).append(n)
+    rows: list[int] = []
+    columns: list[int] = []
+    for row, cid in enumerate(contact_ids):
+        for article in acted.get(cid, ()):
+            if article in column:
+                same = copies[int(corpus.stories[column[article]])]
+                rows.extend([row] * len(same))
+                columns.extend(same)
+    return sp.csr_matrix(
+        (np.ones(len(rows), dtype=bool), (rows, columns)),
+        shape=(len(contact_ids), corpus.ids.size),
+    )
 
 
 def _fingerprint(contact: Contact) -> str:

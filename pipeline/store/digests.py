@@ -19,11 +19,15 @@ from pipeline.store.suggestions import _suggestion
 
 class DigestStore(StoreBase):
     def digest_suggestions(self, day: date, *, until: datetime) -> list[Suggestion]:
-        """`new` suggestions created by `until` that no other digest day has shown."""
+        """`new`, strong suggestions created by `until` that no other digest day has shown.
+
+        Weak ones (below the relevance threshold, stored by `suggest` only so that their
+        ids work with sent/dismiss) are for on-demand lists, never for the digest.
+        """
         rows = self._all(
             """SELECT s.* FROM suggestions s
                LEFT JOIN digest_items d ON d.suggestion_id = s.id
-               WHERE s.status = 'new' AND s.created_at <= ?
+               WHERE s.status = 'new' AND s.weak = 0 AND s.created_at <= ?
                  AND (d.day IS NULL OR d.day = ?)
                ORDER BY s.score DESC, s.id""",
             (to_iso(until), day.isoformat()),

@@ -1,0 +1,218 @@
+"""A contact's own words as weighted terms of the article TF-IDF space.
+
+People describe what they read in phrases of their own ("conflicts in the Middle
+East", "chocolate makers and where their beans come from"), not in the words of the
+articles. This module turns such text into term weights: words that only frame an
+interest ("news", "like", "especially") are dropped, a plural also counts as its
+singular ("wars" finds articles about a "war"), and every term is weighted by its idf
+so that a rare, specific word outweighs a common one, a two-word phrase never more
+than its rarer word (an incidental phrase such as "big companies" must not outweigh
+the topic). It does not expand a profile from the corpus (pipeline.profiles does).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from functools import cache
+
+import numpy as np
+import scipy.sparse as sp
+import snowballstemmer
+
+from pipeline.textmodel import DTYPE, TextModel, unit_rows
+
+# Words that frame an interest rather than name one: how people write "I follow ...",
+# "news about ...", "things like ...". Stop words are already gone (the model's list);
+# these are the ones a profile adds. Topic words that are merely common ("market",
+# "industry", "world") are not here: idf weighs those down without losing them.
+FILLER = frozenset(
+    [
+        "like",
+        "likes",
+        "liking",
+        "including",
+        "include",
+        "includes",
+        "especially",
+        "particularly",
+        "mainly",
+        "chiefly",
+        "primarily",
+        "generally",
+        "related",
+        "relating",
+        "regarding",
+        "concerning",
+        "news",
+        "latest",
+        "recent",
+        "update",
+        "updates",
+        "development",
+        "developments",
+        "happenings",
+        "thing",
+        "things",
+        "stuff",
+        "topic",
+        "topics",
+        "subject",
+        "subjects",
+        "issue",
+        "issues",
+        "area",
+        "areas",
+        "field",
+        "fields",
+        "interested",
+        "interests",
+        "keen",
+        "love",
+        "loves",
+        "enjoy",
+        "enjoys",
+        "follow",
+        "follows",
+        "following",
+        "followed",
+        "want",
+        "wants",
+        "come",
+        "comes",
+        "coming",
+        "going",
+        "doing",
+        "lot",
+        "lots",
+        "kind",
+        "kinds",
+        "sort",
+        "sorts",
+        "various",
+        "general",
+        "really",
+        "stories",
+        "story",
+        "articles",
+        "article",
+        "reading",
+        "read",
+        "reads",
+        "insight",
+        "insights",
+    ]
+)
+# A singular found through a plural the contact wrote counts a little less than the
+# word itself: "wars" certainly means "war", but the plural is what they chose.
+SINGULAR_WEIGHT = 0.7
+
+
+@cache
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("english")
+
+
+@cache
+def _stem(word: str) -> str:
+    return str(_stemmer().stemWord(word))
+
+
+def singulars(term: str, vocabulary: dict[str, int]) -> list[str]:
+    """Singular forms of `term` (its last word, for a bigram) that the model knows.
+
+    Only plural to singular: the other way round invites another sense ("apple" the
+    company must not bring in "apples" from an orchard). A candidate counts only if
+    the Snowball stemmer gives it the same stem, so "news" never becomes "new".
+    """
+    *head, word = term.split(" ")
+    if len(word) < 4 or not word.endswith("s") or word.endswith("ss"):
+        return []
+    candidates = {word[:-1]}
+    if word.endswith("es"):
+        candidates.add(word[:-2])
+    if word.endswith("ies"):
+        candidates.add(word[:-3] + "y")
+    stem = _stem(word)
+    out = []
+    for candidate in sorted(candidates):
+        full = " ".join([*head, candidate])
+        if full in vocabulary and _stem(candidate) == stem:
+            out.append(full)
+    return out
+
+
+def is_filler(term: str) -> bool:
+    return any(word in FILLER for word in term.split(" "))
+
+
+def query_idf(model: TextModel, term: str, index: int) -> float:
+    """The term's idf, a bigram's capped at the larger idf of its two words."""
+    idf = float(model.idf[index])
+    words = term.split(" ")
+    if len(words) == 2:
+        parts = [float(model.idf[model.vocabulary[w]]) for w in words if w in model.vocabulary]
+        if parts:
+            idf = min(idf, max(parts))
+    return idf
+
+
+def weighted_terms(model: TextModel, texts: Sequence[str]) -> sp.csr_matrix:
+    """One unit row per text: sublinear term frequency times query idf, filler words
+    removed, singulars of plurals added. An empty or unknown text gives a zero row.
+
+    A plural and its singular are one word to the contact: together they weigh what
+    the plural alone would, so a generic plural ("prices") does not count twice. A
+    plural the corpus never uses ("wars") still brings in its singular ("war").
+    """
+    vocabulary = model.vocabulary
+    rows: list[int] = []
+    columns: list[int] = []
+    values: list[float] = []
+    idf_cache: dict[int, float] = {}
+    singular_cache: dict[str, list[int]] = {}
+
+    def idf_of(column: int) -> float:
+        if column not in idf_cache:
+            idf_cache[column] = query_idf(model, model.term(column), column)
+        return idf_cache[column]
+
+    def singulars_of(term: str) -> list[int]:
+        if term not in singular_cache:
+            singular_cache[term] = [vocabulary[s] for s in singulars(term, vocabulary)]
+        return singular_cache[term]
+
+    for row, text in enumerate(texts):
+        if not text:
+            continue
+        weights: dict[int, float] = {}
+        for term, count in Counter(model.analyze(text)).items():
+            if is_filler(term):
+                continue
+            tf = 1.0 + math.log(count)
+            found = singulars_of(term)
+            column = vocabulary.get(term)
+            if column is None:
+                # Unknown plural: its singular stands in for it, as a singular does.
+                for target in found:
+                    weights[target] = max(
+                        weights.get(target, 0.0), SINGULAR_WEIGHT * tf * idf_of(target)
+                    )
+                continue
+            idf = idf_of(column)
+            shares = [SINGULAR_WEIGHT * idf_of(t) / idf for t in found]
+            # Scale the plural so that it and its singulars have the plural's own length.
+            own = tf * idf / math.sqrt(1.0 + sum(r * r for r in shares))
+            weights[column] = max(weights.get(column, 0.0), own)
+            for target, ratio in zip(found, shares, strict=True):
+                weights[target] = max(weights.get(target, 0.0), own * ratio)
+        rows.extend([row] * len(weights))
+        columns.extend(weights)
+        values.extend(weights.values())
+    matrix = sp.csr_matrix(
+        (np.asarray(values, dtype=DTYPE), (rows, columns)),
+        shape=(len(texts), model.size),
+        dtype=DTYPE,
+    )
+    return unit_rows(matrix)
