@@ -1,18 +1,24 @@
 """The text around a name: sentences, byline blocks, the organisation beside it.
 
-Owns the small text heuristics the mention scanner needs once it has found a
-name: splitting sentences (initials and "Inc." do not end one), telling a byline,
-press-contact or footer block from the story, finding the organisation the text
-ties the person to ("Jane Doe, chief executive of Acme", "Acme's Jane Doe"), and
-the distinctive words that describe a mention's context for `--not-them`. It does
-no named-entity recognition: these are pattern rules, deliberately conservative.
+Owns the small text heuristics the mention scanner needs once it has found a name:
+the article as one document (headline, blank line, body) with its sentences and a
+lower-case copy built on demand; splitting sentences (initials and "Inc." do not end
+one); telling a byline, press-contact or footer block from the story; finding the
+organisation the text ties the person to ("Jane Doe, chief executive of Acme",
+"Acme's Jane Doe"); and the distinctive words that describe a mention's context for
+`--not-them`. It does no named-entity recognition: these are pattern rules,
+deliberately conservative.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
+from dataclasses import dataclass, field
 
-from pipeline.names import fold, word_set
+from pipeline.name_index import looks_like_name, word_bounded
+from pipeline.names import FoldedText, fold, fold_text, word_set
+from pipeline.records import Article
 
 _ABBREVIATIONS = word_set(
     "mr mrs ms dr prof sr jr st mt inc corp co ltd plc llc gov sen rep gen col lt sgt "
@@ -187,3 +193,73 @@ def context_terms(text: str, own: set[str], limit: int = 8) -> tuple[str, ...]:
         if len(terms) == limit:
             break
     return tuple(terms)
+
+
+def document_text(article: Article) -> str:
+    """What is scanned: the headline, a blank line, the body (or the feed's summary)."""
+    body = article.text or article.summary or ""
+    return f"{article.title}\n\n{body}" if article.title else body
+
+
+@dataclass
+class Document:
+    """An article laid out for analysis: headline, blank line, body, with lazy indexes."""
+
+    text: str
+    headline_end: int
+    folded: FoldedText
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+    sentence_starts: list[int] = field(default_factory=list)
+    lowered: str | None = None
+
+    @classmethod
+    def of(cls, article: Article) -> Document:
+        text = document_text(article)
+        return cls(text, len(article.title or ""), fold_text(text))
+
+    def sentence_at(self, offset: int) -> tuple[int, int]:
+        if not self.sentences:
+            self.sentences = sentence_spans(self.text) or [(0, len(self.text))]
+            self.sentence_starts = [start for start, _ in self.sentences]
+        at = max(0, bisect.bisect_right(self.sentence_starts, offset) - 1)
+        return self.sentences[at]
+
+    def sentence(self, offset: int) -> str:
+        start, end = self.sentence_at(offset)
+        return self.text[start:end].strip()
+
+    def lead(self) -> tuple[int, int]:
+        body_start = self.headline_end + 2 if self.headline_end else 0
+        return self.sentence_at(min(body_start, max(len(self.text) - 1, 0)))
+
+    def find(self, key: str, *, cased: bool = True) -> list[int]:
+        """Original offsets of whole-word occurrences of a lower-case folded key.
+
+        Plain string search, any whitespace between the key's words: contacts' keys
+        are all different, so compiling a pattern each would cost more than the scan.
+        """
+        if not key:
+            return []
+        if self.lowered is None:
+            self.lowered = self.folded.text.lower()
+        low = self.lowered
+        first, *rest = key.split()
+        found = []
+        at = low.find(first)
+        while at >= 0:
+            end = at + len(first)
+            for word in rest:
+                skip = end
+                while skip < len(low) and low[skip].isspace():
+                    skip += 1
+                if skip == end or not low.startswith(word, skip):
+                    end = -1
+                    break
+                end = skip + len(word)
+            if end > 0 and word_bounded(low, at, end):
+                start, stop = self.folded.span(at, end)
+                written = self.text[start:stop]
+                if not cased or (looks_like_name(written) and not written.islower()):
+                    found.append(start)
+            at = low.find(first, at + 1)
+        return found

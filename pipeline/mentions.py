@@ -12,29 +12,27 @@ to other stages.
 
 from __future__ import annotations
 
-import bisect
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from pipeline import events
 from pipeline.mention_context import (
     BYLINE,
+    Document,
     block_kind,
     company_key,
     context_terms,
+    document_text,
     line_span,
     nearby_organisation,
     same_company,
-    sentence_spans,
 )
-from pipeline.name_index import Hit, MentionIndex, looks_like_name, word_bounded
+from pipeline.name_index import Hit, MentionIndex
 from pipeline.names import (
     DERIVED,
-    FoldedText,
     fold,
-    fold_text,
     is_common_name,
     name_parts,
     other_first_names,
@@ -71,74 +69,53 @@ class Found:
 
 
 @dataclass(frozen=True)
+class Signals:
+    """What an article says about who a matched name is (for `confidence_of`)."""
+
+    in_story: bool  # named in the headline or story text (not only a byline or footer)
+    author_only: bool  # found only in the author metadata
+    common: bool  # first and last name both frequent (Census)
+    derived: bool  # matched only through a nickname or one of two surnames
+    shared: bool  # the spelling names several saved contacts
+    company_anywhere: bool  # their company (or e-mail domain) appears in the article
+    company_near: bool  # ... within NEAR_CHARS of the name or in its paragraph
+    front_with_company: bool  # named in the headline or lead, and the company there too
+    title_near: bool  # their job title in a sentence naming them
+    other_company: bool  # the name sits beside another organisation, theirs absent
+    own_site: bool  # the article is on their company's own site
+
+
+def confidence_of(signals: Signals) -> str:
+    """high, medium or verify: how sure we are the named person is the contact.
+
+    A false "congratulations" to the wrong person is the costly mistake, so anything
+    that makes the identification doubtful (a common name alone, a spelling shared
+    by several contacts, a byline only, another company beside the name, a nickname
+    guess without corroboration) is "verify", never asserted.
+    """
+    s = signals
+    if s.author_only:
+        if s.shared:
+            return "verify"
+        if s.company_anywhere or s.own_site:
+            return "high"
+        return "verify" if (s.common or s.derived) else "medium"
+    if not s.in_story or s.shared or s.other_company:
+        return "verify"
+    if s.company_near or s.front_with_company:
+        return "medium" if s.derived and not s.company_near else "high"
+    if s.company_anywhere:
+        return "medium" if s.derived else "high"
+    if s.title_near:
+        return "medium" if (s.derived or s.common) else "high"
+    return "verify" if (s.common or s.derived) else "medium"
+
+
+@dataclass(frozen=True)
 class NotThemRule:
     contact_id: int
     context: str
     terms: tuple[str, ...]
-
-
-@dataclass
-class _Document:
-    """An article laid out for analysis: headline, blank line, body."""
-
-    text: str
-    headline_end: int
-    folded: FoldedText
-    sentences: list[tuple[int, int]] = field(default_factory=list)
-    sentence_starts: list[int] = field(default_factory=list)
-    lowered: str | None = None
-
-    @classmethod
-    def of(cls, article: Article) -> _Document:
-        text = document_text(article)
-        return cls(text, len(article.title or ""), fold_text(text))
-
-    def sentence_at(self, offset: int) -> tuple[int, int]:
-        if not self.sentences:
-            self.sentences = sentence_spans(self.text) or [(0, len(self.text))]
-            self.sentence_starts = [start for start, _ in self.sentences]
-        at = max(0, bisect.bisect_right(self.sentence_starts, offset) - 1)
-        return self.sentences[at]
-
-    def sentence(self, offset: int) -> str:
-        start, end = self.sentence_at(offset)
-        return self.text[start:end].strip()
-
-    def lead(self) -> tuple[int, int]:
-        body_start = self.headline_end + 2 if self.headline_end else 0
-        return self.sentence_at(min(body_start, max(len(self.text) - 1, 0)))
-
-    def find(self, key: str, *, cased: bool = True) -> list[int]:
-        """Original offsets of whole-word occurrences of a lower-case folded key.
-
-        Plain string search, any whitespace between the key's words: contacts' keys
-        are all different, so compiling a pattern each would cost more than the scan.
-        """
-        if not key:
-            return []
-        if self.lowered is None:
-            self.lowered = self.folded.text.lower()
-        low = self.lowered
-        first, *rest = key.split()
-        found = []
-        at = low.find(first)
-        while at >= 0:
-            end = at + len(first)
-            for word in rest:
-                skip = end
-                while skip < len(low) and low[skip].isspace():
-                    skip += 1
-                if skip == end or not low.startswith(word, skip):
-                    end = -1
-                    break
-                end = skip + len(word)
-            if end > 0 and word_bounded(low, at, end):
-                start, stop = self.folded.span(at, end)
-                written = self.text[start:stop]
-                if not cased or (looks_like_name(written) and not written.islower()):
-                    found.append(start)
-            at = low.find(first, at + 1)
-        return found
 
 
 def _company_keys(contact: Contact) -> list[str]:
@@ -188,12 +165,6 @@ def _trim(sentence: str, around: str) -> str:
     return ("…" if at else "") + piece + "…"
 
 
-def document_text(article: Article) -> str:
-    """What is scanned: the headline, a blank line, the body (or the feed's summary)."""
-    body = article.text or article.summary or ""
-    return f"{article.title}\n\n{body}" if article.title else body
-
-
 def analyse(
     article: Article,
     index: MentionIndex,
@@ -206,7 +177,7 @@ def analyse(
     `hits` and `author_hits` are the index's matches in `document_text(article)` and
     in its author metadata, when the caller already scanned a batch.
     """
-    doc = _Document.of(article)
+    doc = Document.of(article)
     if hits is None:
         hits = index.hits(doc.text)
     if author_hits is None:
@@ -243,7 +214,7 @@ def scan(articles: Sequence[Article], index: MentionIndex) -> list[list[Found]]:
 
 
 def _mention_of(
-    contact: Contact, hits: list[Hit], author_hits: list[Hit], doc: _Document, article: Article
+    contact: Contact, hits: list[Hit], author_hits: list[Hit], doc: Document, article: Article
 ) -> Found:
     text = doc.text
     in_story: list[Hit] = []
@@ -307,32 +278,25 @@ def _mention_of(
         and not company_at
     )
 
-    parts = name_parts(contact)
-    common = is_common_name(parts)
-    derived = all(h.kind in DERIVED for h in considered)
-    shared = all(h.shared for h in considered)
-    if author_hits and not in_story:
-        site = article.site_name or ""
-        own_site = bool(contact.company and site and same_company(site, contact.company))
-        confidence = (
-            "verify"
-            if shared
-            else "high"
-            if (company_at or own_site)
-            else "verify"
-            if (common or derived)
-            else "medium"
+    confidence = confidence_of(
+        Signals(
+            in_story=bool(in_story),
+            author_only=bool(author_hits) and not in_story,
+            common=is_common_name(name_parts(contact)),
+            derived=all(h.kind in DERIVED for h in considered),
+            shared=all(h.shared for h in considered),
+            company_anywhere=bool(company_at),
+            company_near=near,
+            front_with_company=bool(in_front) and company_in_front,
+            title_near=title_near,
+            other_company=other_company,
+            own_site=bool(
+                contact.company
+                and article.site_name
+                and same_company(article.site_name, contact.company)
+            ),
         )
-    elif not in_story or shared or other_company:
-        confidence = "verify"
-    elif near or (in_front and company_in_front):
-        confidence = "medium" if derived and not near else "high"
-    elif company_at or title_near:
-        confidence = "medium" if (derived or (title_near and not company_at and common)) else "high"
-    elif common or derived:
-        confidence = "verify"
-    else:
-        confidence = "medium"
+    )
 
     # What happened: sentences naming them (full or surname), their neighbours, the headline.
     offsets = sorted({h.start for h in in_story} | set(follow_ups))

@@ -428,3 +428,40 @@ def test_batch_scan_matches_one_by_one_scan() -> None:
     assert [len(h) for h in one_by_one] == [2, 2, 0, 0, 2]
     text = texts[0]
     assert [text[h.start : h.end] for h in one_by_one[0]] == ["José García", "Ana L. Ferreira"]
+
+
+def test_confidence_rules() -> None:
+    from pipeline.mentions import Signals, confidence_of
+
+    base = dict(
+        in_story=True,
+        author_only=False,
+        common=False,
+        derived=False,
+        shared=False,
+        company_anywhere=False,
+        company_near=False,
+        front_with_company=False,
+        title_near=False,
+        other_company=False,
+        own_site=False,
+    )
+
+    def level(**changes: bool) -> str:
+        return confidence_of(Signals(**{**base, **changes}))
+
+    assert level() == "medium"  # an uncommon full name, nothing else
+    assert level(common=True) == "verify"
+    assert level(derived=True) == "verify"  # a nickname guess alone
+    assert level(company_near=True) == "high"
+    assert level(common=True, company_anywhere=True) == "high"
+    assert level(derived=True, company_anywhere=True) == "medium"
+    assert level(front_with_company=True) == "high"
+    assert level(title_near=True) == "high"
+    assert level(title_near=True, common=True) == "medium"
+    assert level(shared=True, company_near=True) == "verify"
+    assert level(other_company=True) == "verify"
+    assert level(in_story=False) == "verify"  # byline, press contact or footer only
+    assert level(in_story=False, author_only=True) == "medium"
+    assert level(in_story=False, author_only=True, common=True) == "verify"
+    assert level(in_story=False, author_only=True, own_site=True) == "high"
