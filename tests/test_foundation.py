@@ -133,11 +133,26 @@ def test_schema_enforces_unique_canonical_url(tmp_path: Path) -> None:
 
 def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
     out = []
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, f"`cheesecake {prefix}{name}` cannot be loaded"
         out.append((prefix + name, command))
         if isinstance(command, click.Group):
             out.extend(_commands(command, prefix + name + " "))
     return out
+
+
+def test_lazy_command_table_matches_the_modules() -> None:
+    import importlib
+
+    from pipeline.cli import COMMAND_MODULES
+
+    defined = {}
+    for module_name in set(COMMAND_MODULES.values()):
+        module = importlib.import_module(f"pipeline.cli.{module_name}")
+        defined.update({c.name: module_name for c in module.COMMANDS})
+    assert defined == COMMAND_MODULES
 
 
 def test_every_command_has_a_one_line_help() -> None:

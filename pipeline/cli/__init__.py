@@ -3,10 +3,15 @@
 This package is the only one that imports click. Commands live in one module per
 noun; each registers its commands in `COMMANDS`. Every error a user can cause is a
 `CheesecakeError`, turned here (and only here) into one sentence on stderr.
+
+Command modules are imported only when their command runs: the relevance stack
+(scikit-learn, SciPy) costs about two seconds to import, which `feeds list` or
+`contacts add` should not pay.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from typing import Any
@@ -14,24 +19,46 @@ from typing import Any
 import click
 
 from pipeline import __version__
-from pipeline.cli import (
-    articles,
-    contacts,
-    digest,
-    feeds,
-    ingest,
-    jobs,
-    mentions,
-    relevance,
-    workspace,
-)
 from pipeline.cli._app import App
 from pipeline.errors import CheesecakeError
 from pipeline.workspace import resolve_workspace
 
+# command name -> the pipeline.cli module whose COMMANDS define it
+COMMAND_MODULES = {
+    "init": "workspace",
+    "status": "workspace",
+    "feeds": "feeds",
+    "fetch": "ingest",
+    "articles": "articles",
+    "contacts": "contacts",
+    "match": "relevance",
+    "suggest": "relevance",
+    "sent": "relevance",
+    "dismiss": "relevance",
+    "mentions": "mentions",
+    "digest": "digest",
+    "run": "jobs",
+    "schedule": "jobs",
+    "demo": "jobs",
+}
+
 
 class _Boundary(click.Group):
-    """The one error boundary: package errors become a sentence and an exit status."""
+    """The one error boundary (package errors become a sentence and an exit status),
+    and lazy loading of the command modules."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = COMMAND_MODULES.get(cmd_name)
+        if module_name is None:
+            return None
+        module = importlib.import_module(f"pipeline.cli.{module_name}")
+        for command in module.COMMANDS:
+            if command.name == cmd_name:
+                return command
+        raise LookupError(f"pipeline.cli.{module_name} does not define `{cmd_name}`")
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -64,11 +91,6 @@ def cli(ctx: click.Context, workspace: str | None, verbose: int) -> None:
     app = App(resolve_workspace(workspace))
     ctx.obj = app
     ctx.call_on_close(app.close)
-
-
-for _module in (workspace, feeds, ingest, articles, contacts, relevance, mentions, digest, jobs):
-    for _command in _module.COMMANDS:
-        cli.add_command(_command)
 
 
 def main() -> None:
