@@ -18,9 +18,9 @@ from importlib.resources import files
 from typing import NamedTuple
 
 from anyascii import anyascii
-from nameparser import HumanName
 from nicknames import NickNamer
 
+from pipeline.contact_names import parse_name
 from pipeline.records import Contact
 
 # How a variant was derived. A dataset nickname ("Bob" for a saved "Robert") is a
@@ -230,9 +230,10 @@ def name_parts(contact: Contact) -> NameParts:
     first, middle, last = contact.first_name, contact.middle_name, contact.last_name
     nickname = contact.nickname
     if not (first and last):
-        # Parts missing (a contact saved before parsing, or one word): nameparser drops
-        # honorifics and suffixes and keeps a quoted nickname apart.
-        parsed = HumanName(contact.name)
+        # Parts missing (one word, or a contact stored without them): the contacts
+        # stage's parser drops honorifics and suffixes, keeps a quoted nickname apart,
+        # and knows double Spanish surnames and family-name-first CJK names.
+        parsed = parse_name(contact.name)
         first, middle, last = parsed.first, parsed.middle, parsed.last
         nickname = nickname or parsed.nickname
     return NameParts(fold(first), fold(middle), fold(last), fold(nickname))
@@ -313,7 +314,7 @@ def variants(contact: Contact) -> dict[str, str]:
     parts = name_parts(contact)
     _person_variants(parts, kinds)
     for alias in contact.aliases:
-        parsed = HumanName(alias)
+        parsed = parse_name(alias)
         alias_parts = NameParts(fold(parsed.first), fold(parsed.middle), fold(parsed.last))
         _person_variants(alias_parts, kinds, with_nicknames=False)
     ordered = [pair for kind in _RANK for pair in kinds[kind]]

@@ -7,8 +7,11 @@ from datetime import UTC, datetime
 import pytest
 
 from pipeline.events import EventContext, classify, negative_cue
-from pipeline.mentions import MentionIndex, analyse
-from pipeline.records import Article, Contact
+from pipeline.mentions import MentionIndex, analyse, scan_new_articles
+from pipeline.messages import mention_draft
+from pipeline.records import Article, Contact, ContactFields, NewArticle
+from pipeline.store import open_store
+from pipeline.workspace import Workspace
 
 NADIA = Contact(
     id=1,
@@ -200,3 +203,37 @@ def test_evidence_is_the_sentence_naming_the_contact() -> None:
         INDEX,
     )
     assert found[0].evidence == "It has hired Nadia Okafor as head of data."
+
+
+def test_zero_drafts_on_negatives_through_the_real_pipeline(workspace: Workspace) -> None:
+    with open_store(workspace.db_path()) as store:
+        contact = store.add_contact(
+            ContactFields(
+                name="Nadia Okafor",
+                first_name="Nadia",
+                last_name="Okafor",
+                company="Brightwater Analytics",
+                emails=("nadia@brightwater.example",),
+            )
+        )
+        expected = {}
+        for kind, items in BLOCKS.items():
+            for n, (title, text) in enumerate(items):
+                url = f"https://news.example/{kind}/{n}"
+                store.add_article(
+                    NewArticle(url=url, canonical_url=url, title=title, text=text, extracted=True)
+                )
+                expected[url] = kind
+        mentions = scan_new_articles(store)
+        assert len(mentions) == len(expected)
+        drafts = {}
+        for mention in mentions:
+            article = store.article(mention.article_id)
+            assert mention.event == expected[article.url], article.title
+            drafts[article.url] = mention_draft(
+                contact, article, mention, templates_dir=workspace.templates_dir
+            )
+    negatives = [url for url, kind in expected.items() if kind == "negative"]
+    assert len(negatives) == len(BLOCKS["negative"])
+    assert [drafts[url] for url in negatives] == [None] * len(negatives)
+    assert all(drafts[url] is not None for url, kind in expected.items() if kind != "negative")
