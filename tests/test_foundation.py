@@ -158,3 +158,11 @@ def test_lazy_command_table_matches_the_modules() -> None:
 def test_every_command_has_a_one_line_help() -> None:
     for name, command in _commands(cli):
         assert command.help, f"`cheesecake {name}` has no docstring"
+
+
+def test_status_counts_contacts_without_a_profile(run_cli) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("contacts", "add", "Odile Brandt").exit_code == 0
+    assert run_cli("contacts", "add", "Kwame Mensah", "--interests", "cocoa supply").exit_code == 0
+    data = json.loads(run_cli("status", "--json").stdout)
+    assert data["contacts"] == 2 and data["contacts_without_profile"] == 1
+    assert "1 contacts have no interests" in run_cli("status").stdout

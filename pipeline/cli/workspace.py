@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from pipeline.cli._app import App, emit_json, pass_app
-from pipeline.run import record_summary
 from pipeline.workspace import init_workspace
 
 
@@ -29,6 +28,9 @@ def init(app: App, directory: str | None, starter: bool) -> None:
 
 
 def status_data(app: App) -> dict[str, object]:
+    # Imported here: the relevance stack loads scikit-learn, which only status pays for.
+    from pipeline.relevance import contacts_without_profile
+
     store = app.store()
     configured = app.config().feeds
     states = {s.url: s for s in store.feed_states()}
@@ -52,6 +54,7 @@ def status_data(app: App) -> dict[str, object]:
         "contacts": store.count_contacts(),
         "suggestions": store.count_suggestions(),
         "mentions": store.count_mentions(),
+        "contacts_without_profile": contacts_without_profile(store),
         "last_run": store.last_run(),
     }
 
@@ -71,8 +74,15 @@ def status(app: App, as_json: bool) -> None:
         f"{data['articles']} articles, {data['contacts']} contacts, "
         f"{data['suggestions']} suggestions, {data['mentions']} mentions"
     )
+    if data["contacts_without_profile"]:
+        click.echo(
+            f"{data['contacts_without_profile']} contacts have no interests, title, company or "
+            "notes: they get press mentions but no article suggestions."
+        )
     last = data["last_run"]
     if isinstance(last, dict):
+        from pipeline.run import record_summary
+
         click.echo(f"Last run: {last['kind']} started {last['started_at']} ({last['status']})")
         if record_summary(last):
             click.echo(f"  {record_summary(last)}")
