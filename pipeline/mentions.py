@@ -357,7 +357,7 @@ def mention_index(store: Store) -> MentionIndex:
         cached = _CACHE.get(key)
         if cached is not None and cached[0] == version:
             return cached[1]
-    index = MentionIndex(store.contacts())
+    index = MentionIndex(store.contacts_for_scan())
     with _CACHE_LOCK:
         _CACHE[key] = (version, index)
     return index

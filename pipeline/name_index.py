@@ -77,6 +77,8 @@ _RUN_PATTERNS = {
 # A spelling of a name: the spaced key, the (contact id, kind) pairs it stands for,
 # and whether it names several contacts equally.
 Option = tuple[str, tuple[tuple[int, str], ...], bool]
+# A match in folded text: start, end, its spellings, and whether it starts mid-run.
+Candidate = tuple[int, int, Sequence[Option], bool]
 _UNIT, _RECORD = "\x1f", "\x1e"  # ASCII unit and record separators: never in a key
 
 
@@ -159,26 +161,37 @@ class MentionIndex:
         initial the contact was not saved with ("Jane Q. Doe" for a saved "Jane Doe")
         is matched by rescanning, around each " Q. " found, the words without it.
         """
-        found: list[list[Hit]] = [[] for _ in texts]
         if self.automaton is None:
-            return found
-        folded = [fold_text(text) for text in texts]
-        flat = "\0".join([f.text for f in folded])
-        bases = list(itertools.accumulate((len(f.text) + 1 for f in folded), initial=0))
+            return [[] for _ in texts]
+        flat = "\0".join(texts)
+        if flat.isascii():  # the usual case: folding changes nothing, offsets are kept
+            folded = None
+            bases = list(itertools.accumulate((len(t) + 1 for t in texts), initial=0))
+        else:
+            folded = [fold_text(text) for text in texts]
+            flat = "\0".join([f.text for f in folded])
+            bases = list(itertools.accumulate((len(f.text) + 1 for f in folded), initial=0))
         candidates, initials = self._candidates(flat)
-        for f_start, f_end, chosen in candidates:
+        found: dict[int, list[Hit]] = {}
+        # Every word of a run starts with a capital, so candidates are written as names
+        # already; only one starting mid-run may be the tail of a longer name.
+        for f_start, f_end, chosen, mid_run in candidates:
             n = bisect.bisect_right(bases, f_start) - 1
             text = texts[n]
-            start, end = folded[n].span(f_start - bases[n], f_end - bases[n])
-            if looks_like_name(text[start:end]) and not _inside_longer_name(text, start):
-                found[n].extend(_hits(chosen, start, end))
+            start, end = f_start - bases[n], f_end - bases[n]
+            if folded is not None:
+                start, end = folded[n].span(start, end)
+            if not (mid_run and _inside_longer_name(text, start)):
+                found.setdefault(n, []).extend(_hits(chosen, start, end))
         for at in initials:
             n = bisect.bisect_right(bases, at) - 1
-            start, end = folded[n].span(at - bases[n], at - bases[n] + 4)
-            found[n].extend(self._without_initial(texts[n], start, end))
-        return [_drop_nested(hits) if hits else hits for hits in found]
+            start, end = at - bases[n], at - bases[n] + 4
+            if folded is not None:
+                start, end = folded[n].span(start, end)
+            found.setdefault(n, []).extend(self._without_initial(texts[n], start, end))
+        return [_drop_nested(found[n]) if n in found else [] for n in range(len(texts))]
 
-    def _candidates(self, flat: str) -> tuple[list[tuple[int, int, Sequence[Option]]], list[int]]:
+    def _candidates(self, flat: str) -> tuple[list[Candidate], list[int]]:
         """Whole-word matches in folded text as (start, end, spellings), and where
         middle initials (" q. " inside a run of name words) start."""
         assert self.automaton is not None
@@ -197,7 +210,7 @@ class MentionIndex:
             run = bisect.bisect_right(joined_starts, at) - 1
             return run_starts[run] + at - joined_starts[run]
 
-        found: list[tuple[int, int, Sequence[Option]]] = []
+        found: list[Candidate] = []
         size = len(joined)
         for last, at in self.automaton.iter(joined, ignore_white_space=True):
             end = last + 1
@@ -226,7 +239,7 @@ class MentionIndex:
             f_start = run_starts[run] + j_start - joined_starts[run]
             f_end = f_start + end - j_start
             if word_bounded(flat, f_start, f_end):
-                found.append((f_start, f_end, chosen))
+                found.append((f_start, f_end, chosen, j_start > joined_starts[run]))
         initials = [
             to_flat(m.start())
             for m in _MIDDLE_INITIAL.finditer(joined)
@@ -246,11 +259,9 @@ class MentionIndex:
 
         folded = fold_text(window)
         found = []
-        for f_start, f_end, chosen in self._candidates(folded.text)[0]:
+        for f_start, f_end, chosen, mid_run in self._candidates(folded.text)[0]:
             w_start, w_end = folded.span(f_start, f_end)
-            if not looks_like_name(window[w_start:w_end]):
-                continue
-            if _inside_longer_name(window, w_start):
+            if mid_run and _inside_longer_name(window, w_start):
                 continue
             hit_start, hit_end = shift(w_start), shift(w_end)
             if hit_start < start and hit_end > end:

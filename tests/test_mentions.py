@@ -465,3 +465,25 @@ def test_confidence_rules() -> None:
     assert level(in_story=False, author_only=True) == "medium"
     assert level(in_story=False, author_only=True, common=True) == "verify"
     assert level(in_story=False, author_only=True, own_site=True) == "high"
+
+
+def test_scan_reads_aliases_and_email_domain_from_the_store(store: Store) -> None:
+    store.add_contact(
+        ContactFields(
+            name="Margaret Osei-Bonsu",
+            first_name="Margaret",
+            last_name="Osei-Bonsu",
+            aliases=("Maggie Osei",),
+            emails=("m.osei@helios-bank.example",),
+        )
+    )
+    add_article(
+        store,
+        "https://a.example/osei",
+        "New faces in treasury",
+        "Maggie Osei joins the treasury team. Press: helios-bank.example/press",
+    )
+    (mention,) = scan_new_articles(store)
+    assert mention.matched == "Maggie Osei"
+    assert mention.confidence == "high"  # the e-mail domain corroborates
+    assert mention.event == "new_role"

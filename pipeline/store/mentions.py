@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from pipeline.errors import NotFoundError
-from pipeline.records import MENTION_STATUSES, Mention
+from pipeline.records import MENTION_STATUSES, Contact, Mention
 from pipeline.store._base import StoreBase, from_iso, from_json, to_iso, to_json, utcnow
 
 SCAN_STAGE = "mentions"  # the `processed` stage marking an article as scanned for names
@@ -147,6 +147,35 @@ class MentionStore(StoreBase):
             (int(r["contact_id"]), r["context"], from_json(r["terms"]))
             for r in self._all("SELECT contact_id, context, terms FROM not_them ORDER BY id")
         ]
+
+    def contacts_for_scan(self) -> list[Contact]:
+        """Every contact with only the fields the mention scan reads (names, aliases,
+        company, title, e-mails); the rest keep their defaults.
+
+        Loading whole contacts costs ~25 us each (two dates, four JSON lists); a list
+        of 100,000 loads here in a fraction of that, before the index is built.
+        """
+        contacts = []
+        for row in self.conn.execute(
+            "SELECT id, name, first_name, middle_name, last_name, nickname, aliases, company, "
+            "title, emails FROM contacts ORDER BY id"
+        ):
+            aliases, emails = row[6], row[9]
+            contacts.append(
+                Contact(
+                    id=row[0],
+                    name=row[1],
+                    first_name=row[2],
+                    middle_name=row[3],
+                    last_name=row[4],
+                    nickname=row[5],
+                    aliases=from_json(aliases) if aliases != "[]" else (),
+                    company=row[7],
+                    title=row[8],
+                    emails=from_json(emails) if emails != "[]" else (),
+                )
+            )
+        return contacts
 
     def contacts_fingerprint(self) -> str:
         """A digest of every contact field the mention scan reads: its cache key.
