@@ -487,3 +487,28 @@ def test_scan_reads_aliases_and_email_domain_from_the_store(store: Store) -> Non
     assert mention.matched == "Maggie Osei"
     assert mention.confidence == "high"  # the e-mail domain corroborates
     assert mention.event == "new_role"
+
+
+def test_dismiss_not_them_from_the_cli(run_cli, workspace: Workspace) -> None:  # type: ignore[no-untyped-def]
+    with open_store(workspace.db_path()) as store:
+        store.add_contact(
+            ContactFields(name="Imelda Varga", first_name="Imelda", last_name="Varga")
+        )
+        add_article(
+            store,
+            "https://sport.example/1",
+            "Harriers win relay",
+            "Imelda Varga of Pinewood Harriers anchored the relay.",
+        )
+        (mention,) = scan_new_articles(store)
+    result = run_cli("dismiss", mention.public_id, "--not-them")
+    assert result.exit_code == 0, result.output
+    assert json.loads(run_cli("mentions", "--json").output) == []
+    with open_store(workspace.db_path()) as store:
+        add_article(
+            store,
+            "https://sport.example/2",
+            "Harriers again",
+            "Imelda Varga of Pinewood Harriers won the 800 metres.",
+        )
+        assert scan_new_articles(store) == []

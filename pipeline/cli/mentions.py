@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import click
@@ -77,7 +78,8 @@ def mentions(app: App, since: str | None, name: str | None, as_json: bool) -> No
         click.echo(f"    {article.url}")
         click.echo(f'    "{mention.evidence}"')
         if draft is not None:
-            click.echo("    draft: " + draft.body.replace("\n", "\n           "))
+            click.echo("    draft:")
+            click.echo(textwrap.indent(draft.body, "      "))
         click.echo()
 
 
