@@ -22,6 +22,7 @@ import ahocorasick
 from pipeline.names import (
     DERIVED,
     PARTICLES,
+    REVERSED,
     first_name_percent,
     fold,
     fold_text,
@@ -43,6 +44,7 @@ _PREVIOUS_WORD = re.compile(r"([A-Z][a-z]+)[ \t]+$")
 _MIDDLE_INITIAL = re.compile(r" [a-z]\. ")
 _INITIAL_WINDOW = 60
 _NAME_SPLIT = re.compile(r"[\s,]+")
+_NAME_FOLLOWS = re.compile(r"[ \t]+[A-Z][a-z]")
 _JOINER = re.compile(r"[-'’]")
 # A run of words that may be (part of) a name: capitalised words with what sticks to
 # them ("Doe,", "Q.", "O'Neil"), and, when some contact's name has them, lower-case
@@ -182,7 +184,7 @@ class MentionIndex:
             if folded is not None:
                 start, end = folded[n].span(start, end)
             if not (mid_run and _inside_longer_name(text, start)):
-                found.setdefault(n, []).extend(_hits(chosen, start, end))
+                found.setdefault(n, []).extend(_hits(chosen, start, end, text))
         for at in initials:
             n = bisect.bisect_right(bases, at) - 1
             start, end = at - bases[n], at - bases[n] + 4
@@ -265,15 +267,18 @@ class MentionIndex:
                 continue
             hit_start, hit_end = shift(w_start), shift(w_end)
             if hit_start < start and hit_end > end:
-                found.extend(_hits(chosen, hit_start, hit_end))
+                found.extend(_hits(chosen, hit_start, hit_end, text))
         return found
 
 
-def _hits(chosen: Sequence[Option], start: int, end: int) -> list[Hit]:
+def _hits(chosen: Sequence[Option], start: int, end: int, text: str) -> list[Hit]:
+    # "Doe, Jane" is a list entry; "Doe, Jane Roe and..." names Jane Roe, not Jane Doe.
+    reversed_ok = not _NAME_FOLLOWS.match(text, end)
     return [
         Hit(contact_id, kind, start, end, shared)
         for _key, entries, shared in chosen
         for contact_id, kind in entries
+        if kind != REVERSED or reversed_ok
     ]
 
 

@@ -108,6 +108,9 @@ def test_whole_words_and_longer_names_do_not_match() -> None:
 def test_reversed_list_form() -> None:
     hits = found_for([person(1, "Imelda Varga")], "Board", "Directors:\nVarga, Imelda\nRoe, Tom")
     assert "Imelda Varga" in hits
+    # Here "Imelda Roe" is the person: Varga is someone mentioned before the comma.
+    text = "The prize went to Varga, Imelda Roe and Tom Hale."
+    assert found_for([person(1, "Imelda Varga")], "Prize", text) == {}
 
 
 def test_longer_contact_name_wins_over_the_shorter_one() -> None:
