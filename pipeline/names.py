@@ -58,6 +58,26 @@ FREQUENT_LAST_PERCENT = 0.015
 # handled by C-level string methods alone, so folding costs next to nothing.
 _PIECES = re.compile(r"[^\x00-\x7f]")
 _WORD = re.compile(r"[A-Za-z0-9]")
+# One ASCII character for one: offsets do not move, so no map is needed for these.
+_TYPOGRAPHY = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": " ",  # en and em dashes separate words ("the CEO—Jane Doe—said"):
+        "\u2014": " ",  # as hyphens they would glue the name to its neighbours
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+    }
+)
 _INITIAL_DOT = re.compile(r"\b([a-z])\.(?=\s)")
 
 
@@ -129,8 +149,12 @@ def fold_text(text: str) -> FoldedText:
     Each character of Han, kana or Hangul becomes its romanised syllable followed by
     a space when another such character follows ("王小明说" -> "Wang Xiao Ming Shuo"),
     so a name written in those scripts is a whole-word match inside unspaced text.
-    ASCII text is returned as it is, at no cost.
+    ASCII text is returned as it is, at no cost; typographic quotes, dashes and
+    no-break spaces (in nearly every web article) are swapped one for one in C.
     """
+    if text.isascii():
+        return FoldedText(text, (), (), (), ())
+    text = text.translate(_TYPOGRAPHY)
     if text.isascii():
         return FoldedText(text, (), (), (), ())
     out: list[str] = []

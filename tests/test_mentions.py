@@ -515,3 +515,11 @@ def test_dismiss_not_them_from_the_cli(run_cli, workspace: Workspace) -> None:  
             "Imelda Varga of Pinewood Harriers won the 800 metres.",
         )
         assert scan_new_articles(store) == []
+
+
+def test_typographic_punctuation_around_names() -> None:
+    contacts = [person(1, "Imelda Varga"), person(2, "Connor O'Neil")]
+    text = "The chair\u2014Imelda Varga\u2014said \u201cConnor O\u2019Neil\u2019s plan\u201d works."
+    hits = found_for(contacts, "Board", text)
+    assert hits["Imelda Varga"].matched == "Imelda Varga"  # type: ignore[attr-defined]
+    assert hits["Connor O'Neil"].matched == "Connor O\u2019Neil"  # type: ignore[attr-defined]
