@@ -11,6 +11,7 @@ and text; nothing here ranks or stores.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,83 +29,126 @@ QUOTE_MAX_SENTENCES = 40
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
 
 
-@dataclass(frozen=True)
-class ProfileView:
-    """One contact's profile as dense arrays: explaining many articles for the same
-    contact then costs a few array lookups per article."""
-
-    query: np.ndarray  # expanded profile weights over the vocabulary
-    own: np.ndarray  # True where the direct profile (their words, feedback) is positive
-    latent: np.ndarray | None  # unit profile in the latent space, if there is one
-
-
-def view(query: sp.csr_matrix, direct: sp.csr_matrix, latent: np.ndarray | None) -> ProfileView:
-    size = query.shape[1]
-    dense = np.zeros(size, dtype=np.float32)
-    row = sp.csr_matrix(query)
-    dense[row.indices] = row.data
-    own = np.zeros(size, dtype=bool)
-    mine = sp.csr_matrix(direct)
-    own[mine.indices[mine.data > 0]] = True
-    return ProfileView(dense, own, latent if latent is not None and latent.size else None)
-
-
-def reasons(
+def explain_article(
     model: TextModel,
-    profile: ProfileView,
     indices: np.ndarray,
     weights: np.ndarray,
+    quotable: Quotable,
+    queries: sp.csr_matrix,
+    direct: sp.csr_matrix,
+    latent: np.ndarray | None,
     *,
     limit: int = MAX_REASONS,
+) -> list[tuple[tuple[str, ...], str]]:
+    """Reasons and quote for one article (its term `indices` and `weights`) and each
+    profile in `queries` (expanded rows; `direct`: the same contacts' own words,
+    `latent`: their latent rows or None), in the order of the rows.
+
+    All profiles an article goes to are explained at once: their weights on the
+    article's terms and on its sentences' terms are a few dense products, and only
+    choosing the words is done profile by profile.
+    """
+    contributions = _dense_on(queries, indices) * weights
+    own = _dense_on(direct, indices) > 0
+    quotes = [""] * queries.shape[0]
+    if quotable.sentences and quotable.vectors.nnz:
+        columns = np.unique(quotable.vectors.indices)
+        sentence_scores = _dense_on(queries, columns) @ _dense_on(quotable.vectors, columns).T
+        # argmax takes the earliest of equal scores: with nothing shared, the first
+        # usable sentence.
+        quotes = [quotable.sentences[int(i)] for i in np.argmax(sentence_scores, axis=1)]
+    rows, positions = np.nonzero(contributions > 0)
+    values = contributions[rows, positions]
+    order = np.lexsort((-values, rows))  # by profile, best term first
+    rows, positions, values = rows[order], positions[order], values[order]
+    mine = own[rows, positions].tolist()
+    terms = indices[positions].tolist()
+    values_list = values.tolist()
+    starts = np.searchsorted(rows, np.arange(queries.shape[0] + 1)).tolist()
+    out = []
+    for n in range(queries.shape[0]):
+        lo, hi = starts[n], min(starts[n + 1], starts[n] + limit * 4)
+        ranked = list(zip(values_list[lo:hi], terms[lo:hi], mine[lo:hi], strict=True))
+        profile_latent = latent[n] if latent is not None and latent.size else None
+        out.append((_reasons(model, ranked, indices, weights, profile_latent, limit), quotes[n]))
+    return out
+
+
+def _dense_on(matrix: sp.csr_matrix, columns: np.ndarray) -> np.ndarray:
+    """The (rows × len(columns)) dense block of `matrix` on the sorted `columns`.
+
+    Found by binary search of each stored entry: slicing columns out of a matrix as
+    wide as the vocabulary would cost a pass over the whole vocabulary every time.
+    """
+    out = np.zeros((matrix.shape[0], columns.size), dtype=np.float32)
+    if not columns.size or not matrix.nnz:
+        return out
+    at = np.minimum(np.searchsorted(columns, matrix.indices), columns.size - 1)
+    hit = columns[at] == matrix.indices
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    out[rows[hit], at[hit]] = matrix.data[hit]  # canonical CSR: one entry per cell
+    return out
+
+
+def _reasons(
+    model: TextModel,
+    ranked: list[tuple[float, int, bool]],
+    indices: np.ndarray,
+    weights: np.ndarray,
+    latent: np.ndarray | None,
+    limit: int,
 ) -> tuple[str, ...]:
-    """The terms that make an article (its term `indices` and `weights`) match
-    `profile`, best first.
+    """Reason names from the shared terms `ranked` (contribution, term, the contact's
+    own?) best first.
 
     A term the direct profile lacks is marked related. When the match is mostly
     latent (fewer than two shared terms), the article's own terms closest to the
     profile in the latent space are added, also marked related.
     """
-    contributions = profile.query[indices] * weights
-    shared = contributions > 0
-    terms, values = indices[shared], contributions[shared]
-    order = np.argsort(-values, kind="stable")[: limit * 4]
-    ranked = [(float(values[o]), int(terms[o])) for o in order]
     # The contact's own terms and expansion terms are chosen separately, so a bigram
     # only absorbs unigrams of its own kind: "tanker" they wrote stays theirs even if
     # the article's "tanker rates" came in through expansion.
-    mine = _whole_bigrams([(v, model.term(t)) for v, t in ranked if profile.own[t]], limit)
-    related = _whole_bigrams([(v, model.term(t)) for v, t in ranked if not profile.own[t]], limit)
+    names = model.terms
+    mine = _whole_bigrams([(v, names[t]) for v, t, o in ranked if o], limit)
+    related = _whole_bigrams([(v, names[t]) for v, t, o in ranked if not o], limit)
     merged = sorted(
         [(v, n) for v, n in mine] + [(v, n + RELATED) for v, n in related], reverse=True
     )
     out = [name for _, name in merged[:limit]]
-    if len(out) < 2 and profile.latent is not None:
+    if len(out) < 2 and latent is not None:
         exclude = {name.removesuffix(RELATED) for name in out}
-        for name in _latent_terms(model, indices, weights, profile.latent, exclude):
-            if len(out) >= min(limit, 3):
-                break
-            out.append(name + RELATED)
+        wanted = min(limit, 3) - len(out)
+        out.extend(
+            n + RELATED for n in _latent_terms(model, indices, weights, latent, exclude, wanted)
+        )
     return tuple(out)
 
 
 def _whole_bigrams(ranked: list[tuple[float, str]], limit: int) -> list[tuple[float, str]]:
     """Best terms, a bigram replacing the unigrams it contains (taking the best score)."""
     chosen: list[tuple[float, str]] = []
+    unigrams: dict[str, float] = {}  # chosen single words and their scores
+    inside: set[str] = set()  # words of chosen bigrams
     for score, term in ranked:
-        words = term.split()
-        if len(words) == 1 and any(term in c.split() for _, c in chosen if " " in c):
-            continue
-        if len(words) == 2:
-            covered = [(s, c) for s, c in chosen if c in words]
-            if covered:
-                chosen = [(s, c) for s, c in chosen if c not in words]
-                chosen.append((max(s for s, _ in covered), term))
-                chosen.sort(reverse=True)
+        if " " not in term:
+            if term in inside:
                 continue
-        if len(chosen) < limit:
+            if len(chosen) == limit:
+                break  # full, and only a bigram absorbing a chosen unigram could change it
             chosen.append((score, term))
-        elif len(words) == 1:
-            break  # full, and only a bigram absorbing a chosen unigram could still change it
+            unigrams[term] = score
+            continue
+        words = term.split(" ")
+        absorbed = {w for w in words if w in unigrams}
+        if absorbed:
+            best = max(unigrams.pop(w) for w in absorbed)
+            chosen = [(s, c) for s, c in chosen if c not in absorbed]
+            chosen.append((best, term))
+            chosen.sort(reverse=True)
+            inside.update(words)
+        elif len(chosen) < limit:
+            chosen.append((score, term))
+            inside.update(words)
     return chosen[:limit]
 
 
@@ -114,8 +158,10 @@ def _latent_terms(
     weights: np.ndarray,
     latent: np.ndarray,
     exclude: set[str],
+    wanted: int = 3,
 ) -> list[str]:
-    """The article's single words whose latent direction is closest to the profile's."""
+    """The article's `wanted` single words whose latent direction is closest to the
+    profile's, best first."""
     positions = np.searchsorted(model.latent_terms, indices)
     positions = np.minimum(positions, max(len(model.latent_terms) - 1, 0))
     placed = model.latent_terms[positions] == indices if len(model.latent_terms) else positions < 0
@@ -123,8 +169,15 @@ def _latent_terms(
         return []
     affinity = (model.components[:, positions[placed]].T @ latent.ravel()) * weights[placed]
     order = np.argsort(-affinity, kind="stable")
-    names = [model.term(int(indices[placed][o])) for o in order if affinity[o] > 0]
-    return [n for n in names if n not in exclude and " " not in n]
+    terms = indices[placed]
+    names: list[str] = []
+    for o in order.tolist():
+        if affinity[o] <= 0 or len(names) == wanted:
+            break
+        name = model.term(int(terms[o]))
+        if name not in exclude and " " not in name:
+            names.append(name)
+    return names
 
 
 def sentences(text: str) -> list[str]:
@@ -141,20 +194,21 @@ class Quotable:
     vectors: sp.csr_matrix
 
 
-def quotable(model: TextModel, text: str) -> Quotable:
-    candidates = [
-        s
-        for s in sentences(text)[: QUOTE_MAX_SENTENCES * 2]
-        if QUOTE_MIN_WORDS <= len(s.split()) <= QUOTE_MAX_WORDS
-    ][:QUOTE_MAX_SENTENCES]
-    vectors = model.texts(candidates) if candidates else sp.csr_matrix((0, model.size))
-    return Quotable(tuple(candidates), vectors)
-
-
-def best_sentence(candidates: Quotable, profile: np.ndarray) -> str:
-    """The sentence most similar to `profile` (dense weights; earliest wins a tie, so
-    with nothing shared it is the first usable sentence); "" for an article with none."""
-    if not candidates.sentences:
-        return ""
-    scores = candidates.vectors @ profile
-    return candidates.sentences[int(np.argmax(scores))]
+def quotables(model: TextModel, texts: Sequence[str]) -> list[Quotable]:
+    """Each text's candidate quote sentences and their vectors, vectorised together
+    (one pass over all the sentences is far cheaper than one per article)."""
+    chosen = [
+        [
+            s
+            for s in sentences(text)[: QUOTE_MAX_SENTENCES * 2]
+            if QUOTE_MIN_WORDS <= len(s.split()) <= QUOTE_MAX_WORDS
+        ][:QUOTE_MAX_SENTENCES]
+        for text in texts
+    ]
+    flat = [s for candidates in chosen for s in candidates]
+    vectors = model.texts(flat) if flat else sp.csr_matrix((0, model.size))
+    out, start = [], 0
+    for candidates in chosen:
+        out.append(Quotable(tuple(candidates), vectors[start : start + len(candidates)]))
+        start += len(candidates)
+    return out

@@ -12,8 +12,11 @@ explanations can mark them. This module does not read the store or rank articles
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,6 +28,9 @@ from pipeline.textmodel import DTYPE, TextModel, unit_rows
 # How much each field says about what a contact would enjoy reading. Interests are
 # their own words for it; a job title or company says less (and brings generic words
 # like "head" or "group"), so they only lean the profile.
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
+
 FIELD_WEIGHTS: tuple[tuple[str, float], ...] = (
     ("interests", 1.0),
     ("industry", 0.6),
@@ -42,6 +48,8 @@ FIELD_WEIGHTS: tuple[tuple[str, float], ...] = (
 DISMISSED_WEIGHT = 0.35
 FEEDBACK_CAP = 0.6
 FEEDBACK_TERMS = 25  # distinctive terms a dismissed article takes away
+LENDING_TERMS = 100  # an article's strongest terms, the only ones it lends to expansion
+MAX_THREADS = 4  # scoring chunks run in parallel on at most this many cores
 SMALL_FEEDBACK_SET = 3  # pseudo-relevance feedback from this few matches needs no support
 
 
@@ -193,7 +201,7 @@ def build(
     stories: np.ndarray | None = None,
     dismissed: sp.csr_matrix | None = None,
     sent: sp.csr_matrix | None = None,
-    chunk: int = 1000,
+    chunk: int = 500,
 ) -> Profiles:
     """Expand direct profiles from `corpus` (unit article rows, `stories` their story
     ids) and project them into the latent space.
@@ -255,11 +263,17 @@ def _pseudo_feedback(
     k = min(expansion.feedback_docs, docs)
     pool = min(docs, 2 * k)  # room for copies of one story among the best matches
     transposed = corpus.T.tocsr()
-    present = sp.csr_matrix(corpus, dtype=DTYPE, copy=True)
+    # What an article can lend: its LENDING_TERMS strongest terms found in another
+    # article too (a word of one article alone finds nothing else). Expansion terms
+    # come from there; it also keeps the sparse products below small.
+    lending = sp.csr_matrix(corpus, dtype=DTYPE, copy=True)
+    lending.data[np.bincount(corpus.indices, minlength=corpus.shape[1])[lending.indices] < 2] = 0
+    lending.eliminate_zeros()
+    lending = _keep_top_terms(lending, LENDING_TERMS, normalize=False)
+    present = sp.csr_matrix(lending, copy=True)
     present.data[:] = 1.0
-    known = (np.bincount(corpus.indices, minlength=corpus.shape[1]) >= 2).astype(DTYPE)
-    parts = []
-    for start in range(0, direct.shape[0], chunk):
+
+    def expand(start: int) -> sp.csr_matrix:
         block = direct[start : start + chunk]
         n = block.shape[0]
         scores = (block @ transposed).toarray()
@@ -268,21 +282,19 @@ def _pseudo_feedback(
         scores[chosen_by_user.row, chosen_by_user.col] = best[chosen_by_user.row]
         excluded = dismissed[start : start + chunk].tocoo()
         scores[excluded.row, excluded.col] = -1.0
-        if pool < docs:
-            top = np.argpartition(-scores, pool - 1, axis=1)[:, :pool]
-        else:
-            top = np.tile(np.arange(docs), (n, 1))
-        top_scores = np.take_along_axis(scores, top, axis=1)
-        order = np.argsort(-top_scores, axis=1, kind="stable")
-        top = np.take_along_axis(top, order, axis=1)
-        top_scores = np.take_along_axis(top_scores, order, axis=1)
-        usable = (top_scores >= expansion.min_first_score) & ~_repeated(stories[top])
+        top, top_scores = top_columns(scores, pool, expansion.min_first_score)
+        found = top >= 0
+        # Empty slots get story ids of their own (negative), so they never repeat one.
+        slot_stories = np.where(found, stories[np.maximum(top, 0)], -1 - np.arange(pool))
+        usable = found & ~_repeated(slot_stories)
         usable &= np.cumsum(usable, axis=1) <= k
         weights = np.where(usable, top_scores, 0.0).astype(DTYPE) ** 2
         totals = weights.sum(axis=1, keepdims=True)
         weights /= np.where(totals > 0, totals, 1.0)
         rows = np.repeat(np.arange(n), pool)
-        mixer = sp.csr_matrix((weights.ravel(), (rows, top.ravel())), shape=(n, docs))
+        mixer = sp.csr_matrix(
+            (weights.ravel(), (rows, np.maximum(top, 0).ravel())), shape=(n, docs)
+        )
         mixer.eliminate_zeros()
         chosen = sp.csr_matrix(mixer, copy=True)
         chosen.data[:] = 1.0
@@ -293,11 +305,51 @@ def _pseudo_feedback(
         support = sp.csr_matrix(chosen @ present)
         entry_rows = np.repeat(np.arange(n), np.diff(support.indptr))
         support.data = (support.data >= need[entry_rows]).astype(DTYPE)
-        share = sp.csr_matrix(mixer @ present).multiply(support).multiply(known[None, :])
-        centroids = sp.csr_matrix(sp.csr_matrix(mixer @ corpus).multiply(share), dtype=DTYPE)
-        parts.append(_keep_top_terms(centroids, expansion.feedback_terms))
+        share = sp.csr_matrix(mixer @ present).multiply(support)
+        centroids = sp.csr_matrix(sp.csr_matrix(mixer @ lending).multiply(share), dtype=DTYPE)
+        return _keep_top_terms(centroids, expansion.feedback_terms)
+
+    parts = in_parallel(expand, range(0, direct.shape[0], chunk))
     expansion_part = sp.vstack(parts, format="csr") if parts else direct
     return unit_rows(direct + expansion.feedback_weight * expansion_part)
+
+
+def in_parallel(func: Callable[[_Item], _Result], items: Sequence[_Item]) -> list[_Result]:
+    """`func` over `items` in order, on up to MAX_THREADS threads: the sparse products
+    and sorts of scoring release the GIL for much of their work."""
+    workers = min(MAX_THREADS, os.cpu_count() or 1, len(items))
+    if workers <= 1:
+        return [func(item) for item in items]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(func, items))
+
+
+def top_columns(scores: np.ndarray, k: int, floor: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's `k` best columns scoring at least `floor`, best first, as (rows × k)
+    column indices and scores; slots a row cannot fill hold column -1, score -inf.
+
+    A full partition of every row costs more than the scoring itself, so a lower
+    bound for each row's k-th best is taken from a quarter of its columns first (the
+    k-th best of a subset can only be lower), and only entries reaching it are sorted.
+    """
+    n, m = scores.shape
+    k = min(k, m)
+    bound = np.full(n, floor, dtype=np.float64)
+    sample = scores[:, ::4]
+    if sample.shape[1] >= 4 * k:
+        kth = np.partition(sample, sample.shape[1] - k, axis=1)[:, sample.shape[1] - k]
+        bound = np.maximum(bound, kth)
+    rows, columns = np.nonzero(scores >= bound[:, None])
+    values = scores[rows, columns]
+    order = np.lexsort((-values, rows))
+    rows, columns, values = rows[order], columns[order], values[order]
+    rank = np.arange(rows.size) - np.searchsorted(rows, np.arange(n))[rows]
+    keep = rank < k
+    top = np.full((n, k), -1, dtype=np.int64)
+    top_scores = np.full((n, k), -np.inf, dtype=scores.dtype)
+    top[rows[keep], rank[keep]] = columns[keep]
+    top_scores[rows[keep], rank[keep]] = values[keep]
+    return top, top_scores
 
 
 def _repeated(stories: np.ndarray) -> np.ndarray:
@@ -311,8 +363,8 @@ def _repeated(stories: np.ndarray) -> np.ndarray:
     return out
 
 
-def _keep_top_terms(matrix: sp.csr_matrix, keep: int) -> sp.csr_matrix:
-    """Each row's `keep` largest entries, rescaled to unit length."""
+def _keep_top_terms(matrix: sp.csr_matrix, keep: int, normalize: bool = True) -> sp.csr_matrix:
+    """Each row's `keep` largest entries, rescaled to unit length (if `normalize`)."""
     matrix = sp.csr_matrix(matrix)
     lengths = np.diff(matrix.indptr)
     mask = np.ones(matrix.data.size, dtype=bool)
@@ -324,7 +376,7 @@ def _keep_top_terms(matrix: sp.csr_matrix, keep: int) -> sp.csr_matrix:
     out = sp.csr_matrix(
         (matrix.data[mask], (rows[mask], matrix.indices[mask])), shape=matrix.shape, dtype=DTYPE
     )
-    return unit_rows(out)
+    return unit_rows(out) if normalize else out
 
 
 def _top_terms(row: sp.csr_matrix, keep: int) -> sp.csr_matrix:

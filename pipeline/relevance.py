@@ -150,12 +150,14 @@ def _corpus(
     latent: np.ndarray,
     refit: str | None,
 ) -> Corpus:
+    vectors = sp.csr_matrix(vectors, dtype=textmodel.DTYPE)
+    vectors.sort_indices()  # explanations look terms up by binary search
     return Corpus(
         model=model,
         ids=ids,
         stories=np.array([e.story_id for e in entries], dtype=np.int64),
         when=np.array([e.when.timestamp() for e in entries], dtype=np.float64),
-        vectors=sp.csr_matrix(vectors, dtype=textmodel.DTYPE),
+        vectors=vectors,
         latent=latent,
         refit=refit,
     )
@@ -273,8 +275,9 @@ def _blocks(
     """(profile row, candidate columns best first, their scores) for each row in `rows`.
 
     A block of CHUNK contacts is scored against the candidate articles at a time and
-    reduced to its top k at once, so memory stays at CHUNK × len(columns) floats.
-    With a `floor`, only scores reaching it are candidates (and sorting them is cheap).
+    reduced to its top k at once (a partition, then a sort of k per row), so memory
+    stays at CHUNK × len(columns) floats. With a `floor`, only scores reaching it are
+    candidates.
     """
     if not columns.size or not rows.size:
         return
@@ -282,30 +285,20 @@ def _blocks(
     transposed = corpus.vectors[columns].T.tocsr()
     latent = corpus.latent[columns]
     weight = profile_set.latent_weight
-    for start in range(0, rows.size, CHUNK):
-        block = rows[start : start + CHUNK]
+
+    def score(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         scores = (profile_set.query[block] @ transposed).toarray()
         if weight:
             scores *= 1.0 - weight
             scores += weight * (profile_set.latent[block] @ latent.T)
-        if floor is not None:
-            hit_rows, hit_columns = np.nonzero(scores >= floor)
-            values = scores[hit_rows, hit_columns]
-            order = np.lexsort((-values, hit_rows))
-            hit_rows, hit_columns, values = hit_rows[order], hit_columns[order], values[order]
-            firsts = np.searchsorted(hit_rows, np.arange(block.size))
-            lasts = np.searchsorted(hit_rows, np.arange(block.size), side="right")
-            for n, row in enumerate(block):
-                lo, hi = firsts[n], min(lasts[n], firsts[n] + k)
-                yield int(row), columns[hit_columns[lo:hi]], values[lo:hi]
-            continue
-        top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        top_scores = np.take_along_axis(scores, top, axis=1)
-        order = np.argsort(-top_scores, axis=1, kind="stable")
-        top = np.take_along_axis(top, order, axis=1)
-        top_scores = np.take_along_axis(top_scores, order, axis=1)
+        return profiles.top_columns(scores, k, -np.inf if floor is None else floor)
+
+    blocks = [rows[start : start + CHUNK] for start in range(0, rows.size, CHUNK)]
+    for block, (top, top_scores) in zip(blocks, profiles.in_parallel(score, blocks), strict=True):
+        found = (top >= 0).sum(axis=1)
         for n, row in enumerate(block):
-            yield int(row), columns[top[n]], top_scores[n]
+            end = int(found[n])
+            yield int(row), columns[top[n, :end]], top_scores[n, :end]
 
 
 def _pick(
@@ -316,6 +309,7 @@ def _pick(
     limit: int,
     floor: float,
     before: Sequence[int] = (),
+    memo: dict[tuple[int, int], bool] | None = None,
 ) -> list[tuple[int, float]]:
     """Best candidates scoring at least `floor`, one per story.
 
@@ -327,9 +321,10 @@ def _pick(
     candidates, scores = candidates[keep], scores[keep]
     out: list[tuple[int, float]] = []
     kept = list(before)
+    memo = {} if memo is None else memo
     for column, score in zip(candidates.tolist(), scores.tolist(), strict=True):
         story = int(corpus.stories[column])
-        if story in taken or (kept and _near_duplicate(corpus, column, kept)):
+        if story in taken or (kept and _near_duplicate(corpus, column, kept, memo)):
             continue
         kept.append(column)
         taken.add(story)
@@ -339,7 +334,9 @@ def _pick(
     return out
 
 
-def _near_duplicate(corpus: Corpus, column: int, others: Sequence[int]) -> bool:
+def _near_duplicate(
+    corpus: Corpus, column: int, others: Sequence[int], memo: dict[tuple[int, int], bool]
+) -> bool:
     """Whether the article's vector has cosine >= SAME_STORY_COSINE with any of `others`.
 
     Articles far apart in the latent space are not compared term by term: a copy of
@@ -348,7 +345,13 @@ def _near_duplicate(corpus: Corpus, column: int, others: Sequence[int]) -> bool:
     pool = np.asarray(others, dtype=np.int64)
     if corpus.latent.shape[1]:
         pool = pool[corpus.latent[pool] @ corpus.latent[column] >= LATENT_PREFILTER]
-    return any(_cosine(corpus.vectors, column, int(o)) >= SAME_STORY_COSINE for o in pool)
+    for other in pool.tolist():
+        pair = (min(column, other), max(column, other))
+        if pair not in memo:  # popular articles meet again in many contacts' lists
+            memo[pair] = _cosine(corpus.vectors, column, other) >= SAME_STORY_COSINE
+        if memo[pair]:
+            return True
+    return False
 
 
 def _cosine(vectors: sp.csr_matrix, a: int, b: int) -> float:
@@ -362,39 +365,43 @@ def _cosine(vectors: sp.csr_matrix, a: int, b: int) -> float:
 
 
 class _Explainer:
-    """Reasons and quotes for picked (contact, article) pairs; sentence vectors are
-    computed once per article however many contacts it goes to."""
+    """Reasons and quotes for picked (contact row, article column) pairs, computed an
+    article at a time for every contact it goes to (its sentences are vectorised
+    once, however many contacts it goes to)."""
 
     def __init__(self, store: Store, corpus: Corpus, profile_set: Profiles):
         self.store, self.corpus, self.profiles = store, corpus, profile_set
-        self._quotables: dict[int, explain.Quotable] = {}
-        self._row = -1
-        self._view: explain.ProfileView | None = None
+        self.articles: dict[int, Article] = {}
 
-    def load(self, columns: Sequence[int]) -> dict[int, Article]:
-        wanted = sorted({int(self.corpus.ids[c]) for c in columns})
-        articles = {a.id: a for a in _articles(self.store, wanted)}
-        for article in articles.values():
-            if article.id not in self._quotables:
-                text = article.text or article.summary or article.description or ""
-                self._quotables[article.id] = explain.quotable(self.corpus.model, text)
-        return articles
-
-    def explain(self, row: int, column: int) -> tuple[tuple[str, ...], str]:
-        if self._row != row:  # picks come grouped by contact: one dense view each
-            p = self.profiles
-            latent = p.latent[row] if p.latent.shape[1] else None
-            self._view = explain.view(p.query[row], p.direct[row], latent)
-            self._row = row
-        assert self._view is not None
-        vectors = self.corpus.vectors
-        lo, hi = vectors.indptr[column], vectors.indptr[column + 1]
-        reasons = explain.reasons(
-            self.corpus.model, self._view, vectors.indices[lo:hi], vectors.data[lo:hi]
-        )
-        quotable = self._quotables.get(int(self.corpus.ids[column]))
-        quote = explain.best_sentence(quotable, self._view.query) if quotable else ""
-        return reasons, quote
+    def explain(
+        self, picks: Sequence[tuple[int, int]]
+    ) -> dict[tuple[int, int], tuple[tuple[str, ...], str]]:
+        corpus, p = self.corpus, self.profiles
+        wanted = sorted({int(corpus.ids[c]) for _, c in picks} - self.articles.keys())
+        self.articles.update((a.id, a) for a in _articles(self.store, wanted))
+        by_column: dict[int, list[int]] = {}
+        for row, column in picks:
+            by_column.setdefault(column, []).append(row)
+        out: dict[tuple[int, int], tuple[tuple[str, ...], str]] = {}
+        vectors = corpus.vectors
+        texts = []
+        for column in by_column:
+            article = self.articles[int(corpus.ids[column])]
+            texts.append(article.text or article.summary or article.description or "")
+        quotables = explain.quotables(corpus.model, texts)
+        for (column, rows), quotable in zip(by_column.items(), quotables, strict=True):
+            lo, hi = vectors.indptr[column], vectors.indptr[column + 1]
+            explained = explain.explain_article(
+                corpus.model,
+                vectors.indices[lo:hi],
+                vectors.data[lo:hi],
+                quotable,
+                p.query[rows],
+                p.direct[rows],
+                p.latent[rows] if p.latent.shape[1] else None,
+            )
+            out.update(((row, column), e) for row, e in zip(rows, explained, strict=True))
+        return out
 
 
 # --- match -----------------------------------------------------------------------------
@@ -439,6 +446,7 @@ def match_articles(
         explainer = _Explainer(store, corpus, profile_set)
         k = settings.per_contact * CANDIDATE_FACTOR
         picks: list[tuple[int, int, float]] = []
+        memo: dict[tuple[int, int], bool] = {}
         for mask, rows in ((fresh, np.flatnonzero(changed)), (new, np.flatnonzero(~changed))):
             rows = rows[~profile_set.empty[rows]]
             for row, candidates, scores in _blocks(
@@ -454,11 +462,12 @@ def match_articles(
                     settings.per_contact,
                     settings.threshold,
                     offered,
+                    memo,
                 ):
                     picks.append((row, column, score))
-        explainer.load([column for _, column, _ in picks])
+        explained = explainer.explain([(row, column) for row, column, _ in picks])
         for row, column, score in picks:
-            reasons, quote = explainer.explain(row, column)
+            reasons, quote = explained[row, column]
             suggestions.append(
                 NewSuggestion(
                     contact_id=contacts[row].id,
@@ -527,12 +536,13 @@ def suggest_for(
         corpus, candidates[order], scores[order], taken, limit, -np.inf, acted_columns.tolist()
     )
     explainer = _Explainer(store, corpus, profile_set)
-    articles = explainer.load([column for column, _ in picked])
+    explained = explainer.explain([(0, column) for column, _ in picked])
+    articles = explainer.articles
     fresh_all = corpus.fresh(now, settings.max_age_days)
     out: list[Ranked] = []
     for column, score in picked:
         article = articles[int(corpus.ids[column])]
-        reasons, quote = explainer.explain(0, column)
+        reasons, quote = explained[0, column]
         is_weak = score < settings.threshold
         stored = store.add_suggestion(
             contact.id,
