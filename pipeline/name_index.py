@@ -14,7 +14,7 @@ import bisect
 import functools
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import ahocorasick
@@ -40,8 +40,11 @@ _TITLE_WORDS = word_set(
     "deputy justice representative congressman congresswoman"
 )
 _PREVIOUS_WORD = re.compile(r"([A-Z][a-z]+)[ \t]+$")
+_MARK = "\x02"  # stands for a space in keys and scanned runs (a word starts after it)
+_ODD_SPACE = re.compile(f"{_MARK}{_MARK}|\t")
+_NON_SPACE = re.compile(r"[^ \t]+")
 # " q. " between two words of a run: a middle initial ("U.S." has no space before "S.").
-_MIDDLE_INITIAL = re.compile(r" [a-z]\. ")
+_MIDDLE_INITIAL = re.compile(f"{_MARK}[a-z]\\.{_MARK}")
 _INITIAL_WINDOW = 60
 _NAME_SPLIT = re.compile(r"[\s,]+")
 _NAME_FOLLOWS = re.compile(r"[ \t]+[A-Z][a-z]")
@@ -66,7 +69,8 @@ _PARTICLE_GAP = rf"[ \t]++(?:{_PARTICLE}[ \t]++)*+(?:(?:al|el|d|l)['-])?+"
 def _run_pattern(particles: bool, one_word: bool) -> re.Pattern[str]:
     gap = _PARTICLE_GAP if particles else _PLAIN_GAP
     more = "*+" if one_word else "++"
-    return re.compile(f"({_WORD}(?:{gap}{_WORD}){more})")
+    # Run over folded (ASCII) text, so ASCII classes: \S is a plain table lookup.
+    return re.compile(f"({_WORD}(?:{gap}{_WORD}){more})", re.ASCII)
 
 
 _RUN_PATTERNS = {
@@ -115,23 +119,23 @@ class MentionIndex:
 
     def __init__(self, contacts: Iterable[Contact]):
         self.contacts: dict[int, Contact] = {c.id: c for c in contacts}
-        # Keys lose their spaces: the automaton skips whitespace in the text, so
-        # "Jane  Doe" reaches the key "janedoe" too; each hit is then checked against
-        # the spaced keys that share it ("jane doe", not "jan edoe"). The automaton
-        # stores an int per key, an index into `_spellings`, where each entry is one
-        # string ("jane doe<US>12<US>full", several joined by <RS>) decoded only when
-        # it matches: half a million strings cost a fraction of as many tuples to
-        # build, and the garbage collector never has to look at them.
+        # Keys are written with a mark for each space and one in front ("<mark>jane
+        # <mark>doe"), and scanned runs the same way, so a key can only begin at the
+        # start of a word and the automaton's root has a single child: outside names
+        # it stays there cheaply. Each key stores an int, an index into `_spellings`,
+        # where each entry is one string ("jane doe<US>12<US>full", several joined by
+        # <RS>) decoded only when it matches: half a million strings cost a fraction of
+        # as many tuples to build, and the garbage collector never looks at them.
         self._spellings: list[str] = []
         slot: dict[str, int] = {}
         spellings = self._spellings
         for contact in self.contacts.values():
             tail = f"{_UNIT}{contact.id}{_UNIT}"
             for key, kind in variants(contact).items():
-                tight = key.replace(" ", "")
-                at = slot.get(tight)
+                marked = _MARK + key.replace(" ", _MARK)
+                at = slot.get(marked)
                 if at is None:
-                    slot[tight] = len(spellings)
+                    slot[marked] = len(spellings)
                     spellings.append(key + tail + kind)
                 else:
                     spellings[at] += _RECORD + key + tail + kind
@@ -142,8 +146,8 @@ class MentionIndex:
         self.automaton: ahocorasick.Automaton | None = None
         if slot:
             automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-            for tight, at in slot.items():
-                automaton.add_word(tight, at)
+            for marked, at in slot.items():
+                automaton.add_word(marked, at)
             automaton.make_automaton()
             self.automaton = automaton
 
@@ -158,20 +162,20 @@ class MentionIndex:
     def hits_many(self, texts: Sequence[str]) -> list[list[Hit]]:
         """`hits` of many texts in one pass: one split and one automaton run for all.
 
-        Per-call costs would dominate short articles, so a batch is joined by NULs
-        (no key holds one, so no match spans two texts) and scanned at once. A middle
-        initial the contact was not saved with ("Jane Q. Doe" for a saved "Jane Doe")
-        is matched by rescanning, around each " Q. " found, the words without it.
+        Per-call costs would dominate short articles, so a batch is joined by line
+        breaks (no name spans one, so no match spans two texts) and scanned at once.
+        A middle initial the contact was not saved with ("Jane Q. Doe" for a saved
+        "Jane Doe") is matched by rescanning, around each " Q. ", the words without it.
         """
         if self.automaton is None:
             return [[] for _ in texts]
-        flat = "\0".join(texts)
+        flat = "\n".join(texts)
         if flat.isascii():  # the usual case: folding changes nothing, offsets are kept
             folded = None
             bases = list(itertools.accumulate((len(t) + 1 for t in texts), initial=0))
         else:
             folded = [fold_text(text) for text in texts]
-            flat = "\0".join([f.text for f in folded])
+            flat = "\n".join([f.text for f in folded])
             bases = list(itertools.accumulate((len(f.text) + 1 for f in folded), initial=0))
         candidates, initials = self._candidates(flat)
         found: dict[int, list[Hit]] = {}
@@ -194,60 +198,72 @@ class MentionIndex:
         return [_drop_nested(found[n]) if n in found else [] for n in range(len(texts))]
 
     def _candidates(self, flat: str) -> tuple[list[Candidate], list[int]]:
-        """Whole-word matches in folded text as (start, end, spellings), and where
-        middle initials (" q. " inside a run of name words) start."""
-        assert self.automaton is not None
+        """Whole-word matches in folded text as (start, end, spellings, mid-run), and
+        where middle initials (" q. " inside a run of name words) start."""
         # Only runs of capitalised words (and name particles) can hold a name, so only
-        # they are fed to the automaton, lower-cased and joined by NULs. Splitting,
-        # joining and offsets are C-level; Python runs once per match.
+        # they are fed to the automaton: each as <mark>run<NUL>, lower case, spaces as
+        # marks. Splitting, joining and offsets are C-level; Python runs per match.
         parts = self.runs.split(flat)
         if len(parts) == 1:
             return [], []
         runs = parts[1::2]
         run_starts = list(itertools.accumulate(map(len, parts), initial=0))[1::2]
-        joined = "\0".join(runs).lower()
-        joined_starts = list(itertools.accumulate((len(r) + 1 for r in runs), initial=0))
+        marked = (_MARK + f"\0{_MARK}".join(runs) + "\0").lower().replace(" ", _MARK)
+        marked_starts = list(itertools.accumulate((len(r) + 2 for r in runs), initial=0))
 
-        def to_flat(at: int) -> int:
-            run = bisect.bisect_right(joined_starts, at) - 1
-            return run_starts[run] + at - joined_starts[run]
+        def to_flat(at: int) -> tuple[int, int]:
+            """(flat offset, offset within its run) of a position in `marked`."""
+            run = bisect.bisect_right(marked_starts, at) - 1
+            inside = at - marked_starts[run] - 1
+            return run_starts[run] + inside, inside
 
+        found = self._matches(marked, flat, to_flat)
+        if "\t" in marked or _MARK + _MARK in marked:
+            # A run with tabs or double spaces between its words: rescan it with single
+            # spaces (rare, so done one run at a time).
+            odd = {
+                bisect.bisect_right(marked_starts, m.start()) - 1
+                for m in _ODD_SPACE.finditer(marked)
+            }
+            for run in sorted(odd):
+                found.extend(self._respaced(runs[run], run_starts[run], flat))
+        initials = []
+        for m in _MIDDLE_INITIAL.finditer(marked):
+            if marked[m.start() - 1].isalnum() and marked[m.end()].isalnum():
+                initials.append(to_flat(m.start())[0])
+        return found, initials
+
+    def _matches(
+        self, marked: str, flat: str, to_flat: Callable[[int], tuple[int, int]]
+    ) -> list[Candidate]:
+        assert self.automaton is not None
         found: list[Candidate] = []
-        size = len(joined)
-        for last, at in self.automaton.iter(joined, ignore_white_space=True):
+        for last, at in self.automaton.iter(marked):
             end = last + 1
             # Most raw matches end inside a word ("Ann Lee" in "Ann Leeds"): drop them
-            # before any other work.
-            if end < size and (joined[end].isalnum() or joined[end] == "-"):
+            # before any other work. (Every run ends with a NUL: `end` is in range.)
+            if marked[end].isalnum() or marked[end] == "-":
                 continue
             options = self.spellings(at)
-            # Usually written with single spaces, exactly as a key; else normalise.
-            if len(options) == 1:
-                key = options[0][0]
-                chosen = options if joined.startswith(key, end - len(key)) else []
-            else:
-                chosen = [o for o in options if joined.startswith(o[0], end - len(o[0]))]
-            if chosen:
-                j_start = end - len(chosen[0][0])
-            else:
-                j_start = _start_of(joined, last, len(options[0][0].replace(" ", "")))
-                spaced = " ".join(joined[j_start:end].split())
-                chosen = [o for o in options if o[0] == spaced]
-                if not chosen:
-                    continue
-            if j_start and joined[j_start - 1].isalnum():  # starts inside a word
-                continue
-            run = bisect.bisect_right(joined_starts, j_start) - 1
-            f_start = run_starts[run] + j_start - joined_starts[run]
-            f_end = f_start + end - j_start
+            f_start, inside = to_flat(end - len(options[0][0]))
+            f_end = to_flat(end - 1)[0] + 1
             if word_bounded(flat, f_start, f_end):
-                found.append((f_start, f_end, chosen, j_start > joined_starts[run]))
-        initials = [
-            to_flat(m.start())
-            for m in _MIDDLE_INITIAL.finditer(joined)
-            if m.start() and joined[m.start() - 1].isalnum() and joined[m.end()].isalnum()
-        ]
-        return found, initials
+                found.append((f_start, f_end, options, inside > 0))
+        return found
+
+    def _respaced(self, run: str, run_start: int, flat: str) -> list[Candidate]:
+        """Candidates in one run whose words are separated by tabs or several spaces."""
+        words = [(m.start(), m.group()) for m in _NON_SPACE.finditer(run)]
+        # Word i starts at 1 + starts[i] in the rescanned text (after its mark).
+        starts = list(itertools.accumulate((len(w) + 1 for _, w in words), initial=0))
+        marked = (_MARK + _MARK.join(w for _, w in words) + "\0").lower()
+
+        def to_flat(at: int) -> tuple[int, int]:
+            word = bisect.bisect_right(starts, at - 1) - 1
+            inside = words[word][0] + at - 1 - starts[word]
+            return run_start + inside, inside
+
+        return self._matches(marked, flat, to_flat)
 
     def _without_initial(self, text: str, start: int, end: int) -> list[Hit]:
         """Matches across the initial at [start, end) of `text`, in its offsets."""
@@ -280,16 +296,6 @@ def _hits(chosen: Sequence[Option], start: int, end: int, text: str) -> list[Hit
         for contact_id, kind in entries
         if kind != REVERSED or reversed_ok
     ]
-
-
-def _start_of(flat: str, last: int, length: int) -> int:
-    """Where a match of `length` non-space characters ending at `last` begins."""
-    at, remaining = last, length - 1
-    while remaining:
-        at -= 1
-        if not flat[at].isspace():
-            remaining -= 1
-    return at
 
 
 def word_bounded(flat: str, start: int, end: int) -> bool:

@@ -425,10 +425,12 @@ def test_batch_scan_matches_one_by_one_scan() -> None:
         "",
         "Nothing here but Varga.",
         "Café owner Imelda Varga’s plan: Zoë’s idea, Ana Lucia Ferreira said.",
+        "Minutes of the Board",  # ends with a capitalised word, and the next text...
+        "IMELDA VARGA RETIRES",  # ...starts with a name: the texts must not run together
     ]
     one_by_one = [index.hits(t) for t in texts]
     assert index.hits_many(texts) == one_by_one
-    assert [len(h) for h in one_by_one] == [2, 2, 0, 0, 2]
+    assert [len(h) for h in one_by_one] == [2, 2, 0, 0, 2, 0, 1]
     text = texts[0]
     assert [text[h.start : h.end] for h in one_by_one[0]] == ["José García", "Ana L. Ferreira"]
 
