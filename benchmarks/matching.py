@@ -222,12 +222,17 @@ def main() -> int:
             (pristine / "built").write_text("")
         else:
             print(f"reusing the store built in {pristine} (fit not measured again)")
-        for name in steps:
+        for n, name in enumerate(steps):
             if name == "fit":
                 continue
-            root = Path(tmp) / name
+            root = Path(tmp) / f"{name}-{n}"
             shutil.copytree(pristine, root)
-            results[name] = run(name, root)
+            result = run(name, root)
+            shutil.rmtree(root)
+            # A step named twice keeps its best run: the machine is shared, and the
+            # fastest run is the one least disturbed by others.
+            if name not in results or result["seconds"] < results[name]["seconds"]:
+                results[name] = result
     for name, result in results.items():
         extra = ", ".join(
             f"{k} {v:.0f}" for k, v in result.items() if k not in ("seconds", "peak_mb")

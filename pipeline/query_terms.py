@@ -159,6 +159,13 @@ def query_idf(model: TextModel, term: str, index: int) -> float:
 
 
 def weighted_terms(model: TextModel, texts: Sequence[str]) -> sp.csr_matrix:
+    """One unit row per text (see _weigh), each distinct text weighed once: many
+    contacts share a company, a job title or a tag."""
+    distinct, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
+    return _weigh(model, [str(t) for t in distinct])[inverse.ravel()]
+
+
+def _weigh(model: TextModel, texts: Sequence[str]) -> sp.csr_matrix:
     """One unit row per text: sublinear term frequency times query idf, filler words
     removed, singulars of plurals added. An empty or unknown text gives a zero row.
 
