@@ -119,17 +119,12 @@ class TextModel:
     def counts(self, texts: Sequence[str]) -> sp.csr_matrix:
         return sp.csr_matrix(self._counter.transform(texts), dtype=DTYPE)
 
-    def weigh(
-        self, counts: sp.csr_matrix, *, normalize: bool = True, idf_power: float = 1.0
-    ) -> sp.csr_matrix:
-        """Sublinear tf times idf (to `idf_power`), rows scaled to unit length (unless
-        asked not to)."""
+    def weigh(self, counts: sp.csr_matrix, *, normalize: bool = True) -> sp.csr_matrix:
+        """Sublinear tf times idf, rows scaled to unit length (unless asked not to)."""
         out = sp.csr_matrix(counts, dtype=DTYPE, copy=True)
         np.log(out.data, out=out.data)
         out.data += 1.0
-        out.data *= (
-            self.idf[out.indices] ** idf_power if idf_power != 1.0 else self.idf[out.indices]
-        )
+        out.data *= self.idf[out.indices]
         return unit_rows(out) if normalize else out
 
     def documents(self, docs: Sequence[Document]) -> sp.csr_matrix:
@@ -138,10 +133,8 @@ class TextModel:
         titles = self.counts([d.title for d in docs])
         return self.weigh(body + (TITLE_WEIGHT - 1) * titles)
 
-    def texts(
-        self, texts: Sequence[str], *, normalize: bool = True, idf_power: float = 1.0
-    ) -> sp.csr_matrix:
-        return self.weigh(self.counts(texts), normalize=normalize, idf_power=idf_power)
+    def texts(self, texts: Sequence[str], *, normalize: bool = True) -> sp.csr_matrix:
+        return self.weigh(self.counts(texts), normalize=normalize)
 
     def analyze(self, text: str) -> list[str]:
         """The terms (unigrams and bigrams, stop words removed) the model sees in `text`."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 from relevance_corpus import ARTICLES
 
-from pipeline import relevance, textmodel
+from pipeline import query_terms, relevance, textmodel
 from pipeline.errors import ModelError
 from pipeline.explain import RELATED
 from pipeline.records import ContactFields, NewArticle
@@ -219,6 +220,40 @@ def test_expansion_does_not_drift_from_iphones_to_orchards(
     assert all(r.weak for r in orchards)
     assert max(r.score for r in orchards) < ranked[1].score / 1.5
     assert all("orchard" not in reason for r in ranked[:2] for reason in r.reasons)
+
+
+def test_interest_words_are_weighed_as_a_person_means_them() -> None:
+    docs = [
+        textmodel.Document("War in the north", "The war displaced thousands; a ceasefire failed."),
+        textmodel.Document("Ceasefire talks", "Envoys met to end the war and the fighting."),
+        textmodel.Document("News of the day", "New rules for big companies took effect."),
+        textmodel.Document("Big companies report", "Big companies reported profits; news spread."),
+        textmodel.Document("Chocolate makers", "Chocolate makers bought cocoa beans."),
+        textmodel.Document("Cocoa crop", "The cocoa crop and the beans were smaller."),
+        textmodel.Document("One bean", "A single bean of cocoa, one bean, sold."),
+    ]
+    model, _ = textmodel.fit(docs)
+
+    def weights(text: str) -> dict[str, float]:
+        row = query_terms.weighted_terms(model, [text])
+        return {model.term(i): float(v) for i, v in zip(row.indices, row.data, strict=True)}
+
+    # "wars" is unknown to the corpus; its singular stands in for it.
+    assert "war" in weights("wars and diplomacy")
+    # Filler words that frame an interest are not part of it; "news" never becomes "new".
+    framed = weights("news like chocolate makers")
+    assert "chocolate" in framed and not {"news", "like", "new"} & framed.keys()
+    # A rare phrase weighs no more than its rarer word.
+    phrase = weights("big companies")
+    assert phrase["big companies"] <= max(phrase["big"], phrase["companies"]) + 1e-6
+    # A plural brings its singular, a little lighter, and the pair weighs what the
+    # plural would alone: "beans" does not count twice against "chocolate".
+    both = weights("chocolate beans")
+    assert 0 < both["bean"] < both["beans"]
+    pair = math.hypot(both["beans"], both["bean"])
+    assert pair / both["chocolate"] == pytest.approx(
+        model.idf[model.vocabulary["beans"]] / model.idf[model.vocabulary["chocolate"]], rel=1e-4
+    )
 
 
 def test_contacts_without_profile_get_no_topical_suggestions(
