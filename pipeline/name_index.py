@@ -26,7 +26,6 @@ from pipeline.names import (
     first_name_percent,
     fold,
     fold_text,
-    is_word_char,
     variants,
     word_set,
 )
@@ -211,13 +210,13 @@ class MentionIndex:
         marked = (_MARK + f"\0{_MARK}".join(runs) + "\0").lower().replace(" ", _MARK)
         marked_starts = list(itertools.accumulate((len(r) + 2 for r in runs), initial=0))
 
-        def to_flat(at: int) -> tuple[int, int]:
-            """(flat offset, offset within its run) of a position in `marked`."""
-            run = bisect.bisect_right(marked_starts, at) - 1
-            inside = at - marked_starts[run] - 1
-            return run_starts[run] + inside, inside
+        def locate(start: int, end: int) -> tuple[int, int, bool]:
+            """Flat [start, end) of a marked span, and whether it starts mid-run."""
+            run = bisect.bisect_right(marked_starts, start) - 1
+            inside = start - marked_starts[run] - 1
+            return run_starts[run] + inside, run_starts[run] + inside + end - start, inside > 0
 
-        found = self._matches(marked, flat, to_flat)
+        found = self._matches(marked, flat, locate)
         if "\t" in marked or _MARK + _MARK in marked:
             # A run with tabs or double spaces between its words: rescan it with single
             # spaces (rare, so done one run at a time).
@@ -230,11 +229,11 @@ class MentionIndex:
         initials = []
         for m in _MIDDLE_INITIAL.finditer(marked):
             if marked[m.start() - 1].isalnum() and marked[m.end()].isalnum():
-                initials.append(to_flat(m.start())[0])
+                initials.append(locate(m.start(), m.end())[0])
         return found, initials
 
     def _matches(
-        self, marked: str, flat: str, to_flat: Callable[[int], tuple[int, int]]
+        self, marked: str, flat: str, locate: Callable[[int, int], tuple[int, int, bool]]
     ) -> list[Candidate]:
         assert self.automaton is not None
         found: list[Candidate] = []
@@ -244,11 +243,10 @@ class MentionIndex:
             # before any other work. (Every run ends with a NUL: `end` is in range.)
             if marked[end].isalnum() or marked[end] == "-":
                 continue
-            options = self.spellings(at)
-            f_start, inside = to_flat(end - len(options[0][0]))
-            f_end = to_flat(end - 1)[0] + 1
+            options = _decode(self._spellings[at])
+            f_start, f_end, mid_run = locate(end - len(options[0][0]), end)
             if word_bounded(flat, f_start, f_end):
-                found.append((f_start, f_end, options, inside > 0))
+                found.append((f_start, f_end, options, mid_run))
         return found
 
     def _respaced(self, run: str, run_start: int, flat: str) -> list[Candidate]:
@@ -258,12 +256,15 @@ class MentionIndex:
         starts = list(itertools.accumulate((len(w) + 1 for _, w in words), initial=0))
         marked = (_MARK + _MARK.join(w for _, w in words) + "\0").lower()
 
-        def to_flat(at: int) -> tuple[int, int]:
+        def offset(at: int) -> int:
             word = bisect.bisect_right(starts, at - 1) - 1
-            inside = words[word][0] + at - 1 - starts[word]
-            return run_start + inside, inside
+            return words[word][0] + at - 1 - starts[word]
 
-        return self._matches(marked, flat, to_flat)
+        def locate(start: int, end: int) -> tuple[int, int, bool]:
+            inside = offset(start)
+            return run_start + inside, run_start + offset(end - 1) + 1, inside > 0
+
+        return self._matches(marked, flat, locate)
 
     def _without_initial(self, text: str, start: int, end: int) -> list[Hit]:
         """Matches across the initial at [start, end) of `text`, in its offsets."""
@@ -288,29 +289,28 @@ class MentionIndex:
 
 
 def _hits(chosen: Sequence[Option], start: int, end: int, text: str) -> list[Hit]:
-    # "Doe, Jane" is a list entry; "Doe, Jane Roe and..." names Jane Roe, not Jane Doe.
-    reversed_ok = not _NAME_FOLLOWS.match(text, end)
-    return [
+    found = [
         Hit(contact_id, kind, start, end, shared)
         for _key, entries, shared in chosen
         for contact_id, kind in entries
-        if kind != REVERSED or reversed_ok
     ]
+    # "Doe, Jane" is a list entry; "Doe, Jane Roe and..." names Jane Roe, not Jane Doe.
+    if any(h.kind == REVERSED for h in found) and _NAME_FOLLOWS.match(text, end):
+        found = [h for h in found if h.kind != REVERSED]
+    return found
 
 
 def word_bounded(flat: str, start: int, end: int) -> bool:
-    if start > 0 and (
-        is_word_char(flat[start - 1])
-        or (flat[start - 1] == "-" and start > 1 and is_word_char(flat[start - 2]))
-    ):
-        return False
-    return not (
-        end < len(flat)
-        and (
-            is_word_char(flat[end])
-            or (flat[end] == "-" and end + 1 < len(flat) and is_word_char(flat[end + 1]))
-        )
-    )
+    """Whether flat[start:end] is whole words of folded (ASCII) text; a hyphen joins."""
+    if start > 0:
+        before = flat[start - 1]
+        if before.isalnum() or (before == "-" and start > 1 and flat[start - 2].isalnum()):
+            return False
+    if end < len(flat):
+        after = flat[end]
+        if after.isalnum() or (after == "-" and end + 1 < len(flat) and flat[end + 1].isalnum()):
+            return False
+    return True
 
 
 def looks_like_name(span: str) -> bool:
@@ -342,19 +342,28 @@ def _inside_longer_name(text: str, start: int) -> bool:
 
 
 def _drop_nested(hits: list[Hit]) -> list[Hit]:
-    """Drop a match lying inside a longer match of another spelling."""
-    hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
-    kept: list[Hit] = []
-    for hit in hits:
-        if any(
-            k.start <= hit.start and hit.end <= k.end and (k.end - k.start) > (hit.end - hit.start)
-            for k in kept[-8:]
-        ):
-            continue
-        if any(
-            k.contact_id == hit.contact_id and k.start < hit.end and hit.start < k.end
-            for k in kept[-8:]
-        ):
-            continue
-        kept.append(hit)
-    return kept
+    """Drop a match lying inside a longer match ("Jane Doe" in "Mary Jane Doe"), and a
+    contact's match overlapping an earlier one of the same contact.
+
+    Decided per distinct span (a common name can be dozens of hits on one span, one
+    per contact spelled that way), so the cost follows the spans, not the contacts.
+    """
+    if len(hits) == 1:
+        return hits
+    spans = sorted({(h.start, h.end) for h in hits}, key=lambda se: (se[0], se[0] - se[1]))
+    kept: list[tuple[int, int]] = []
+    for start, end in spans:
+        if not any(s <= start and end <= e and e - s > end - start for s, e in kept):
+            kept.append((start, end))
+    order = {span: n for n, span in enumerate(kept)}
+    found = sorted(
+        (h for h in hits if (h.start, h.end) in order), key=lambda h: order[(h.start, h.end)]
+    )
+    last_end: dict[int, int] = {}
+    result = []
+    for hit in found:
+        if last_end.get(hit.contact_id, -1) > hit.start:
+            continue  # overlaps this contact's previous match
+        last_end[hit.contact_id] = hit.end
+        result.append(hit)
+    return result

@@ -57,7 +57,6 @@ FREQUENT_LAST_PERCENT = 0.015
 # Only non-ASCII characters need a Python step (transliteration); ASCII prose is
 # handled by C-level string methods alone, so folding costs next to nothing.
 _PIECES = re.compile(r"[^\x00-\x7f]")
-_WORD = re.compile(r"[A-Za-z0-9]")
 # One ASCII character for one: offsets do not move, so no map is needed for these.
 _TYPOGRAPHY = str.maketrans(
     {
@@ -188,10 +187,6 @@ def fold_text(text: str) -> FoldedText:
         position = match.end()
     out.append(text[position:])
     return FoldedText("".join(out), tuple(starts), tuple(lengths), tuple(origins), tuple(ends))
-
-
-def is_word_char(char: str) -> bool:
-    return bool(_WORD.match(char))
 
 
 @functools.cache
