@@ -1,11 +1,11 @@
 """The name index: every variant of every contact in one Aho-Corasick automaton.
 
 Owns finding contacts' names in a text in one pass, whatever the number of contacts:
-the automaton runs over the folded text, and a match counts only as whole words (a
-hyphen joins words: "Mary-Jane Doe" is not Jane Doe) within one paragraph, written
-as a name in the original (Title Case or ALL CAPS, so "will smith the metal" is not
-Will Smith), and not as the tail of a longer name ("Mary Jane Doe"). Judging what a
-match means is `pipeline.mentions`' job.
+a regular expression cuts the folded text into runs of capitalised words (Title Case
+or ALL CAPS, so "will smith the metal" is never looked at), and the automaton runs
+over those alone. A match counts only as whole words (a hyphen joins words:
+"Mary-Jane Doe" is not Jane Doe) within one paragraph, and not as the tail of a
+longer name ("Mary Jane Doe"). Judging what a match means is `pipeline.mentions`'.
 """
 
 from __future__ import annotations
