@@ -1,6 +1,7 @@
 """Relevance evaluation: cheesecake against the ten-line TF-IDF script, on labelled news.
 
     .venv/bin/python evaluation/relevance.py CORPUS_DIR [--datasets bbc,ag,reuters]
+        [--cache DIR] [--per-label N] [--distractors N] [--json FILE]
 
 Each labelled corpus (bbc_news, ag_news_test, reuters21578 under CORPUS_DIR) is served
 as RSS feeds and article pages from a loopback server and ingested by the real
@@ -68,9 +69,15 @@ class Persona:
 # --- corpora -----------------------------------------------------------------------------
 
 
-def load_bbc(root: Path) -> list[Doc]:
+def load_bbc(root: Path, per_category: int | None = None) -> list[Doc]:
     docs = []
-    for path in sorted((root / "bbc_news" / "bbc").glob("*/*.txt")):
+    paths = sorted((root / "bbc_news" / "bbc").glob("*/*.txt"))
+    if per_category is not None:
+        by_category: dict[str, list[Path]] = {}
+        for path in paths:
+            by_category.setdefault(path.parent.name, []).append(path)
+        paths = [p for group in by_category.values() for p in group[:per_category]]
+    for path in paths:
         title, _, body = path.read_text(encoding="utf-8", errors="replace").partition("\n")
         docs.append(
             Doc(
@@ -433,6 +440,7 @@ def feedback(store, personas, first, suggest, on_topic) -> dict:  # type: ignore
             "p@10 control (removed, nothing learnt)": round(float(np.mean(control)), 3),
             "mean rise": round(float(deltas.mean()), 3),
             "worst change": round(float(deltas.min()), 3),
+            "changes": [round(float(d), 3) for d in deltas],
         }
         out[protocol] = result
         control_p10 = result["p@10 control (removed, nothing learnt)"]
@@ -454,13 +462,37 @@ def main() -> int:
         type=Path,
         help="keep ingested stores here and reuse them on later runs (skips the fetch)",
     )
+    parser.add_argument(
+        "--per-label",
+        type=int,
+        help="at most this many articles per category (BBC), class (AG) or topic (Reuters): "
+        "a smaller, faster run for iterating; report full runs",
+    )
+    parser.add_argument(
+        "--distractors", type=int, default=500, help="Reuters articles of other topics"
+    )
     args = parser.parse_args()
-    loaders = {"bbc": load_bbc, "ag": load_ag, "reuters": load_reuters}
+    per_label = args.per_label
+    loaders = {
+        "bbc": lambda root: load_bbc(root, per_label),
+        "ag": lambda root: load_ag(root, per_label or 500),
+        "reuters": lambda root: load_reuters(root, per_label or 60, args.distractors),
+    }
     results = {}
     with tempfile.TemporaryDirectory(prefix="cheesecake-eval-") as tmp:
         for name in args.datasets.split(","):
             docs = loaders[name](args.corpus)
             results[name] = evaluate(name, docs, PERSONAS[name], Path(tmp), args.cache)
+    print("\n== all datasets")
+    for name, summary in results.items():
+        ours, plain = summary["cheesecake"]["p@10"], summary["baseline"]["p@10"]
+        print(f"  {name:8} P@10 {ours:.3f} vs baseline {plain:.3f} ({ours - plain:+.3f})")
+    for protocol in ("two dismissed", "all dismissed + one sent"):
+        changes = [c for r in results.values() for c in r["feedback"][protocol]["changes"]]
+        print(
+            f"  feedback ({protocol}), {len(changes)} contacts: mean rise "
+            f"{np.mean(changes):+.3f}, worst {min(changes):+.3f}"
+        )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

@@ -214,7 +214,12 @@ def build(
     learnt, so one article cannot turn the profile into itself.
     """
     query = direct
-    if expansion.feedback_docs and expansion.feedback_terms and corpus.shape[0] > 1:
+    if (
+        expansion.feedback_docs
+        and expansion.feedback_terms
+        and corpus.shape[0] > 1
+        and direct.shape[0]
+    ):
         if stories is None:
             stories = np.arange(corpus.shape[0])
         none = sp.csr_matrix(direct.shape[:1] + corpus.shape[:1], dtype=bool)

@@ -1,7 +1,7 @@
 """Relevance: which stored articles each contact would enjoy, and why.
 
 This stage owns scoring articles against contact profiles in one TF-IDF space
-(`pipeline.textmodel`, kept in `models/` and refitted only when stale), turning the
+(`pipeline.textmodel`; the corpus and profiles come from `pipeline.corpus`), turning the
 best matches into suggestions with reasons and a quote, and answering "what could I
 send this person now?" on demand. Scores are computed a block of contacts at a time
 with only the top candidates kept, never as a full contacts × articles matrix. It
@@ -14,22 +14,22 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from hashlib import sha256
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
-from pipeline import explain, profiles, textmodel
-from pipeline.config import Config, RelevanceSettings
+from pipeline import explain, profiles
+from pipeline.config import Config
+from pipeline.corpus import Corpus, articles, load_corpus, profiles_for
 from pipeline.errors import UsageError
-from pipeline.profiles import Expansion, Feedback, Profiles
+from pipeline.profiles import Expansion, Profiles
 from pipeline.records import SUGGESTION_PREFIX, Article, Contact
 from pipeline.store import Store
 from pipeline.store._base import utcnow
-from pipeline.store.suggestions import CorpusEntry, NewSuggestion
-from pipeline.textmodel import Document, TextModel
+from pipeline.store.suggestions import NewSuggestion
 
 log = logging.getLogger(__name__)
 
@@ -39,22 +39,6 @@ LATENT_PREFILTER = 0.5  # below this latent cosine two articles are never that a
 CANDIDATE_FACTOR = 4  # candidates kept per suggestion wanted (room for duplicates)
 CHUNK = 512  # contacts scored per block: bounds memory at CHUNK × articles floats
 EXPANSION = Expansion()
-
-
-@dataclass(frozen=True)
-class Corpus:
-    """The window's articles as vectors, row i being article ids[i]."""
-
-    model: TextModel
-    ids: np.ndarray
-    stories: np.ndarray
-    when: np.ndarray  # POSIX seconds: published, else fetched
-    vectors: sp.csr_matrix
-    latent: np.ndarray
-    refit: str | None  # why the model was refitted on this load, if it was
-
-    def fresh(self, now: datetime, max_age_days: int) -> np.ndarray:
-        return np.asarray(self.when >= (now - timedelta(days=max_age_days)).timestamp())
 
 
 @dataclass(frozen=True)
@@ -85,102 +69,7 @@ class Ranked:
         return f"{SUGGESTION_PREFIX}{self.id}"
 
 
-# --- the corpus ------------------------------------------------------------------------
-
-
-def load_corpus(
-    store: Store, settings: RelevanceSettings, models_dir: Path, now: datetime
-) -> Corpus | None:
-    """Vectors of the window's articles, refitting the model first if it is stale.
-
-    None when the window holds no article. Article vectors are cached beside the
-    model, so only articles new since the last call are vectorised.
-    """
-    entries = store.corpus_entries(now - timedelta(days=settings.window_days))
-    if not entries:
-        return None
-    ids = np.array([e.id for e in entries], dtype=np.int64)
-    model = textmodel.load(models_dir)
-    reason = (
-        "no model yet"
-        if model is None
-        else textmodel.stale_reason(model.info, len(entries), settings.refit_growth)
-    )
-    if model is None or reason:
-        log.info("fitting the relevance model on %d articles: %s", len(entries), reason)
-        model, vectors = textmodel.fit(_documents(store, ids), now=now)
-        model = textmodel.save(model, models_dir)
-        latent = model.latent(vectors)
-        textmodel.save_vectors(models_dir, model, ids, vectors, latent)
-        return _corpus(model, entries, ids, vectors, latent, reason)
-    vectors, latent = _cached_vectors(store, model, models_dir, ids)
-    return _corpus(model, entries, ids, vectors, latent, None)
-
-
-def _cached_vectors(
-    store: Store, model: TextModel, models_dir: Path, ids: np.ndarray
-) -> tuple[sp.csr_matrix, np.ndarray]:
-    cached = textmodel.load_vectors(models_dir, model)
-    if cached is None:
-        cached = (
-            np.zeros(0, np.int64),
-            sp.csr_matrix((0, model.size), dtype=textmodel.DTYPE),
-            np.zeros((0, model.components.shape[0]), dtype=textmodel.DTYPE),
-        )
-    cached_ids, cached_vectors, cached_latent = cached
-    missing = np.setdiff1d(ids, cached_ids)
-    if missing.size:
-        fresh = model.documents(_documents(store, missing))
-        cached_ids = np.concatenate([cached_ids, missing])
-        cached_vectors = sp.vstack([cached_vectors, fresh], format="csr")
-        cached_latent = np.vstack([cached_latent, model.latent(fresh)])
-    where = {int(a): n for n, a in enumerate(cached_ids)}
-    order = np.array([where[int(a)] for a in ids], dtype=np.int64)
-    vectors, latent = cached_vectors[order], cached_latent[order]
-    if missing.size or len(cached_ids) != len(ids):
-        textmodel.save_vectors(models_dir, model, ids, vectors, latent)
-    return vectors, latent
-
-
-def _corpus(
-    model: TextModel,
-    entries: Sequence[CorpusEntry],
-    ids: np.ndarray,
-    vectors: sp.csr_matrix,
-    latent: np.ndarray,
-    refit: str | None,
-) -> Corpus:
-    vectors = sp.csr_matrix(vectors, dtype=textmodel.DTYPE)
-    vectors.sort_indices()  # explanations look terms up by binary search
-    return Corpus(
-        model=model,
-        ids=ids,
-        stories=np.array([e.story_id for e in entries], dtype=np.int64),
-        when=np.array([e.when.timestamp() for e in entries], dtype=np.float64),
-        vectors=vectors,
-        latent=latent,
-        refit=refit,
-    )
-
-
-def _documents(store: Store, ids: Sequence[int] | np.ndarray) -> list[Document]:
-    by_id = {a.id: a for a in _articles(store, [int(i) for i in ids])}
-    return [_document(by_id[int(i)]) for i in ids]
-
-
-def _document(article: Article) -> Document:
-    body = article.text or article.summary or article.description or ""
-    return Document(title=article.title, body=body)
-
-
-def _articles(store: Store, ids: Sequence[int]) -> list[Article]:
-    out: list[Article] = []
-    for start in range(0, len(ids), 900):
-        out.extend(store.articles(ids=list(ids[start : start + 900]), with_text=True))
-    return out
-
-
-# --- profiles --------------------------------------------------------------------------
+# --- profiles ---------------------------------------------------------------------------
 
 
 def contacts_without_profile(store: Store) -> int:
@@ -190,70 +79,6 @@ def contacts_without_profile(store: Store) -> int:
         1
         for c in store.contacts()
         if not profiles.has_profile_text(c) and c.id not in with_feedback
-    )
-
-
-def _profiles(
-    store: Store, corpus: Corpus, contacts: Sequence[Contact], expansion: Expansion
-) -> Profiles:
-    model = corpus.model
-    ids = [c.id for c in contacts]
-    direct = profiles.text_profiles(model, contacts)
-    feedback = {
-        cid: Feedback(sent=sent, dismissed=dismissed)
-        for cid, (sent, dismissed) in store.feedback_articles(ids).items()
-    }
-    if feedback:
-        rows = {int(a): n for n, a in enumerate(corpus.ids)}
-
-        def vectors_of(article_ids: Sequence[int]) -> sp.csr_matrix:
-            # Feedback articles may have left the window: vectorise those from the store.
-            outside = [a for a in article_ids if a not in rows]
-            extra = model.documents(_documents(store, outside)) if outside else None
-            parts = []
-            for a in article_ids:
-                if a in rows:
-                    parts.append(corpus.vectors[rows[a]])
-                else:
-                    assert extra is not None
-                    parts.append(extra[outside.index(a)])
-            return sp.vstack(parts, format="csr")
-
-        shared = np.bincount(corpus.vectors.indices, minlength=model.size) >= 2
-        direct = profiles.apply_feedback(direct, ids, feedback, vectors_of, shared)
-    return profiles.build(
-        model,
-        direct,
-        ids,
-        corpus.vectors,
-        corpus.latent,
-        expansion,
-        stories=corpus.stories,
-        dismissed=_acted_columns(corpus, ids, {c: f.dismissed for c, f in feedback.items()}),
-        sent=_acted_columns(corpus, ids, {c: f.sent for c, f in feedback.items()}),
-    )
-
-
-def _acted_columns(
-    corpus: Corpus, contact_ids: Sequence[int], acted: dict[int, tuple[int, ...]]
-) -> sp.csr_matrix:
-    """(contacts × corpus articles) True where the article, or a copy of its story, was
-    acted on (`acted`: contact id -> article ids) for the contact."""
-    column = {int(a): n for n, a in enumerate(corpus.ids)}
-    copies: dict[int, list[int]] = {}
-    for n, story in enumerate(corpus.stories.tolist()):
-        copies.setdefault(story, []).append(n)
-    rows: list[int] = []
-    columns: list[int] = []
-    for row, cid in enumerate(contact_ids):
-        for article in acted.get(cid, ()):
-            if article in column:
-                same = copies[int(corpus.stories[column[article]])]
-                rows.extend([row] * len(same))
-                columns.extend(same)
-    return sp.csr_matrix(
-        (np.ones(len(rows), dtype=bool), (rows, columns)),
-        shape=(len(contact_ids), corpus.ids.size),
     )
 
 
@@ -378,7 +203,7 @@ class _Explainer:
     ) -> dict[tuple[int, int], tuple[tuple[str, ...], str]]:
         corpus, p = self.corpus, self.profiles
         wanted = sorted({int(corpus.ids[c]) for _, c in picks} - self.articles.keys())
-        self.articles.update((a.id, a) for a in _articles(self.store, wanted))
+        self.articles.update((a.id, a) for a in articles(self.store, wanted))
         by_column: dict[int, list[int]] = {}
         for row, column in picks:
             by_column.setdefault(column, []).append(row)
@@ -438,7 +263,7 @@ def match_articles(
         scored = int(new.sum())
         known = store.profile_fingerprints()
         changed = np.array([known.get(c.id) != _fingerprint(c) for c in contacts])
-        profile_set = _profiles(store, corpus, contacts, expansion)
+        profile_set = profiles_for(store, corpus, contacts, expansion, cache=models_dir)
         taken = store.suggested_stories([c.id for c in contacts])
         columns_of_story: dict[int, list[int]] = {}
         for column, story in enumerate(corpus.stories.tolist()):
@@ -518,7 +343,7 @@ def suggest_for(
     corpus = load_corpus(store, settings, models_dir, now)
     if corpus is None:
         return []
-    profile_set = _profiles(store, corpus, [contact], expansion)
+    profile_set = profiles_for(store, corpus, [contact], expansion)
     if profile_set.empty[0]:
         return []
     acted = store.suggested_stories([contact.id], statuses=("sent", "dismissed"))

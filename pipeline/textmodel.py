@@ -257,8 +257,8 @@ def save(model: TextModel, models_dir: Path) -> TextModel:
     checksum = hashlib.sha256(payload).hexdigest()
     info = ModelInfo(**{**model.info.__dict__, "checksum": checksum})
     meta = {**info.__dict__, "fitted_at": info.fitted_at.isoformat()}
-    _atomic_write(models_dir / MODEL_FILE, payload)
-    _atomic_write(models_dir / META_FILE, json.dumps(meta, indent=2).encode())
+    atomic_write(models_dir / MODEL_FILE, payload)
+    atomic_write(models_dir / META_FILE, json.dumps(meta, indent=2).encode())
     return TextModel(
         model.terms,
         model.idf,
@@ -343,7 +343,7 @@ def save_vectors(
         shape=np.array(vectors.shape, dtype=np.int64),
         latent=latent,
     )
-    _atomic_write(models_dir / VECTORS_FILE, buffer.getvalue())
+    atomic_write(models_dir / VECTORS_FILE, buffer.getvalue())
 
 
 def load_vectors(
@@ -375,7 +375,7 @@ def load_vectors(
     return ids, matrix, latent
 
 
-def _atomic_write(path: Path, payload: bytes) -> None:
+def atomic_write(path: Path, payload: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
         fh.write(payload)

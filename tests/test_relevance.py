@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 from relevance_corpus import ARTICLES
 
+from pipeline import corpus as corpus_module
 from pipeline import query_terms, relevance, textmodel
 from pipeline.errors import ModelError
 from pipeline.explain import RELATED
@@ -369,6 +371,46 @@ def test_match_is_incremental_and_suggests_a_story_once(store: Store, workspace:
     late = _contact(store, "Bo Lund", interests="battery recycling")
     relevance.match_articles(store, config, models, now=NOW)
     assert len(store.suggestions(contact_id=late)) >= 2
+
+
+def test_profiles_are_rebuilt_only_when_their_inputs_change(
+    store: Store, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, models = workspace.config(), workspace.models_dir
+    ada = _contact(store, "Ada Lindqvist", interests="battery recycling")
+    _contact(store, "Tom Okafor", interests="football, the cup and league matches")
+    built: list[list[int]] = []
+    real_build = corpus_module._build_profiles
+
+    def counting(store_, corpus_, contacts, *args):  # type: ignore[no-untyped-def]
+        built.append([c.id for c in contacts])
+        return real_build(store_, corpus_, contacts, *args)
+
+    monkeypatch.setattr(corpus_module, "_build_profiles", counting)
+    relevance.match_articles(store, config, models, now=NOW)
+    assert (models / corpus_module.PROFILES_FILE).exists() and len(built[-1]) == 2
+    relevance.match_articles(store, config, models, now=NOW)
+    assert built[-1] == []  # nothing changed: every profile comes from the cache
+    tom = store.find_contact("Tom Okafor")
+    store.update_contact(tom.id, replace(tom, interests="rugby and the six nations"))
+    relevance.match_articles(store, config, models, now=NOW)
+    assert built[-1] == [tom.id]
+    first = store.suggestions(contact_id=ada)[0]
+    store.set_suggestion_status(first.id, "dismissed")  # feedback changes the profile too
+    relevance.match_articles(store, config, models, now=NOW)
+    assert built[-1] == [ada]
+    # A cached profile is the very one a fresh build gives.
+    corpus = corpus_module.load_corpus(store, config.relevance, models, NOW)
+    assert corpus is not None
+    contacts = store.contacts()
+    cached = corpus_module.profiles_for(store, corpus, contacts, relevance.EXPANSION, cache=models)
+    fresh = corpus_module.profiles_for(store, corpus, contacts, relevance.EXPANSION)
+    assert abs(cached.query - fresh.query).max() < 1e-6
+    assert np.allclose(cached.latent, fresh.latent)
+    # A damaged cache is rebuilt, not trusted.
+    (models / corpus_module.PROFILES_FILE).write_bytes(b"not a cache")
+    relevance.match_articles(store, config, models, now=NOW)
+    assert len(built[-1]) == 2
 
 
 def test_old_articles_are_only_suggested_on_demand_and_say_so(workspace: Workspace) -> None:
