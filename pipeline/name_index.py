@@ -40,7 +40,10 @@ _TITLE_WORDS = word_set(
 )
 _PREVIOUS_WORD = re.compile(r"([A-Z][a-z]+)[ \t]+$")
 _MARK = "\x02"  # stands for a space in keys and scanned runs (a word starts after it)
-_ODD_SPACE = re.compile(f"{_MARK}{_MARK}|\t")
+_ODD_SPACE = re.compile(r"[ \t]{2,}|\t")
+# Spaces, and punctuation a name can follow inside a word ("Sebusi/Mohalenyane Phakela",
+# "(Jane Doe"), become marks, one character for one; keys never hold these.
+_MARKS = str.maketrans(dict.fromkeys(' !"#$%&()*+/:;<=>?@[\\]^_`{|}~', _MARK))
 _NON_SPACE = re.compile(r"[^ \t]+")
 # " q. " between two words of a run: a middle initial ("U.S." has no space before "S.").
 _MIDDLE_INITIAL = re.compile(f"{_MARK}[a-z]\\.{_MARK}")
@@ -207,7 +210,8 @@ class MentionIndex:
             return [], []
         runs = parts[1::2]
         run_starts = list(itertools.accumulate(map(len, parts), initial=0))[1::2]
-        marked = (_MARK + f"\0{_MARK}".join(runs) + "\0").lower().replace(" ", _MARK)
+        joined = (_MARK + f"\0{_MARK}".join(runs) + "\0").lower()
+        marked = joined.translate(_MARKS)
         marked_starts = list(itertools.accumulate((len(r) + 2 for r in runs), initial=0))
 
         def locate(start: int, end: int) -> tuple[int, int, bool]:
@@ -217,12 +221,12 @@ class MentionIndex:
             return run_starts[run] + inside, run_starts[run] + inside + end - start, inside > 0
 
         found = self._matches(marked, flat, locate)
-        if "\t" in marked or _MARK + _MARK in marked:
+        if "\t" in joined or "  " in joined:
             # A run with tabs or double spaces between its words: rescan it with single
             # spaces (rare, so done one run at a time).
             odd = {
                 bisect.bisect_right(marked_starts, m.start()) - 1
-                for m in _ODD_SPACE.finditer(marked)
+                for m in _ODD_SPACE.finditer(joined)
             }
             for run in sorted(odd):
                 found.extend(self._respaced(runs[run], run_starts[run], flat))
@@ -254,7 +258,7 @@ class MentionIndex:
         words = [(m.start(), m.group()) for m in _NON_SPACE.finditer(run)]
         # Word i starts at 1 + starts[i] in the rescanned text (after its mark).
         starts = list(itertools.accumulate((len(w) + 1 for _, w in words), initial=0))
-        marked = (_MARK + _MARK.join(w for _, w in words) + "\0").lower()
+        marked = (_MARK + _MARK.join(w for _, w in words) + "\0").lower().translate(_MARKS)
 
         def offset(at: int) -> int:
             word = bisect.bisect_right(starts, at - 1) - 1

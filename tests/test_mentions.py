@@ -139,6 +139,14 @@ def test_particles_one_word_names_and_odd_spacing() -> None:
     assert found_for(contacts[2:3], "Flowers", "A madonna lily.") == {}
 
 
+def test_name_glued_to_punctuation() -> None:
+    contacts = [person(1, "Mohalenyane Phakela"), person(2, "Imelda Varga")]
+    text = "Mathatisi Sebusi/Mohalenyane Phakela\n\nThe board (Imelda Varga, chair) met."
+    hits = found_for(contacts, "Mining blasts shatter homes", text)
+    assert set(hits) == {"Mohalenyane Phakela", "Imelda Varga"}
+    assert hits["Mohalenyane Phakela"].event == "authored"  # type: ignore[attr-defined]
+
+
 def test_cjk_name_in_unspaced_text() -> None:
     contact = Contact(id=1, name="王小明", first_name="小明", last_name="王")
     hits = found_for([contact], "新闻", "今天王小明说公司将扩张。")
