@@ -1,13 +1,14 @@
 """Contact profiles: what each contact cares about, as vectors in the article TF-IDF space.
 
 A profile starts from the contact's own words (interests, industry, tags, title, notes,
-company; each weighted by how much it says about their reading), moves toward the
-articles the user sent them and away from those dismissed (Rocchio), and is then
-expanded from the corpus itself so that a short interest written in a person's own
-words reaches articles that use other words for the same thing: pseudo-relevance
-feedback adds the strongest terms of its best matches, and a latent (LSA) view of the
-profile is kept for blending with the lexical score. Expansion terms stay separate so
-explanations can mark them. This module does not read the store or rank articles.
+company; each weighted by how much it says about their reading, see query_terms), moves
+away from what the user dismissed for them, and is then expanded from the corpus
+itself so that a short interest written in a person's own words reaches articles that
+use other words for the same thing: pseudo-relevance feedback adds the terms its best
+matches share (articles the user sent count as the best of matches, dismissed ones
+never count), and a latent (LSA) view of the profile is kept for blending with the
+lexical score. Expansion terms stay separate so explanations can mark them. This
+module does not read the store or rank articles.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ from pipeline import query_terms
 from pipeline.records import Contact
 from pipeline.textmodel import DTYPE, TextModel, unit_rows
 
-# How much each field says about what a contact would enjoy reading. Interests are
-# their own words for it; a job title or company says less (and brings generic words
-# like "head" or "group"), so they only lean the profile.
 _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
 
+# How much each field says about what a contact would enjoy reading. Interests are
+# their own words for it; a job title or company says less (and brings generic words
+# like "head" or "group"), so they only lean the profile.
 FIELD_WEIGHTS: tuple[tuple[str, float], ...] = (
     ("interests", 1.0),
     ("industry", 0.6),
@@ -91,8 +92,9 @@ class Profiles:
 
     @property
     def empty(self) -> np.ndarray:
-        """True for contacts with nothing to match on (no words the model knows)."""
-        return np.asarray(self.direct.getnnz(axis=1) == 0)
+        """True for contacts with nothing to match on: no words the model knows, and
+        no sent article to learn from."""
+        return np.asarray((self.query > 0).sum(axis=1)).ravel() == 0
 
 
 def field_texts(contact: Contact) -> dict[str, str]:

@@ -188,6 +188,16 @@ def test_feedback_protocol_improves_the_next_ranking(store: Store, workspace: Wo
     assert any(r.endswith(RELATED) for r in after[0].reasons)
 
 
+def test_sent_articles_alone_make_a_profile(store: Store, workspace: Workspace) -> None:
+    cid = _contact(store, "Lu Chen", interests="battery recycling")
+    ranked = _suggest(store, workspace, "Lu Chen", limit=1)
+    store.set_suggestion_status(ranked[0].id, "sent")
+    contact = store.contact(cid)
+    store.update_contact(cid, replace(contact, interests=""))  # no words left
+    keys = _keys(store, [r.article.id for r in _suggest(store, workspace, "Lu Chen", limit=3)])
+    assert keys[0] in ("battery", "battery2") and _keys(store, [ranked[0].article.id]) != keys[:1]
+
+
 def test_expansion_finds_a_bullion_story_sharing_no_word(
     store: Store, workspace: Workspace
 ) -> None:
