@@ -64,6 +64,7 @@ _PARTICLE = (
 _HAS_PARTICLE = re.compile(rf"(?:^| |\x1e){_PARTICLE}(?: |-|')", re.MULTILINE)
 _HAS_ONE_WORD = re.compile(r"(?:^|\x1e)[^ \x1f\x1e\n]+\x1f", re.MULTILINE)
 _WORD = r"[A-Z]\S*+"
+_NEXT_WORD = r"[(\"\[]?+[A-Z]\S*+"  # may open a bracket or quote: Robert "Bob" Smith
 _PLAIN_GAP = r"[ \t]++"
 _PARTICLE_GAP = rf"[ \t]++(?:{_PARTICLE}[ \t]++)*+(?:(?:al|el|d|l)['-])?+"
 
@@ -72,7 +73,7 @@ def _run_pattern(particles: bool, one_word: bool) -> re.Pattern[str]:
     gap = _PARTICLE_GAP if particles else _PLAIN_GAP
     more = "*+" if one_word else "++"
     # Run over folded (ASCII) text, so ASCII classes: \S is a plain table lookup.
-    return re.compile(f"({_WORD}(?:{gap}{_WORD}){more})", re.ASCII)
+    return re.compile(f"({_WORD}(?:{gap}{_NEXT_WORD}){more})", re.ASCII)
 
 
 _RUN_PATTERNS = {
@@ -134,7 +135,7 @@ class MentionIndex:
         for contact in self.contacts.values():
             tail = f"{_UNIT}{contact.id}{_UNIT}"
             for key, kind in variants(contact).items():
-                marked = _MARK + key.replace(" ", _MARK)
+                marked = (_MARK + key).translate(_MARKS)
                 at = slot.get(marked)
                 if at is None:
                     slot[marked] = len(spellings)

@@ -533,3 +533,24 @@ def test_typographic_punctuation_around_names() -> None:
     hits = found_for(contacts, "Board", text)
     assert hits["Imelda Varga"].matched == "Imelda Varga"  # type: ignore[attr-defined]
     assert hits["Connor O'Neil"].matched == "Connor O\u2019Neil"  # type: ignore[attr-defined]
+
+
+def test_saved_name_with_punctuation_is_searched_as_written() -> None:
+    contact = Contact(
+        id=1,
+        name="Jean (Johnny) Hallyday-Smith",
+        first_name="Jean",
+        last_name="Hallyday-Smith",
+        nickname="Johnny",
+    )
+    hits = found_for([contact], "Gala", "Guests included Jean (Johnny) Hallyday-Smith.")
+    assert hits["Jean (Johnny) Hallyday-Smith"].matched == "Jean (Johnny) Hallyday-Smith"  # type: ignore[attr-defined]
+    quoted = Contact(
+        id=2,
+        name='Robert "Bob" Kowalczyk',
+        first_name="Robert",
+        last_name="Kowalczyk",
+        nickname="Bob",
+    )
+    hits = found_for([quoted], "Port", 'Robert "Bob" Kowalczyk and Bob Kowalczyk are one.')
+    assert hits['Robert "Bob" Kowalczyk'].salience == 2  # type: ignore[attr-defined]
