@@ -51,6 +51,10 @@ FEEDBACK_CAP = 0.6
 FEEDBACK_TERMS = 25  # distinctive terms a dismissed article takes away
 LENDING_TERMS = 100  # an article's strongest terms, the only ones it lends to expansion
 MAX_THREADS = 4  # scoring chunks run in parallel on at most this many cores
+# Contacts scored per block: a block's dense scores take rows × articles floats, kept
+# near BLOCK_BYTES (a few copies live at once, one block per thread), 512 rows at most.
+BLOCK_BYTES = 32 * 2**20
+MAX_BLOCK_ROWS = 512
 SMALL_FEEDBACK_SET = 3  # pseudo-relevance feedback from this few matches needs no support
 
 
@@ -203,7 +207,7 @@ def build(
     stories: np.ndarray | None = None,
     dismissed: sp.csr_matrix | None = None,
     sent: sp.csr_matrix | None = None,
-    chunk: int = 500,
+    chunk: int | None = None,
 ) -> Profiles:
     """Expand direct profiles from `corpus` (unit article rows, `stories` their story
     ids) and project them into the latent space.
@@ -232,7 +236,7 @@ def build(
             dismissed if dismissed is not None else none,
             sent if sent is not None else none,
             expansion,
-            chunk,
+            chunk or block_rows(corpus.shape[0]),
         )
     latent = model.latent(query) if expansion.latent_weight and corpus_latent.size else None
     return Profiles(
@@ -321,6 +325,11 @@ def _pseudo_feedback(
     return unit_rows(direct + expansion.feedback_weight * expansion_part)
 
 
+def block_rows(columns: int) -> int:
+    """How many contacts to score at once against `columns` articles."""
+    return max(16, min(MAX_BLOCK_ROWS, BLOCK_BYTES // (4 * max(columns, 1))))
+
+
 def in_parallel(func: Callable[[_Item], _Result], items: Sequence[_Item]) -> list[_Result]:
     """`func` over `items` in order, on up to MAX_THREADS threads: the sparse products
     and sorts of scoring release the GIL for much of their work."""
@@ -374,12 +383,12 @@ def _keep_top_terms(matrix: sp.csr_matrix, keep: int, normalize: bool = True) ->
     """Each row's `keep` largest entries, rescaled to unit length (if `normalize`)."""
     matrix = sp.csr_matrix(matrix)
     lengths = np.diff(matrix.indptr)
+    rows = np.repeat(np.arange(matrix.shape[0]), lengths)
     mask = np.ones(matrix.data.size, dtype=bool)
     for i in np.flatnonzero(lengths > keep).tolist():
         lo, hi = matrix.indptr[i], matrix.indptr[i + 1]
         mask[lo:hi] = False
         mask[lo + np.argpartition(-matrix.data[lo:hi], keep - 1)[:keep]] = True
-    rows = np.repeat(np.arange(matrix.shape[0]), lengths)
     out = sp.csr_matrix(
         (matrix.data[mask], (rows[mask], matrix.indices[mask])), shape=matrix.shape, dtype=DTYPE
     )

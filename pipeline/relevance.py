@@ -37,7 +37,6 @@ STAGE = "relevance"  # the `processed` stage name: articles match has scored
 SAME_STORY_COSINE = 0.8  # two articles this alike tell one story: suggest it once
 LATENT_PREFILTER = 0.5  # below this latent cosine two articles are never that alike
 CANDIDATE_FACTOR = 4  # candidates kept per suggestion wanted (room for duplicates)
-CHUNK = 512  # contacts scored per block: bounds memory at CHUNK × articles floats
 EXPANSION = Expansion()
 
 
@@ -99,9 +98,9 @@ def _blocks(
 ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """(profile row, candidate columns best first, their scores) for each row in `rows`.
 
-    A block of CHUNK contacts is scored against the candidate articles at a time and
-    reduced to its top k at once (a partition, then a sort of k per row), so memory
-    stays at CHUNK × len(columns) floats. With a `floor`, only scores reaching it are
+    A block of contacts (profiles.block_rows) is scored against the candidate
+    articles at a time and reduced to its top k at once, so memory stays at a block's
+    rows × len(columns) floats per thread. With a `floor`, only scores reaching it are
     candidates.
     """
     if not columns.size or not rows.size:
@@ -118,7 +117,8 @@ def _blocks(
             scores += weight * (profile_set.latent[block] @ latent.T)
         return profiles.top_columns(scores, k, -np.inf if floor is None else floor)
 
-    blocks = [rows[start : start + CHUNK] for start in range(0, rows.size, CHUNK)]
+    step = profiles.block_rows(columns.size)
+    blocks = [rows[start : start + step] for start in range(0, rows.size, step)]
     for block, (top, top_scores) in zip(blocks, profiles.in_parallel(score, blocks), strict=True):
         found = (top >= 0).sum(axis=1)
         for n, row in enumerate(block):
