@@ -180,6 +180,10 @@ def _latent_terms(
     return names
 
 
+def _plain(text: str) -> str:
+    return " ".join(text.casefold().split()).rstrip(".!?")
+
+
 def sentences(text: str) -> list[str]:
     """The text's sentences, whitespace tidied."""
     parts = (" ".join(p.split()) for p in _SENTENCE_END.split(text))
@@ -194,16 +198,21 @@ class Quotable:
     vectors: sp.csr_matrix
 
 
-def quotables(model: TextModel, texts: Sequence[str]) -> list[Quotable]:
+def quotables(model: TextModel, texts: Sequence[str], titles: Sequence[str] = ()) -> list[Quotable]:
     """Each text's candidate quote sentences and their vectors, vectorised together
-    (one pass over all the sentences is far cheaper than one per article)."""
+    (one pass over all the sentences is far cheaper than one per article).
+
+    The headline is never a candidate: extracted text often starts with it, and the
+    draft already names the article, so quoting it would say the same thing twice.
+    """
+    headlines = [_plain(t) for t in titles] + [""] * (len(texts) - len(titles))
     chosen = [
         [
             s
             for s in sentences(text)[: QUOTE_MAX_SENTENCES * 2]
-            if QUOTE_MIN_WORDS <= len(s.split()) <= QUOTE_MAX_WORDS
+            if QUOTE_MIN_WORDS <= len(s.split()) <= QUOTE_MAX_WORDS and _plain(s) != headline
         ][:QUOTE_MAX_SENTENCES]
-        for text in texts
+        for text, headline in zip(texts, headlines, strict=True)
     ]
     flat = [s for candidates in chosen for s in candidates]
     vectors = model.texts(flat) if flat else sp.csr_matrix((0, model.size))

@@ -209,11 +209,12 @@ class _Explainer:
             by_column.setdefault(column, []).append(row)
         out: dict[tuple[int, int], tuple[tuple[str, ...], str]] = {}
         vectors = corpus.vectors
-        texts = []
+        texts, titles = [], []
         for column in by_column:
             article = self.articles[int(corpus.ids[column])]
             texts.append(article.text or article.summary or article.description or "")
-        quotables = explain.quotables(corpus.model, texts)
+            titles.append(article.title)
+        quotables = explain.quotables(corpus.model, texts, titles)
         for (column, rows), quotable in zip(by_column.items(), quotables, strict=True):
             lo, hi = vectors.indptr[column], vectors.indptr[column + 1]
             explained = explain.explain_article(

@@ -483,3 +483,17 @@ def test_match_cli_prints_a_summary_and_json(store: Store, run_cli) -> None:  # 
     assert data["suggestions"] == 2 and data["without_profile"] == 1
     text = run_cli("match")
     assert "Scored 0 new articles" in text.stdout and "1 contacts have no interests" in text.stdout
+
+
+def test_quote_is_never_the_headline() -> None:
+    from pipeline.explain import quotables
+    from pipeline.textmodel import Document, fit
+
+    title = "Battery recycling plant opens in Nevada"
+    text = (
+        f"{title}\nThe plant recovers lithium, nickel and cobalt from spent electric vehicle "
+        "batteries at industrial scale. Recycled cathode material will be sold to cell makers."
+    )
+    model, _ = fit([Document(title=title, body=text)])
+    (quotable,) = quotables(model, [text], [title])
+    assert quotable.sentences and all(title not in s for s in quotable.sentences)
