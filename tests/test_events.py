@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
+from mention_fixtures import article
 
 from pipeline.events import EventContext, classify, negative_cue
 from pipeline.mentions import MentionIndex, analyse, scan_new_articles
 from pipeline.messages import mention_draft
-from pipeline.records import Article, Contact, ContactFields, NewArticle
+from pipeline.records import Contact, ContactFields, NewArticle
 from pipeline.store import open_store
 from pipeline.workspace import Workspace
 
@@ -22,19 +21,6 @@ NADIA = Contact(
     title="Chief Data Officer",
 )
 INDEX = MentionIndex([NADIA])
-
-
-def article(title: str, text: str, author: str | None = None) -> Article:
-    return Article(
-        id=1,
-        url="https://news.example/a",
-        canonical_url="https://news.example/a",
-        title=title,
-        text=text,
-        extracted=True,
-        fetched_at=datetime(2026, 3, 2, tzinfo=UTC),
-        author=author,
-    )
 
 
 def event_of(title: str, text: str, author: str | None = None) -> str:

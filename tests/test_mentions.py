@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from mention_fixtures import article
 
-from pipeline.mentions import MentionIndex, analyse, mark_not_them, mention_index, scan_new_articles
-from pipeline.records import Article, Contact, ContactFields, NewArticle
+from pipeline.mentions import (
+    Found,
+    MentionIndex,
+    analyse,
+    mark_not_them,
+    mention_index,
+    scan_new_articles,
+)
+from pipeline.records import Contact, ContactFields, NewArticle
 from pipeline.store import Store, open_store
 from pipeline.workspace import Workspace
 
@@ -20,21 +29,7 @@ def person(contact_id: int, name: str, **fields: str) -> Contact:
     return Contact(id=contact_id, name=name, **{**defaults, **fields})  # type: ignore[arg-type]
 
 
-def article(title: str, text: str, author: str | None = None, site: str | None = None) -> Article:
-    return Article(
-        id=1,
-        url="https://news.example/story",
-        canonical_url="https://news.example/story",
-        title=title,
-        text=text,
-        extracted=True,
-        fetched_at=datetime(2026, 3, 2, tzinfo=UTC),
-        author=author,
-        site_name=site,
-    )
-
-
-def found_for(contacts: list[Contact], title: str, text: str, **kw: str) -> dict[str, object]:
+def found_for(contacts: list[Contact], title: str, text: str, **kw: str) -> dict[str, Found]:
     """contact name -> Found, for one article."""
     index = MentionIndex(contacts)
     names = {c.id: c.name for c in contacts}
@@ -53,12 +48,12 @@ def test_diacritics_fold_both_ways() -> None:
 def test_nickname_matches_but_is_a_guess() -> None:
     robert = person(1, "Robert Kowalczyk", company="Northwind Freight")
     hits = found_for([robert], "Port news", "Bob Kowalczyk welcomed the new cranes.")
-    assert hits["Robert Kowalczyk"].matched == "Bob Kowalczyk"  # type: ignore[attr-defined]
-    assert hits["Robert Kowalczyk"].confidence == "verify"  # type: ignore[attr-defined]
+    assert hits["Robert Kowalczyk"].matched == "Bob Kowalczyk"
+    assert hits["Robert Kowalczyk"].confidence == "verify"
     hits = found_for(
         [robert], "Port news", "Northwind Freight's Bob Kowalczyk welcomed the new cranes."
     )
-    assert hits["Robert Kowalczyk"].confidence == "high"  # type: ignore[attr-defined]
+    assert hits["Robert Kowalczyk"].confidence == "high"
 
 
 def test_middle_initial_and_possessive() -> None:
@@ -66,8 +61,8 @@ def test_middle_initial_and_possessive() -> None:
     hits = found_for(
         [jane], "Notes", "Imelda K. Varga's proposal passed. Later Imelda Varga's team met."
     )
-    assert hits["Imelda Varga"].salience == 2  # type: ignore[attr-defined]
-    assert hits["Imelda Varga"].matched == "Imelda K. Varga"  # type: ignore[attr-defined]
+    assert hits["Imelda Varga"].salience == 2
+    assert hits["Imelda Varga"].matched == "Imelda K. Varga"
 
 
 def test_saved_middle_name_matches_without_it() -> None:
@@ -77,7 +72,7 @@ def test_saved_middle_name_matches_without_it() -> None:
 
 def test_all_caps_headline_matches() -> None:
     hits = found_for([person(1, "Imelda Varga")], "IMELDA VARGA TAKES THE HELM", "Body text.")
-    assert hits["Imelda Varga"].matched == "IMELDA VARGA"  # type: ignore[attr-defined]
+    assert hits["Imelda Varga"].matched == "IMELDA VARGA"
 
 
 def test_lowercase_words_are_not_a_name() -> None:
@@ -93,7 +88,7 @@ def test_surname_alone_never_matches_but_adds_salience() -> None:
     hits = found_for(
         contacts, "Council", "Imelda Varga said the plan was sound. Later Varga left. VARGA!"
     )
-    assert hits["Imelda Varga"].salience == 3  # type: ignore[attr-defined]
+    assert hits["Imelda Varga"].salience == 3
 
 
 def test_whole_words_and_longer_names_do_not_match() -> None:
@@ -135,7 +130,7 @@ def test_particles_one_word_names_and_odd_spacing() -> None:
     )
     hits = found_for(contacts, "Summit", text)
     assert set(hits) == {"Jan van der Berg", "Nihad al-Boushi", "Madonna", "Imelda Varga"}
-    assert hits["Imelda Varga"].salience == 2  # type: ignore[attr-defined]
+    assert hits["Imelda Varga"].salience == 2
     assert found_for(contacts[2:3], "Flowers", "A madonna lily.") == {}
 
 
@@ -144,13 +139,13 @@ def test_name_glued_to_punctuation() -> None:
     text = "Mathatisi Sebusi/Mohalenyane Phakela\n\nThe board (Imelda Varga, chair) met."
     hits = found_for(contacts, "Mining blasts shatter homes", text)
     assert set(hits) == {"Mohalenyane Phakela", "Imelda Varga"}
-    assert hits["Mohalenyane Phakela"].event == "authored"  # type: ignore[attr-defined]
+    assert hits["Mohalenyane Phakela"].event == "authored"
 
 
 def test_cjk_name_in_unspaced_text() -> None:
     contact = Contact(id=1, name="王小明", first_name="小明", last_name="王")
     hits = found_for([contact], "新闻", "今天王小明说公司将扩张。")
-    assert hits["王小明"].matched == "王小明"  # type: ignore[attr-defined]
+    assert hits["王小明"].matched == "王小明"
 
 
 # --- Confidence -----------------------------------------------------------------------
@@ -161,9 +156,9 @@ def test_company_nearby_is_high_and_uncommon_bare_name_is_medium() -> None:
     hits = found_for(
         [priya], "Rates", "Priya Ramanathan, chief economist at Helios Bank, expects a cut."
     )
-    assert hits["Priya Ramanathan"].confidence == "high"  # type: ignore[attr-defined]
+    assert hits["Priya Ramanathan"].confidence == "high"
     hits = found_for([priya], "Rates", "Priya Ramanathan expects a cut.")
-    assert hits["Priya Ramanathan"].confidence == "medium"  # type: ignore[attr-defined]
+    assert hits["Priya Ramanathan"].confidence == "medium"
 
 
 def test_common_name_is_verify_unless_company_evidence() -> None:
@@ -171,9 +166,9 @@ def test_common_name_is_verify_unless_company_evidence() -> None:
     assert (
         found_for([john], "Match report", "John Smith scored twice.")["John Smith"].confidence
         == "verify"
-    )  # type: ignore[attr-defined]
+    )
     hits = found_for([john], "Copperleaf Mining results", "John Smith presented the results.")
-    assert hits["John Smith"].confidence == "high"  # type: ignore[attr-defined]
+    assert hits["John Smith"].confidence == "high"
 
 
 def test_another_company_beside_the_name_is_verify() -> None:
@@ -181,8 +176,8 @@ def test_another_company_beside_the_name_is_verify() -> None:
     hits = found_for(
         [priya], "Rates", "Priya Ramanathan, chief economist at Gamma Partners, expects a cut."
     )
-    assert hits["Priya Ramanathan"].confidence == "verify"  # type: ignore[attr-defined]
-    assert hits["Priya Ramanathan"].context == "Gamma Partners"  # type: ignore[attr-defined]
+    assert hits["Priya Ramanathan"].confidence == "verify"
+    assert hits["Priya Ramanathan"].context == "Gamma Partners"
 
 
 def test_name_shared_by_two_contacts_is_verify() -> None:
@@ -196,24 +191,24 @@ def test_byline_only_is_verify() -> None:
     priya = person(1, "Priya Ramanathan")
     text = "By Priya Ramanathan\n\nRates are expected to fall this spring."
     hits = found_for([priya], "Rates outlook", text)
-    assert hits["Priya Ramanathan"].confidence == "verify"  # type: ignore[attr-defined]
-    assert hits["Priya Ramanathan"].event == "authored"  # type: ignore[attr-defined]
+    assert hits["Priya Ramanathan"].confidence == "verify"
+    assert hits["Priya Ramanathan"].event == "authored"
     text = "Rates fell.\n\nMedia contact: Priya Ramanathan, press@helios.example"
     hits = found_for([priya], "Rates outlook", text)
-    assert hits["Priya Ramanathan"].confidence == "verify"  # type: ignore[attr-defined]
-    assert hits["Priya Ramanathan"].event == "other"  # type: ignore[attr-defined]
+    assert hits["Priya Ramanathan"].confidence == "verify"
+    assert hits["Priya Ramanathan"].event == "other"
 
 
 def test_author_metadata_is_authored() -> None:
     priya = person(1, "Priya Ramanathan", company="Helios Bank")
     hits = found_for([priya], "Why rates fall", "Rates fall.", author="Priya Ramanathan, Tom Roe")
-    assert hits["Priya Ramanathan"].event == "authored"  # type: ignore[attr-defined]
-    assert hits["Priya Ramanathan"].confidence == "medium"  # type: ignore[attr-defined]
-    assert "Why rates fall" in hits["Priya Ramanathan"].evidence  # type: ignore[attr-defined]
+    assert hits["Priya Ramanathan"].event == "authored"
+    assert hits["Priya Ramanathan"].confidence == "medium"
+    assert "Why rates fall" in hits["Priya Ramanathan"].evidence
     hits = found_for(
         [priya], "Why rates fall", "Rates fall.", author="Priya Ramanathan", site="Helios Bank"
     )
-    assert hits["Priya Ramanathan"].confidence == "high"  # type: ignore[attr-defined]
+    assert hits["Priya Ramanathan"].confidence == "high"
 
 
 # --- The scan over the store ----------------------------------------------------------
@@ -228,9 +223,9 @@ def add_article(store: Store, url: str, title: str, text: str, **kw: object) -> 
 
 
 @pytest.fixture
-def store(workspace: Workspace) -> Store:
+def store(workspace: Workspace) -> Iterator[Store]:
     opened = open_store(workspace.db_path())
-    yield opened  # type: ignore[misc]
+    yield opened
     opened.close()
 
 
@@ -342,7 +337,7 @@ def test_not_them_without_organisation_uses_context_words(store: Store) -> None:
 # --- CLI ------------------------------------------------------------------------------
 
 
-def test_mentions_command_json_contract(run_cli, workspace: Workspace) -> None:  # type: ignore[no-untyped-def]
+def test_mentions_command_json_contract(run_cli, workspace: Workspace) -> None:
     with open_store(workspace.db_path()) as store:
         store.add_contact(
             ContactFields(
@@ -400,7 +395,7 @@ def test_mentions_command_json_contract(run_cli, workspace: Workspace) -> None: 
     assert missing.exit_code == 1 and "Traceback" not in missing.output
 
 
-def test_match_command_scans_for_mentions(run_cli, workspace: Workspace) -> None:  # type: ignore[no-untyped-def]
+def test_match_command_scans_for_mentions(run_cli, workspace: Workspace) -> None:
     with open_store(workspace.db_path()) as store:
         store.add_contact(
             ContactFields(
@@ -502,7 +497,7 @@ def test_scan_reads_aliases_and_email_domain_from_the_store(store: Store) -> Non
     assert mention.event == "new_role"
 
 
-def test_dismiss_not_them_from_the_cli(run_cli, workspace: Workspace) -> None:  # type: ignore[no-untyped-def]
+def test_dismiss_not_them_from_the_cli(run_cli, workspace: Workspace) -> None:
     with open_store(workspace.db_path()) as store:
         store.add_contact(
             ContactFields(name="Imelda Varga", first_name="Imelda", last_name="Varga")
@@ -531,8 +526,8 @@ def test_typographic_punctuation_around_names() -> None:
     contacts = [person(1, "Imelda Varga"), person(2, "Connor O'Neil")]
     text = "The chair\u2014Imelda Varga\u2014said \u201cConnor O\u2019Neil\u2019s plan\u201d works."
     hits = found_for(contacts, "Board", text)
-    assert hits["Imelda Varga"].matched == "Imelda Varga"  # type: ignore[attr-defined]
-    assert hits["Connor O'Neil"].matched == "Connor O\u2019Neil"  # type: ignore[attr-defined]
+    assert hits["Imelda Varga"].matched == "Imelda Varga"
+    assert hits["Connor O'Neil"].matched == "Connor O\u2019Neil"
 
 
 def test_saved_name_with_punctuation_is_searched_as_written() -> None:
@@ -544,7 +539,7 @@ def test_saved_name_with_punctuation_is_searched_as_written() -> None:
         nickname="Johnny",
     )
     hits = found_for([contact], "Gala", "Guests included Jean (Johnny) Hallyday-Smith.")
-    assert hits["Jean (Johnny) Hallyday-Smith"].matched == "Jean (Johnny) Hallyday-Smith"  # type: ignore[attr-defined]
+    assert hits["Jean (Johnny) Hallyday-Smith"].matched == "Jean (Johnny) Hallyday-Smith"
     quoted = Contact(
         id=2,
         name='Robert "Bob" Kowalczyk',
@@ -553,4 +548,4 @@ def test_saved_name_with_punctuation_is_searched_as_written() -> None:
         nickname="Bob",
     )
     hits = found_for([quoted], "Port", 'Robert "Bob" Kowalczyk and Bob Kowalczyk are one.')
-    assert hits['Robert "Bob" Kowalczyk'].salience == 2  # type: ignore[attr-defined]
+    assert hits['Robert "Bob" Kowalczyk'].salience == 2
