@@ -18,25 +18,22 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-import filelock
-
 from pipeline.alerts import AlertReport, check_alert_settings, deliver_alerts, send_digest
 from pipeline.config import Config
 from pipeline.digest import digest_day, digest_zone, write_digest
-from pipeline.errors import CheesecakeError, LockedError, StoreError, WorkspaceError
+from pipeline.errors import CheesecakeError, StoreError, WorkspaceError
 from pipeline.ingest import fetch_all
 from pipeline.mentions import scan_new_articles
 from pipeline.records import FetchReport, ItemError
 from pipeline.relevance import match_articles
 from pipeline.store import BUSY_TIMEOUT_SECONDS, Store, open_store
-from pipeline.workspace import Workspace
+from pipeline.workspace import Workspace, workspace_lock
 
 log = logging.getLogger(__name__)
 
@@ -119,39 +116,6 @@ def workspace_zone(config: Config) -> tzinfo:
 
 
 # --- the lock -----------------------------------------------------------------------------
-
-
-@contextmanager
-def workspace_lock(
-    workspace: Workspace, *, timeout: float, on_wait: Callable[[], None] | None = None
-) -> Iterator[None]:
-    """Hold the workspace's run lock; wait up to `timeout` seconds, then LockedError.
-
-    An OS file lock (released by the kernel when a process dies), so a killed run
-    never leaves the workspace locked.
-    """
-    lock = filelock.FileLock(workspace.lock_path)
-    try:
-        try:
-            lock.acquire(timeout=0)
-        except filelock.Timeout:
-            if on_wait is not None:
-                on_wait()
-            lock.acquire(timeout=max(timeout, 0))
-    except filelock.Timeout:
-        raise LockedError(
-            f"Another cheesecake run is still working in {workspace.root} after waiting "
-            f"{timeout:g} s; try again when it has finished (see `cheesecake status`)."
-        ) from None
-    except OSError as exc:
-        raise WorkspaceError(
-            f"Cannot create the lock file {workspace.lock_path}: {exc.strerror or exc}; "
-            "make the workspace writable."
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 def _check_writable(workspace: Workspace) -> None:

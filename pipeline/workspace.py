@@ -8,11 +8,15 @@ templates/ folder of user overrides, and the SQLite database. It is chosen by
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import filelock
+
 from pipeline.config import Config, load_config
-from pipeline.errors import WorkspaceError
+from pipeline.errors import LockedError, WorkspaceError
 from pipeline.starter import starter_toml
 from pipeline.store import open_store
 
@@ -84,3 +88,36 @@ def init_workspace(root: Path, *, starter: bool = False) -> tuple[Workspace, boo
         ) from None
     open_store(workspace.db_path()).close()
     return workspace, created
+
+
+@contextmanager
+def workspace_lock(
+    workspace: Workspace, *, timeout: float, on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """Hold the workspace's run lock; wait up to `timeout` seconds, then LockedError.
+
+    An OS file lock (released by the kernel when a process dies), so a killed run
+    never leaves the workspace locked.
+    """
+    lock = filelock.FileLock(workspace.lock_path)
+    try:
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            if on_wait is not None:
+                on_wait()
+            lock.acquire(timeout=max(timeout, 0))
+    except filelock.Timeout:
+        raise LockedError(
+            f"Another cheesecake run is still working in {workspace.root} after waiting "
+            f"{timeout:g} s; try again when it has finished (see `cheesecake status`)."
+        ) from None
+    except OSError as exc:
+        raise WorkspaceError(
+            f"Cannot create the lock file {workspace.lock_path}: {exc.strerror or exc}; "
+            "make the workspace writable."
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()

@@ -11,7 +11,7 @@ import click
 from pipeline.cli._app import App, emit_json, is_terminal, pass_app
 from pipeline.ingest import Progress, fetch_all
 from pipeline.records import FetchReport
-from pipeline.run import workspace_lock
+from pipeline.workspace import workspace_lock
 
 
 @contextmanager
