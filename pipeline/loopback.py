@@ -52,8 +52,9 @@ class LoopbackServer:
     """`with LoopbackServer(routes) as server: server.url("/feed.xml")`.
 
     `host` may be any address of 127.0.0.0/8, so a benchmark can stand up several
-    distinct "hosts" on one machine. `hits` counts requests per path and
-    `peak_in_flight` the most requests ever served at once (politeness checks).
+    distinct "hosts" on one machine. `hits` counts requests per path,
+    `peak_in_flight` the most requests ever served at once (politeness checks) and
+    `connections` the TCP connections accepted (keep-alive checks).
     """
 
     def __init__(
@@ -68,6 +69,7 @@ class LoopbackServer:
         self.hits: dict[str, int] = {}
         self.in_flight = 0
         self.peak_in_flight = 0
+        self.connections = 0
         self._lock = threading.Lock()
         self._httpd = _Server((host, 0), self._handler_class())
         # A short poll interval: shutdown() waits up to one interval, once per test.
@@ -125,6 +127,11 @@ class LoopbackServer:
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 pass
+
+            def setup(self) -> None:
+                with server._lock:
+                    server.connections += 1
+                super().setup()
 
             def do_HEAD(self) -> None:
                 self.do_GET()

@@ -325,6 +325,22 @@ def test_per_host_concurrency_is_capped_per_host_not_globally(server: LoopbackSe
     assert server.peak_in_flight == 4  # two hosts x two each
 
 
+def test_connections_are_kept_alive_across_many_hosts(server: LoopbackServer) -> None:
+    # More hosts than global slots: one shared pool would close one host's idle
+    # connection to open another's, and reconnect for almost every request.
+    server.routes["/p"] = Response(b"x" * 10_000, delay=0.01)
+    hosts = [f"h{n}.example" for n in range(6)]
+    settings = replace(FAST, concurrency=4, per_host_concurrency=2)
+
+    async def work(f: Fetcher) -> None:
+        urls = [f"http://{h}:{server.port}/p" for _ in range(8) for h in hosts]
+        await asyncio.gather(*(f.fetch(u, max_bytes=20_000, allow_private=False) for u in urls))
+
+    run(settings, work, public=tuple(hosts))
+    assert sum(server.hits.values()) == 48
+    assert server.connections <= len(hosts) * 2
+
+
 def test_per_host_delay_spaces_requests(server: LoopbackServer) -> None:
     times: list[float] = []
     lock = threading.Lock()
