@@ -268,6 +268,19 @@ def test_interest_words_are_weighed_as_a_person_means_them() -> None:
     )
 
 
+def test_nouns_on_the_generic_stop_list_stay_terms(store: Store, workspace: Workspace) -> None:
+    # scikit-learn's English stop list drops "interest", "mine", "mill", "bill" and
+    # "well": words a news reader follows (interest rates, a gold mine, a steel mill).
+    model, _ = textmodel.fit([textmodel.Document("Mill", "The mill and the mine.")])
+    terms = set(model.analyze("Interest rates, the steel mill, a gold mine and the farm bill"))
+    assert {"interest", "interest rates", "mill", "steel mill", "mine", "gold mine"} <= terms
+    assert {"bill", "farm bill"} <= terms and not {"the", "and", "a"} & terms
+    _contact(store, "Rui Costa", interests="interest rate decisions")
+    top = _suggest(store, workspace, "Rui Costa", limit=1)[0]
+    assert _keys(store, [top.article.id]) == ["rates"]
+    assert any(reason.startswith("interest") for reason in top.reasons)
+
+
 def test_contacts_without_profile_get_no_topical_suggestions(
     store: Store, workspace: Workspace, run_cli
 ) -> None:  # type: ignore[no-untyped-def]
