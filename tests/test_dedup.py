@@ -165,3 +165,30 @@ def test_fixture_pages_are_not_near_duplicates_of_each_other() -> None:
     for i, a in enumerate(texts):
         for b in texts[i + 1 :]:
             assert not is_near_duplicate(a, b)
+
+
+def test_an_old_workspace_is_rebanded_when_it_opens(workspace: Workspace) -> None:
+    # A database written before m009 holds band hashes of the old scheme, which no
+    # new article would ever share: opening it must band every article again.
+    db = workspace.db_path(workspace.config())
+    with open_store(db) as store:
+        article_id, _ = store.add_article(
+            NewArticle(
+                url="https://blog.brightmoor.example/news/arabica-high",
+                canonical_url="https://blog.brightmoor.example/news/arabica-high",
+                title="Arabica futures hit a 14-year high",
+                text=ORIGINAL,
+                extracted=True,
+            ),
+            bands=[(band, f"{band:016x}") for band in range(BANDS)],  # the old scheme's
+        )
+        assert store.articles_sharing_bands(text_bands(REPUBLISHED)) == {}
+        with store.conn:
+            store.conn.execute("DELETE FROM _migrations WHERE name = 'm009_rebanded_minhash'")
+    with open_store(db) as store:
+        assert article_id in store.articles_sharing_bands(text_bands(REPUBLISHED))
+        stored = store.conn.execute(
+            "SELECT band, hash FROM article_bands WHERE article_id = ? ORDER BY band",
+            (article_id,),
+        ).fetchall()
+        assert [tuple(row) for row in stored] == text_bands(ORIGINAL)

@@ -133,12 +133,17 @@ class ArticleStore(StoreBase):
 
     def articles_sharing_bands(self, bands: Sequence[tuple[int, str]]) -> dict[int, int]:
         """Candidate near-duplicates: article id -> number of LSH bands shared."""
+        if not bands:
+            return {}
+        # One statement of one primary-key lookup per band, rather than 20 round trips.
+        lookup = "SELECT article_id FROM article_bands WHERE band = ? AND hash = ?"
+        rows = self._all(
+            " UNION ALL ".join([lookup] * len(bands)),
+            tuple(v for pair in bands for v in pair),
+        )
         counts: dict[int, int] = {}
-        for band, value in bands:
-            for (article_id,) in self._all(
-                "SELECT article_id FROM article_bands WHERE band = ? AND hash = ?", (band, value)
-            ):
-                counts[article_id] = counts.get(article_id, 0) + 1
+        for (article_id,) in rows:
+            counts[article_id] = counts.get(article_id, 0) + 1
         return counts
 
     def article(self, article_id: int) -> Article:

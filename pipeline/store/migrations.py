@@ -304,6 +304,21 @@ def m008_digest_items(conn: sqlite3.Connection) -> None:
     )
 
 
+def m009_rebanded_minhash(conn: sqlite3.Connection) -> None:
+    # The near-duplicate band hashes changed scheme (datasketch's SHA-1 per shingle
+    # became a NumPy multiply-shift family, five times cheaper per article). Bands of
+    # the two schemes never match, so every stored article is banded again; without
+    # this a story republished tomorrow would not be recognised as one already stored.
+    from pipeline.dedup import text_bands
+
+    conn.execute("DELETE FROM article_bands")
+    for article_id, text in conn.execute("SELECT id, text FROM articles").fetchall():
+        conn.executemany(
+            "INSERT OR IGNORE INTO article_bands (article_id, band, hash) VALUES (?, ?, ?)",
+            [(article_id, band, value) for band, value in text_bands(text or "")],
+        )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_feeds_and_articles,
     m002_contacts,
@@ -312,4 +327,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     m006_relevance,
     m007_mention_feedback,
     m008_digest_items,
+    m009_rebanded_minhash,
 )
