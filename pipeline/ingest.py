@@ -26,7 +26,14 @@ from urllib.parse import urlsplit
 import httpx
 
 from pipeline.config import Config
-from pipeline.dedup import NEAR_DUPLICATE, similarity, text_bands
+from pipeline.dedup import (
+    ESTIMATE_FLOOR,
+    NEAR_DUPLICATE,
+    Fingerprint,
+    estimated_similarity,
+    fingerprint,
+    similarity,
+)
 from pipeline.errors import ExtractError, FetchError, ParseError
 from pipeline.extract import Extracted, ExtractorPool, extract_page
 from pipeline.feeds import parse_feed
@@ -99,16 +106,16 @@ class _Tally:
 @dataclass(frozen=True)
 class Analysed(Extracted):
     """What an extraction worker sends back: the page's text and metadata, and its
-    near-duplicate band hashes, so the event loop never spends CPU on MinHash."""
+    near-duplicate fingerprint, so the event loop never spends CPU on MinHash."""
 
-    bands: tuple[tuple[int, str], ...] = ()
+    fingerprint: Fingerprint | None = None
 
 
 def analyse_page(html: bytes, url: str, *, content_type: str | None = None) -> Analysed:
     """Runs in an extraction worker (ExtractorPool's `extractor`); ExtractError if no text."""
     found = extract_page(html, url, content_type=content_type)
     values = {f.name: getattr(found, f.name) for f in fields(Extracted)}
-    return Analysed(**values, bands=tuple(text_bands(found.text)))
+    return Analysed(**values, fingerprint=fingerprint(found.text))
 
 
 @dataclass(frozen=True)
@@ -319,10 +326,15 @@ class _Ingest:
             self.tally.duplicates += 1
             return existing
         found = page.extracted
-        bands = list(found.bands) if isinstance(found, Analysed) else text_bands(article.text)
-        story_id = self._story_of(article.text, bands)
+        print_ = found.fingerprint if isinstance(found, Analysed) else fingerprint(article.text)
+        story_id = self._story_of(article.text, print_)
         article_id, created = self.store.add_article(
-            article, feed_id=state.id, entry_key=entry.key, story_id=story_id, bands=bands
+            article,
+            feed_id=state.id,
+            entry_key=entry.key,
+            story_id=story_id,
+            bands=print_.bands if print_ else (),
+            signature=print_.signature if print_ else None,
         )
         if not created:
             self.tally.duplicates += 1
@@ -364,13 +376,19 @@ class _Ingest:
             self._pool = ExtractorPool(self._workers, extractor=analyse_page).__enter__()
         return self._pool
 
-    def _story_of(self, text: str, bands: list[tuple[int, str]]) -> int | None:
+    def _story_of(self, text: str, print_: Fingerprint | None) -> int | None:
         """The story id of an earlier article sharing ≥ NEAR_DUPLICATE of this text."""
-        if not bands:
+        if print_ is None:
             return None
-        shared = self.store.articles_sharing_bands(bands)
+        shared = self.store.articles_sharing_bands(print_.bands)
         best = sorted(shared, key=lambda a: (-shared[a], a))[:CANDIDATES_CHECKED]
+        signatures = self.store.minhash_signatures(best)
         for candidate in best:
+            other_signature = signatures.get(candidate)
+            if other_signature is not None and (
+                estimated_similarity(print_.signature, other_signature) < ESTIMATE_FLOOR
+            ):
+                continue  # a site's boilerplate in common, not the same story
             other = self.store.article(candidate)
             if similarity(text, other.text) >= NEAR_DUPLICATE:
                 return other.story

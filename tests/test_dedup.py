@@ -11,8 +11,11 @@ from hypothesis import strategies as st
 
 from pipeline.dedup import (
     BANDS,
+    ESTIMATE_FLOOR,
     MIN_WORDS,
     NEAR_DUPLICATE,
+    estimated_similarity,
+    fingerprint,
     is_near_duplicate,
     shingles,
     similarity,
@@ -169,7 +172,8 @@ def test_fixture_pages_are_not_near_duplicates_of_each_other() -> None:
 
 def test_an_old_workspace_is_rebanded_when_it_opens(workspace: Workspace) -> None:
     # A database written before m009 holds band hashes of the old scheme, which no
-    # new article would ever share: opening it must band every article again.
+    # new article would ever share, and no signatures: opening it must fingerprint
+    # every article again.
     db = workspace.db_path(workspace.config())
     with open_store(db) as store:
         article_id, _ = store.add_article(
@@ -184,7 +188,8 @@ def test_an_old_workspace_is_rebanded_when_it_opens(workspace: Workspace) -> Non
         )
         assert store.articles_sharing_bands(text_bands(REPUBLISHED)) == {}
         with store.conn:
-            store.conn.execute("DELETE FROM _migrations WHERE name = 'm009_rebanded_minhash'")
+            store.conn.execute("DROP TABLE article_minhash")
+            store.conn.execute("DELETE FROM _migrations WHERE name = 'm009_minhash_fingerprints'")
     with open_store(db) as store:
         assert article_id in store.articles_sharing_bands(text_bands(REPUBLISHED))
         stored = store.conn.execute(
@@ -192,3 +197,19 @@ def test_an_old_workspace_is_rebanded_when_it_opens(workspace: Workspace) -> Non
             (article_id,),
         ).fetchall()
         assert [tuple(row) for row in stored] == text_bands(ORIGINAL)
+        expected = fingerprint(ORIGINAL)
+        assert expected is not None
+        assert store.minhash_signatures([article_id]) == {article_id: expected.signature}
+
+
+def test_the_signature_estimate_tracks_the_exact_similarity() -> None:
+    rng = random.Random(11)
+    for target in (0.2, 0.5, 0.85, 0.95):
+        for _ in range(20):
+            a, b, value = _pair_with_similarity(rng, target)
+            print_a, print_b = fingerprint(a), fingerprint(b)
+            assert print_a is not None and print_b is not None
+            estimate = estimated_similarity(print_a.signature, print_b.signature)
+            assert abs(estimate - value) < 0.15  # about 4 standard deviations
+            # The floor that skips the exact comparison never skips a duplicate.
+            assert value < NEAR_DUPLICATE or estimate >= ESTIMATE_FLOOR

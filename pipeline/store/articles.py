@@ -81,9 +81,11 @@ class ArticleStore(StoreBase):
         entry_key: str | None = None,
         story_id: int | None = None,
         bands: Sequence[tuple[int, str]] = (),
+        signature: bytes | None = None,
         fetched_at: datetime | None = None,
     ) -> tuple[int, bool]:
-        """Store an article, its feed link and LSH bands in one transaction.
+        """Store an article, its feed link and near-duplicate fingerprint (MinHash
+        `signature` and its LSH `bands`) in one transaction.
 
         Returns (article id, created). An article whose canonical URL is already
         stored is not stored again; the feed link is still recorded, so the same
@@ -123,6 +125,11 @@ class ArticleStore(StoreBase):
                     "INSERT OR IGNORE INTO article_bands (article_id, band, hash) VALUES (?, ?, ?)",
                     [(article_id, band, value) for band, value in bands],
                 )
+                if signature is not None:
+                    conn.execute(
+                        "INSERT INTO article_minhash (article_id, signature) VALUES (?, ?)",
+                        (article_id, signature),
+                    )
             if feed_id is not None and entry_key is not None:
                 conn.execute(
                     "INSERT OR IGNORE INTO feed_entries (feed_id, entry_key, article_id, seen_at)"
@@ -145,6 +152,17 @@ class ArticleStore(StoreBase):
         for (article_id,) in rows:
             counts[article_id] = counts.get(article_id, 0) + 1
         return counts
+
+    def minhash_signatures(self, article_ids: Sequence[int]) -> dict[int, bytes]:
+        """The stored MinHash signatures of these articles (short texts have none)."""
+        if not article_ids:
+            return {}
+        marks = ",".join("?" * len(article_ids))
+        rows = self._all(
+            f"SELECT article_id, signature FROM article_minhash WHERE article_id IN ({marks})",
+            tuple(article_ids),
+        )
+        return {int(article_id): bytes(signature) for article_id, signature in rows}
 
     def article(self, article_id: int) -> Article:
         row = self._one(_SELECT + " WHERE a.id = ?", (article_id,))

@@ -304,18 +304,36 @@ def m008_digest_items(conn: sqlite3.Connection) -> None:
     )
 
 
-def m009_rebanded_minhash(conn: sqlite3.Connection) -> None:
+def m009_minhash_fingerprints(conn: sqlite3.Connection) -> None:
     # The near-duplicate band hashes changed scheme (datasketch's SHA-1 per shingle
-    # became a NumPy multiply-shift family, five times cheaper per article). Bands of
+    # became a NumPy multiply-shift family, three times cheaper per article). Bands of
     # the two schemes never match, so every stored article is banded again; without
     # this a story republished tomorrow would not be recognised as one already stored.
-    from pipeline.dedup import text_bands
+    # Each article's signature is kept too: its estimate rules out most candidates
+    # before the exact comparison has to load and shingle their text.
+    from pipeline.dedup import fingerprint
 
-    conn.execute("DELETE FROM article_bands")
+    _script(
+        conn,
+        """
+        CREATE TABLE article_minhash (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            signature BLOB NOT NULL
+        );
+        DELETE FROM article_bands;
+        """,
+    )
     for article_id, text in conn.execute("SELECT id, text FROM articles").fetchall():
+        found = fingerprint(text or "")
+        if found is None:
+            continue
+        conn.execute(
+            "INSERT INTO article_minhash (article_id, signature) VALUES (?, ?)",
+            (article_id, found.signature),
+        )
         conn.executemany(
             "INSERT OR IGNORE INTO article_bands (article_id, band, hash) VALUES (?, ?, ?)",
-            [(article_id, band, value) for band, value in text_bands(text or "")],
+            [(article_id, band, value) for band, value in found.bands],
         )
 
 
@@ -327,5 +345,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     m006_relevance,
     m007_mention_feedback,
     m008_digest_items,
-    m009_rebanded_minhash,
+    m009_minhash_fingerprints,
 )
