@@ -71,6 +71,9 @@ class LoopbackServer:
         self.peak_in_flight = 0
         self.connections = 0
         self._lock = threading.Lock()
+        # ETags by body, so a benchmark serving thousands of pages does not hash each
+        # one on every request (the key holds the body, so an id is never reused).
+        self._etags: dict[int, tuple[bytes, str]] = {}
         self._httpd = _Server((host, 0), self._handler_class())
         # A short poll interval: shutdown() waits up to one interval, once per test.
         self._thread = threading.Thread(
@@ -105,6 +108,14 @@ class LoopbackServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def _etag(self, body: bytes) -> str:
+        cached = self._etags.get(id(body))
+        if cached is None or cached[0] is not body:
+            cached = (body, '"' + hashlib.sha1(body).hexdigest()[:16] + '"')
+            with self._lock:
+                self._etags[id(body)] = cached
+        return cached[1]
 
     def _count(self, path: str) -> None:
         with self._lock:
@@ -175,7 +186,7 @@ class LoopbackServer:
             def _send_bytes(self, response: Response) -> None:
                 body = response.body
                 assert isinstance(body, bytes)
-                etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+                etag = server._etag(body)
                 headers = {"Content-Type": response.content_type, **response.headers}
                 if response.status == 200 and response.conditional:
                     headers.setdefault("ETag", etag)
@@ -186,13 +197,17 @@ class LoopbackServer:
                         self.send_header("Content-Length", "0")
                         self.end_headers()
                         return
-                self.send_response(response.status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
+                # Status line, headers and body in one write: one segment, one wake-up
+                # of the client (send_response + wfile.write would make two).
+                reason = self.responses.get(response.status, ("",))[0]
+                lines = [
+                    f"{self.protocol_version} {response.status} {reason}",
+                    f"Date: {self.date_time_string()}",
+                    *(f"{key}: {value}" for key, value in headers.items()),
+                    f"Content-Length: {len(body)}",
+                ]
+                head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+                self.wfile.write(head + body if self.command != "HEAD" else head)
 
             def _send_stream(self, response: Response) -> None:
                 assert not isinstance(response.body, bytes)
