@@ -167,6 +167,8 @@ class _Ingest:
         finally:
             if self._pool is not None:
                 self._pool.close()
+        # In bulk, once: a third of the cost of indexing each article as it is stored.
+        self.store.index_pending_text()
         return self.tally
 
     # --- progress and errors ---------------------------------------------------------

@@ -14,7 +14,7 @@ from pipeline.config import load_config
 from pipeline.errors import ConfigError
 from pipeline.records import NewArticle
 from pipeline.starter import starter_toml
-from pipeline.store import migrate, open_store
+from pipeline.store import Store, migrate, open_store
 from pipeline.store.migrations import MIGRATIONS
 
 REPO = Path(__file__).resolve().parent.parent
@@ -110,6 +110,74 @@ def test_migrations_are_ordered_named_and_idempotent(tmp_path: Path) -> None:
     again = open_store(tmp_path / "db.sqlite")
     assert again.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     again.close()
+
+
+def _story(n: int, text: str) -> NewArticle:
+    url = f"https://n.example/story-{n}"
+    return NewArticle(url=url, canonical_url=url, title=f"Story {n}", text=text, extracted=True)
+
+
+def _fts_is_consistent(store: Store) -> bool:
+    try:
+        store.conn.execute(
+            "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)"
+        )
+    except sqlite3.DatabaseError:
+        return False
+    return True
+
+
+def test_full_text_index_is_filled_in_bulk_and_complete_when_searched(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "db.sqlite")
+    first, _ = store.add_article(_story(1, "Harbour cranes idle as dockworkers strike"))
+    second, _ = store.add_article(_story(2, "Cocoa grinders report weaker demand"))
+    assert store.conn.execute("SELECT count(*) FROM fts_pending").fetchone()[0] == 2
+    # A search indexes what is pending first: nothing stored is ever unsearchable.
+    assert [a.id for a in store.search_articles("dockworkers")] == [first]
+    assert store.conn.execute("SELECT count(*) FROM fts_pending").fetchone()[0] == 0
+    # Changing an indexed article re-indexes it; deleting one removes it.
+    with store.conn:
+        store.conn.execute(
+            "UPDATE articles SET text = 'Cocoa grinders see demand recover' WHERE id = ?", (second,)
+        )
+    assert [a.id for a in store.search_articles("recover")] == [second]
+    assert store.search_articles("weaker") == []
+    with store.conn:
+        store.conn.execute("DELETE FROM articles WHERE id = ?", (first,))
+    assert store.search_articles("dockworkers") == []
+    # Deleting or changing a row that was never indexed must not corrupt the index.
+    third, _ = store.add_article(_story(3, "Copper smelter expands in Gdansk"))
+    fourth, _ = store.add_article(_story(4, "Rubber prices slide"))
+    with store.conn:
+        store.conn.execute("DELETE FROM articles WHERE id = ?", (third,))
+        store.conn.execute("UPDATE articles SET title = 'Rubber slides' WHERE id = ?", (fourth,))
+    assert store.index_pending_text() == 1
+    assert _fts_is_consistent(store)
+    assert [a.id for a in store.search_articles("rubber")] == [fourth]
+    store.close()
+
+
+def test_articles_indexed_before_the_deferred_index_stay_searchable(tmp_path: Path) -> None:
+    # A workspace from before m011: its rows were indexed by the old trigger.
+    conn = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    for migration in MIGRATIONS[: [m.__name__ for m in MIGRATIONS].index("m011_deferred_fts")]:
+        conn.execute("BEGIN")
+        migration(conn)
+        conn.execute("INSERT INTO _migrations VALUES (?, '2026-01-01')", (migration.__name__,))
+        conn.execute("COMMIT")
+    conn.execute(
+        "INSERT INTO articles (url, canonical_url, title, text, extracted, fetched_at)"
+        " VALUES ('https://n.example/a', 'https://n.example/a', 'Old story',"
+        " 'Tanker rates climb in the Gulf', 1, '2026-01-01T00:00:00+00:00')"
+    )
+    conn.close()
+    store = open_store(tmp_path / "db.sqlite")
+    assert store.conn.execute("SELECT count(*) FROM fts_pending").fetchone()[0] == 0
+    assert [a.title for a in store.search_articles("tanker")] == ["Old story"]
+    assert _fts_is_consistent(store)
+    store.close()
 
 
 def test_schema_enforces_unique_canonical_url(tmp_path: Path) -> None:

@@ -201,8 +201,23 @@ class ArticleStore(StoreBase):
             params.append(limit)
         return [_article(r, with_text=with_text) for r in self._all(sql, params)]
 
+    def index_pending_text(self) -> int:
+        """Add the articles stored since the last call to the full-text index.
+
+        Ingest calls it once at the end of a fetch, and a search first, so the
+        index is complete whenever it is read (see migration m011 for why).
+        """
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO articles_fts(rowid, title, text) SELECT a.id, a.title, a.text"
+                " FROM fts_pending p JOIN articles a ON a.id = p.article_id"
+            )
+            conn.execute("DELETE FROM fts_pending")
+        return max(cursor.rowcount, 0)
+
     def search_articles(self, query: str, *, limit: int | None = None) -> list[Article]:
         """Full-text search (SQLite FTS5 syntax), best match first."""
+        self.index_pending_text()
         sql = (
             _SELECT + " JOIN articles_fts ON articles_fts.rowid = a.id "
             "WHERE articles_fts MATCH ? ORDER BY articles_fts.rank"
