@@ -19,12 +19,13 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import httpx
 
+from pipeline.analyse import Analysed, analyse_page
 from pipeline.config import Config
 from pipeline.dedup import (
     ESTIMATE_FLOOR,
@@ -35,7 +36,7 @@ from pipeline.dedup import (
     similarity,
 )
 from pipeline.errors import ExtractError, FetchError, ParseError
-from pipeline.extract import Extracted, ExtractorPool, extract_page
+from pipeline.extract import Extracted, ExtractorPool
 from pipeline.feeds import parse_feed
 from pipeline.net import Fetched, Fetcher, RefusedURL, Resolver
 from pipeline.records import FeedEntry, FeedState, FetchReport, ItemError, NewArticle
@@ -101,21 +102,6 @@ class _Tally:
             requests=requests,
             seconds=round(seconds, 3),
         )
-
-
-@dataclass(frozen=True)
-class Analysed(Extracted):
-    """What an extraction worker sends back: the page's text and metadata, and its
-    near-duplicate fingerprint, so the event loop never spends CPU on MinHash."""
-
-    fingerprint: Fingerprint | None = None
-
-
-def analyse_page(html: bytes, url: str, *, content_type: str | None = None) -> Analysed:
-    """Runs in an extraction worker (ExtractorPool's `extractor`); ExtractError if no text."""
-    found = extract_page(html, url, content_type=content_type)
-    values = {f.name: getattr(found, f.name) for f in fields(Extracted)}
-    return Analysed(**values, fingerprint=fingerprint(found.text))
 
 
 @dataclass(frozen=True)
