@@ -35,7 +35,6 @@ Resolver = Callable[[str], Awaitable[Sequence[str]]]
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 BACKOFF_SECONDS = 0.5  # first retry after ~0.5 s, then ~1 s, ~2 s...
-_CHUNK = 64 * 1024
 
 
 class RefusedURL(FetchError):
@@ -449,7 +448,7 @@ async def _read_body(response: httpx.Response, max_bytes: int, encoding: str) ->
     decoder = _BoundedDecoder(encoding, max_bytes)
     parts: list[bytes] = []
     raw = 0
-    async for chunk in response.aiter_raw(_CHUNK):
+    async for chunk in response.aiter_raw():
         raw += len(chunk)
         if raw > max_bytes:
             raise FetchError(f"the body is larger than the {max_bytes:,}-byte limit")
