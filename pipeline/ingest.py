@@ -51,6 +51,7 @@ Progress = Callable[[int, int], None]
 
 DEAD_FEED_RETRY = timedelta(days=7)  # a 410 Gone feed is asked again after this long
 CANDIDATES_CHECKED = 8  # near-duplicate candidates confirmed by exact similarity
+FTS_BATCH = 256  # new articles added to the full-text index at once
 _PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/xml", "application/xml")
 
 
@@ -141,6 +142,7 @@ class _Ingest:
         # link waits for it instead of fetching the page again.
         self._in_progress: dict[str, asyncio.Future[int | None]] = {}
         self._done = 0
+        self._unindexed = 0  # articles stored since the full-text index was last filled
         self._total = 0
 
     async def run(self) -> _Tally:
@@ -153,7 +155,6 @@ class _Ingest:
         finally:
             if self._pool is not None:
                 self._pool.close()
-        # In bulk, once: a third of the cost of indexing each article as it is stored.
         self.store.index_pending_text()
         return self.tally
 
@@ -328,6 +329,12 @@ class _Ingest:
             self.tally.duplicates += 1
             return article_id
         self.tally.new_articles += 1
+        self._unindexed += 1
+        if self._unindexed >= FTS_BATCH:
+            # In batches: a third of the cost of indexing each article as it is stored,
+            # and spread over the run instead of one single-core pause at its end.
+            self.store.index_pending_text()
+            self._unindexed = 0
         if article.extracted:
             self.tally.extracted += 1
         else:
