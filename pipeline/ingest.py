@@ -38,7 +38,7 @@ from pipeline.dedup import (
 from pipeline.errors import ExtractError, FetchError, ParseError
 from pipeline.extract import Extracted, ExtractorPool
 from pipeline.feeds import parse_feed
-from pipeline.net import Fetched, Fetcher, RefusedURL, Resolver
+from pipeline.net import Admission, Fetched, Fetcher, RefusedURL, Resolver
 from pipeline.records import FeedEntry, FeedState, FetchReport, ItemError, NewArticle
 from pipeline.store import Store
 from pipeline.store._base import utcnow
@@ -306,8 +306,7 @@ class _Ingest:
         return article_id is not None
 
     async def _ingest(self, state: FeedState, entry: FeedEntry, allow_private: bool) -> int | None:
-        async with self._page_slots:
-            page = await self._page(entry.url, allow_private)
+        page = await self._page(entry.url, allow_private)
         article = _article(entry, page)
         existing = self.store.article_id_for_url(article.canonical_url)
         if existing is not None:  # another URL for a page already stored
@@ -346,10 +345,29 @@ class _Ingest:
         return article_id
 
     async def _page(self, url: str, allow_private: bool) -> _Page:
+        """Fetch and extract one page, holding a page slot from the moment its host
+        is ready until the text is back (the slot bounds the bodies held in memory)."""
         self.tally.pages += 1
+        held = False
+
+        async def take_slot() -> None:
+            nonlocal held
+            await self._page_slots.acquire()
+            held = True
+
+        try:
+            return await self._fetch_and_extract(url, allow_private, take_slot)
+        finally:
+            if held:
+                self._page_slots.release()
+
+    async def _fetch_and_extract(self, url: str, allow_private: bool, admit: Admission) -> _Page:
         try:
             page = await self.fetcher.fetch(
-                url, max_bytes=self.settings.page_max_bytes, allow_private=allow_private
+                url,
+                max_bytes=self.settings.page_max_bytes,
+                allow_private=allow_private,
+                admit=admit,
             )
         except FetchError as exc:
             return _Page(url, error=ItemError("page", url, f"page not fetched: {exc}"))

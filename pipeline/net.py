@@ -193,6 +193,21 @@ class _BoundedDecoder:
         )
 
 
+Admission = Callable[[], Awaitable[None]]
+
+
+class _Once:
+    """Awaits an admission the first time it is called, and never again."""
+
+    def __init__(self, admit: Admission | None):
+        self._admit = admit
+
+    async def __call__(self) -> None:
+        admit, self._admit = self._admit, None
+        if admit is not None:
+            await admit()
+
+
 class _HostPools(httpx.AsyncBaseTransport):
     """One connection pool per origin, so each pool stays as small as a host's cap.
 
@@ -330,8 +345,16 @@ class Fetcher:
         allow_private: bool,
         etag: str | None = None,
         last_modified: str | None = None,
+        admit: Admission | None = None,
     ) -> Fetched:
-        """GET `url` under every limit; retry transient failures; raise FetchError otherwise."""
+        """GET `url` under every limit; retry transient failures; raise FetchError otherwise.
+
+        `admit`, if given, is awaited once, when the host's turn has come and before
+        the first request is sent: the caller's own back-pressure. (Ingest holds a page
+        slot from then until the page is extracted; taken any earlier, slots would sit
+        with pages queued behind a busy host while other hosts stayed idle.)
+        """
+        gate = _Once(admit)
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -340,7 +363,7 @@ class Fetcher:
         attempts = 1 + max(0, self.settings.retries)
         for attempt in range(1, attempts + 1):
             try:
-                fetched = await self._follow(url, max_bytes, allow_private, headers)
+                fetched = await self._follow(url, max_bytes, allow_private, headers, gate)
             except _Transient as exc:
                 if attempt == attempts:
                     tries = f" (after {attempts} attempts)" if attempts > 1 else ""
@@ -361,7 +384,12 @@ class Fetcher:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _follow(
-        self, url: str, max_bytes: int, allow_private: bool, headers: Mapping[str, str]
+        self,
+        url: str,
+        max_bytes: int,
+        allow_private: bool,
+        headers: Mapping[str, str],
+        gate: _Once,
     ) -> Fetched:
         current = url
         for hop in range(self.settings.max_redirects + 1):
@@ -369,7 +397,7 @@ class Fetcher:
             if reason:
                 where = f"redirected to {current}, which" if hop else current
                 raise RefusedURL(f"refused: {where} {reason}")
-            fetched = await self._exchange(current, max_bytes, headers)
+            fetched = await self._exchange(current, max_bytes, headers, gate)
             location = fetched.headers.get("location")
             if fetched.status not in REDIRECTS or not location:
                 return fetched
@@ -380,24 +408,27 @@ class Fetcher:
         )
 
     @asynccontextmanager
-    async def _slot(self, host: str) -> AsyncIterator[_Host]:
+    async def _slot(self, host: str, gate: _Once) -> AsyncIterator[_Host]:
         """Wait for the host's turn (cap, delay, Retry-After), then a global slot."""
         state = self._hosts.get(host)
         if state is None:
             state = self._hosts[host] = _Host(self.settings.per_host_concurrency)
         # Host first: a busy host must not sit on global slots other hosts could use.
         async with state.slots:
+            await gate()
             while (wait := state.not_before - time.monotonic()) > 0:
                 await asyncio.sleep(wait)
             state.not_before = time.monotonic() + self.settings.per_host_delay
             async with self._global:
                 yield state
 
-    async def _exchange(self, url: str, max_bytes: int, headers: Mapping[str, str]) -> Fetched:
+    async def _exchange(
+        self, url: str, max_bytes: int, headers: Mapping[str, str], gate: _Once
+    ) -> Fetched:
         """One request/response under the host's and the global limits."""
         host = (urlsplit(url).hostname or "").lower()
         total = self.settings.total_timeout
-        async with self._slot(host) as state:
+        async with self._slot(host, gate) as state:
             self.requests += 1
             try:
                 async with asyncio.timeout(total):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from ingest_fixtures import (
@@ -22,7 +24,7 @@ from ingest_fixtures import (
 )
 
 from pipeline.ingest import fetch_all
-from pipeline.loopback import LoopbackServer, Response
+from pipeline.loopback import LoopbackServer, Request, Response
 from pipeline.records import FetchReport
 from pipeline.store import Store, open_store
 from pipeline.workspace import Workspace
@@ -341,3 +343,42 @@ def test_fetch_command_json_and_summary(
 def test_no_feeds_is_a_quick_empty_run(workspace: Workspace) -> None:
     report, _ = ingest(workspace, [])
     assert report == FetchReport(seconds=report.seconds)
+
+
+def test_a_slow_site_does_not_hold_up_the_pages_of_other_sites(
+    workspace: Workspace, server: LoopbackServer
+) -> None:
+    # More entries from one slow site than there are page slots (16 with one worker):
+    # a slot is only taken when the site can be asked, so the other site's pages are
+    # fetched at once instead of queueing behind the slow site's.
+    asked: dict[str, float] = {}
+
+    def serve_timed(site: str, path: str, seed: int, delay: float) -> Item:
+        item = story(server, path, seed)
+        page = replace(server.routes[path], delay=delay)  # type: ignore[arg-type]
+
+        def route(request: Request) -> Response:
+            asked.setdefault(path, time.monotonic())
+            return page
+
+        server.routes[path] = route
+        return replace(item, link=f"http://{site}:{server.port}{path}")
+
+    slow = [serve_timed("slow.example", f"/slow/{n}", n, 0.6) for n in range(20)]
+    fast = [serve_timed("fast.example", f"/fast/{n}", 100 + n, 0.0) for n in range(4)]
+    serve_feed(server, "/slow.xml", slow)
+    # The fast site's feed answers a little later, so its entries queue behind.
+    serve_feed(server, "/fast.xml", fast, delay=0.2)
+    feeds = [
+        f"http://{site}:{server.port}/{site.split('.')[0]}.xml"
+        for site in ("slow.example", "fast.example")
+    ]
+    report, store = ingest(
+        workspace, feeds, public=("slow.example", "fast.example"), per_host_concurrency=4
+    )
+    store.close()
+    assert report.new_articles == 24
+    first_slow = min(t for path, t in asked.items() if path.startswith("/slow/"))
+    last_fast = max(t for path, t in asked.items() if path.startswith("/fast/"))
+    # Queued behind the slow site they would wait two rounds of its pages (1.2 s or more).
+    assert last_fast - first_slow < 0.6, last_fast - first_slow

@@ -219,6 +219,22 @@ def test_redirects_are_followed_and_the_final_url_reported(server: LoopbackServe
     assert (fetched.url, fetched.body) == (server.url("/new"), b"moved here")
 
 
+def test_admission_is_awaited_once_after_redirects_and_retries(server: LoopbackServer) -> None:
+    server.routes["/old"] = Response(status=301, headers={"Location": "/flaky"})
+    server.routes["/flaky"] = sequence(Response(status=503), Response(b"at last"))
+    admitted: list[int] = []
+
+    async def admit() -> None:
+        admitted.append(len(server.hits))  # requests made before admission
+
+    fetched = run(
+        replace(FAST, retries=1),
+        lambda f: f.fetch(server.url("/old"), max_bytes=100, allow_private=True, admit=admit),
+    )
+    assert fetched.body == b"at last"
+    assert admitted == [0]  # once, before the first request
+
+
 def test_a_redirect_loop_stops_after_max_redirects(server: LoopbackServer) -> None:
     server.routes["/a"] = Response(status=302, headers={"Location": "/b"})
     server.routes["/b"] = Response(status=302, headers={"Location": "/a"})
