@@ -15,17 +15,20 @@ import os
 import re
 import threading
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
-from pipeline.errors import ExtractError
+from pipeline.errors import CheesecakeError, ExtractError
 from pipeline.urls import clean_url
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 
@@ -228,10 +231,11 @@ def _warm() -> None:
 
 @dataclass
 class _Job:
-    html: bytes
-    url: str
-    content_type: str | None
-    future: Future[Extracted]
+    call: Callable[..., Any]  # a module-level function (it is pickled to the worker)
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    url: str  # what the job is about, for messages
+    future: Future[Any]
 
 
 class ExtractorPool:
@@ -269,13 +273,21 @@ class ExtractorPool:
         self, html: bytes, url: str, *, content_type: str | None = None
     ) -> Future[Extracted]:
         """Extract one page in a worker; the future raises ExtractError on failure."""
-        job = _Job(html, url, content_type, Future())
+        return self.submit_call(self.extractor, html, url, about=url, content_type=content_type)
+
+    def submit_call(
+        self, call: Callable[..., _T], *args: Any, about: str, **kwargs: Any
+    ) -> Future[_T]:
+        """Run another CPU-bound stage function (feed parsing) in a worker, with the
+        same crash handling. A CheesecakeError it raises reaches the future as is; any
+        other exception becomes an ExtractError naming `about` (a URL)."""
+        job = _Job(call, args, kwargs, about, Future())
         with self._lock:
             closed = self._closed
             if not closed:
                 self._backlog.append(job)
         if closed:
-            job.future.set_exception(ExtractError(f"{url}: extraction was cancelled."))
+            job.future.set_exception(ExtractError(f"{about}: extraction was cancelled."))
         else:
             self._pump()
         return job.future
@@ -321,9 +333,7 @@ class ExtractorPool:
 
     def _run(self, executor: ProcessPoolExecutor, job: _Job, quarantined: bool) -> None:
         try:
-            inner = executor.submit(
-                self.extractor, job.html, job.url, content_type=job.content_type
-            )
+            inner = executor.submit(job.call, *job.args, **job.kwargs)
         except RuntimeError as exc:
             # BrokenProcessPool is a RuntimeError too: anything else means shut down
             # (interpreter exit), and retrying would spin.
@@ -374,7 +384,7 @@ class ExtractorPool:
             job.future.set_exception(
                 ExtractError(f"{job.url}: the extraction worker crashed on this page.")
             )
-        elif isinstance(exc, ExtractError):
+        elif isinstance(exc, CheesecakeError):
             job.future.set_exception(exc)
         elif exc is not None:  # a trafilatura bug on one page is that page's failure
             job.future.set_exception(ExtractError(f"{job.url}: extraction failed ({exc!r})."))

@@ -37,7 +37,7 @@ from pipeline.dedup import (
 )
 from pipeline.errors import ExtractError, FetchError, ParseError
 from pipeline.extract import Extracted, ExtractorPool
-from pipeline.feeds import parse_feed
+from pipeline.feeds import ParsedFeed, parse_feed
 from pipeline.net import Admission, Fetched, Fetcher, RefusedURL, Resolver
 from pipeline.records import FeedEntry, FeedState, FetchReport, ItemError, NewArticle
 from pipeline.store import Store
@@ -217,7 +217,7 @@ class _Ingest:
             self._unchanged(state, fetched, None if fetched.not_modified else digest)
             return
         try:
-            parsed = parse_feed(fetched.body, url=fetched.url, headers=fetched.headers)
+            parsed = await self._parse(fetched)
         except ParseError as exc:
             self._feed_failed(state, str(exc), fetched.status)
             return
@@ -237,6 +237,22 @@ class _Ingest:
             body_hash=digest if complete else None,
             warning=parsed.warning,
         )
+
+    async def _parse(self, fetched: Fetched) -> ParsedFeed:
+        """feedparser in an extraction worker: on a first run, parsing a few hundred
+        feeds in the event loop kept it from fetching pages for seconds while the
+        workers had nothing to extract."""
+        future = self._extractor().submit_call(
+            parse_feed,
+            fetched.body,
+            url=fetched.url,
+            headers=dict(fetched.headers),
+            about=fetched.url,
+        )
+        try:
+            return await asyncio.wrap_future(future)
+        except ExtractError as exc:  # the worker died or failed on these bytes
+            raise ParseError(str(exc)) from None
 
     def _unchanged(self, state: FeedState, fetched: Fetched, digest: str | None) -> None:
         self.tally.feeds_unchanged += 1

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import ExtractError
+from pipeline.errors import ExtractError, ParseError
 from pipeline.extract import Extracted, ExtractorPool, extract_page
+from pipeline.feeds import parse_feed
 
 PAGES = Path(__file__).parent / "data" / "pages"
 URL = "https://news.harbourline.example/2025/03/northwind-terminal?utm_source=rss"
@@ -105,6 +106,23 @@ def test_pool_extracts_in_worker_processes() -> None:
         assert futures[0].result(timeout=60).author == "Amara Okafor"
         assert "François Dubé" in futures[1].result(timeout=60).text
         assert isinstance(futures[2].exception(timeout=60), ExtractError)
+
+
+def test_the_pool_runs_other_stages_and_passes_their_errors_through() -> None:
+    feed = (
+        b"<?xml version='1.0'?><rss version='2.0'><channel><title>Dock notes</title>"
+        b"<item><title>Cranes idle</title><link>https://example.org/cranes</link></item>"
+        b"</channel></rss>"
+    )
+    with ExtractorPool(1) as pool:
+        parsed = pool.submit_call(
+            parse_feed, feed, url="https://example.org/feed", headers={}, about="feed"
+        )
+        empty = pool.submit_call(
+            parse_feed, b"", url="https://example.org/empty", headers={}, about="empty"
+        )
+        assert [e.title for e in parsed.result(timeout=60).entries] == ["Cranes idle"]
+        assert isinstance(empty.exception(timeout=60), ParseError)  # not an ExtractError
 
 
 def test_a_crashed_worker_costs_one_item_not_the_run() -> None:
