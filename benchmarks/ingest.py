@@ -42,25 +42,21 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 from sites import Page, make_feed, make_page, make_site  # noqa: E402
-
-from pipeline.loopback import LoopbackServer, Response  # noqa: E402
+from static_sites import StaticSite, StaticSites  # noqa: E402
 
 
 @dataclass
 class World:
     feeds: list[str]
     pages: list[Page]
-    servers: list[LoopbackServer]
+    servers: list[StaticSite]
 
 
 @contextmanager
 def serve(feeds: int, entries: int, sites: int, latency: float) -> Iterator[World]:
     rng = random.Random(7)
     with ExitStack() as stack:
-        servers = [
-            stack.enter_context(LoopbackServer(latency=latency, host=f"127.0.0.{1 + n}"))
-            for n in range(sites)
-        ]
+        servers = stack.enter_context(StaticSites(sites, latency)).sites
         site_styles = [make_site(n) for n in range(sites)]
         world = World([], [], servers)
         for f in range(feeds):
@@ -70,11 +66,12 @@ def serve(feeds: int, entries: int, sites: int, latency: float) -> Iterator[Worl
                 for e in range(entries)
             ]
             for page in pages:
-                server.routes[page.path] = Response(page.html)
+                server.add(page.path, page.html)
             feed_path = f"/feeds/{f}.xml"
-            server.routes[feed_path] = Response(
+            server.add(
+                feed_path,
                 make_feed(f"{site.name} #{f}", server.base_url, pages),
-                content_type="application/rss+xml; charset=utf-8",
+                "application/rss+xml; charset=utf-8",
             )
             world.feeds.append(server.url(feed_path))
             world.pages.extend(pages)
