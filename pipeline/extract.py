@@ -4,7 +4,8 @@ This stage owns the choice of trafilatura options (main text, no comments, with
 metadata) and turns "nothing usable" into an `ExtractError` with a reason, so the
 caller can fall back to the feed's summary. It refuses to fetch: bytes in only.
 Extraction is CPU-bound, so `ExtractorPool` runs it in worker processes and
-survives a worker that dies (a page that crashes lxml costs one item, not the run).
+survives a worker that dies (a page that crashes lxml costs one item, not the run);
+ingest hands it feed parsing too, the other CPU-bound step of a fetch.
 """
 
 from __future__ import annotations
