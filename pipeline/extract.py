@@ -230,6 +230,10 @@ def _warm() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
+def _started() -> None:
+    """A no-op job: submitting one per worker makes the executor spawn them all."""
+
+
 @dataclass
 class _Job:
     call: Callable[..., Any]  # a module-level function (it is pickled to the worker)
@@ -306,6 +310,16 @@ class ExtractorPool:
             job.future.set_exception(ExtractError(f"{job.url}: extraction was cancelled."))
         for executor in executors:
             executor.shutdown(wait=True, cancel_futures=True)
+
+    def start(self) -> None:
+        """Start every worker now (they take a moment to import trafilatura), rather
+        than one by one as the first jobs arrive."""
+        with self._lock:
+            if self._closed or self._executor is not None:
+                return
+            self._executor = executor = self._new_executor(self.workers)
+        for _ in range(self.workers):
+            executor.submit(_started)
 
     def _new_executor(self, workers: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=_warm)

@@ -222,6 +222,8 @@ class _Ingest:
             self._feed_failed(state, str(exc), fetched.status)
             return
         entries = self._new_entries(state, parsed.entries)
+        if entries:
+            self._extractor()  # its workers start while the pages are fetched
         self._grow(len(entries))
         stored = await asyncio.gather(
             *(self._guarded_entry(state, e, allow_private) for e in entries)
@@ -239,10 +241,13 @@ class _Ingest:
         )
 
     async def _parse(self, fetched: Fetched) -> ParsedFeed:
-        """feedparser in an extraction worker: on a first run, parsing a few hundred
-        feeds in the event loop kept it from fetching pages for seconds while the
-        workers had nothing to extract."""
-        future = self._extractor().submit_call(
+        """feedparser in an extraction worker once they run: on a first run, parsing a
+        few hundred feeds in the event loop kept it from fetching pages for seconds
+        while the workers had nothing to extract. Until then in the event loop, so a
+        run whose feeds changed without new entries never starts the workers."""
+        if self._pool is None:
+            return parse_feed(fetched.body, url=fetched.url, headers=fetched.headers)
+        future = self._pool.submit_call(
             parse_feed,
             fetched.body,
             url=fetched.url,
@@ -400,9 +405,10 @@ class _Ingest:
         return _Page(page.url, extracted=extracted)
 
     def _extractor(self) -> ExtractorPool:
-        # Started on the first new page only: a run with nothing new never pays for it.
+        # Started once a feed has new entries: a run with nothing new never pays for it.
         if self._pool is None:
             self._pool = ExtractorPool(self._workers, extractor=analyse_page).__enter__()
+            self._pool.start()
         return self._pool
 
     def _story_of(self, text: str, print_: Fingerprint | None) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import pickle
 from datetime import UTC, datetime
@@ -138,6 +139,15 @@ def test_a_crashed_worker_costs_one_item_not_the_run() -> None:
             assert future.result(timeout=120).author == "Amara Okafor"
         # and the pool keeps working afterwards
         assert pool.submit(good, "https://example.org/later").result(timeout=120).text
+
+
+def test_start_spawns_every_worker_before_the_first_job() -> None:
+    before = set(multiprocessing.active_children())
+    with ExtractorPool(2) as pool:
+        pool.start()
+        pool.start()  # idempotent: still two workers
+        assert len(set(multiprocessing.active_children()) - before) == 2
+        assert pool.submit(page("article_full.html"), "https://example.org/a").result(timeout=60)
 
 
 def test_zero_workers_means_one_per_cpu() -> None:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import pytest
 from ingest_fixtures import (
     PUBLIC_ADDRESS,
     Item,
@@ -23,6 +24,7 @@ from ingest_fixtures import (
     trickle,
 )
 
+import pipeline.ingest as ingest_module
 from pipeline.ingest import fetch_all
 from pipeline.loopback import LoopbackServer, Request, Response
 from pipeline.records import FetchReport
@@ -382,3 +384,22 @@ def test_a_slow_site_does_not_hold_up_the_pages_of_other_sites(
     last_fast = max(t for path, t in asked.items() if path.startswith("/fast/"))
     # Queued behind the slow site they would wait two rounds of its pages (1.2 s or more).
     assert last_fast - first_slow < 0.6, last_fast - first_slow
+
+
+def test_a_changed_feed_without_new_entries_starts_no_workers(
+    workspace: Workspace, server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    items = [story(server, f"/news/{n}", n) for n in range(3)]
+    feed = serve_feed(server, "/f.xml", items)
+    report, store = ingest(workspace, [feed])
+    store.close()
+    assert report.new_articles == 3
+    # The same entries under a new channel title: a changed body, nothing new to fetch.
+    server.routes["/f.xml"] = Response(
+        rss("Renamed feed", server.url("/"), items), content_type=RSS
+    )
+    pools: list[object] = []
+    monkeypatch.setattr(ingest_module, "ExtractorPool", lambda *a, **kw: pools.append(a))
+    report, store = ingest(workspace, [feed])
+    store.close()
+    assert (report.new_articles, report.feeds_unchanged, pools) == (0, 0, [])
