@@ -335,15 +335,17 @@ class _Ingest:
             self.tally.duplicates += 1
             return existing
         found = page.extracted
-        print_ = found.fingerprint if isinstance(found, Analysed) else fingerprint(article.text)
-        story_id = self._story_of(article.text, print_)
+        found_print = (
+            found.fingerprint if isinstance(found, Analysed) else fingerprint(article.text)
+        )
+        story_id = self._story_of(article.text, found_print)
         article_id, created = self.store.add_article(
             article,
             feed_id=state.id,
             entry_key=entry.key,
             story_id=story_id,
-            bands=print_.bands if print_ else (),
-            signature=print_.signature if print_ else None,
+            bands=found_print.bands if found_print else (),
+            signature=found_print.signature if found_print else None,
         )
         if not created:
             self.tally.duplicates += 1
@@ -411,17 +413,17 @@ class _Ingest:
             self._pool.start()
         return self._pool
 
-    def _story_of(self, text: str, print_: Fingerprint | None) -> int | None:
+    def _story_of(self, text: str, found_print: Fingerprint | None) -> int | None:
         """The story id of an earlier article sharing ≥ NEAR_DUPLICATE of this text."""
-        if print_ is None:
+        if found_print is None:
             return None
-        shared = self.store.articles_sharing_bands(print_.bands)
+        shared = self.store.articles_sharing_bands(found_print.bands)
         best = sorted(shared, key=lambda a: (-shared[a], a))[:CANDIDATES_CHECKED]
         signatures = self.store.minhash_signatures(best)
         for candidate in best:
             other_signature = signatures.get(candidate)
             if other_signature is not None and (
-                estimated_similarity(print_.signature, other_signature) < ESTIMATE_FLOOR
+                estimated_similarity(found_print.signature, other_signature) < ESTIMATE_FLOOR
             ):
                 continue  # a site's boilerplate in common, not the same story
             other = self.store.article(candidate)
