@@ -47,6 +47,7 @@ SCHEME = "crc32-mix64-multiply-shift"
 
 _WORD = re.compile(r"\w+")
 _M64 = (1 << 64) - 1
+_MIX = (0xBF58476D1CE4E5B9, 0x94D049BB133111EB)  # splitmix64's finaliser multipliers
 _CHUNK = 2048  # shingles per NumPy block: bounds the temporary (120 x 2048 x 8 bytes)
 
 
@@ -57,8 +58,8 @@ def _splitmix64(seed: int) -> Iterator[int]:
     while True:
         state = (state + 0x9E3779B97F4A7C15) & _M64
         z = state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+        z = ((z ^ (z >> 30)) * _MIX[0]) & _M64
+        z = ((z ^ (z >> 27)) * _MIX[1]) & _M64
         yield z ^ (z >> 31)
 
 
@@ -77,16 +78,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def shingles(text: str) -> set[str]:
-    """The set of overlapping `SHINGLE_WORDS`-word sequences of the text, case-folded."""
-    tokens = words(text)
-    if len(tokens) <= SHINGLE_WORDS:
-        return {" ".join(tokens)} if tokens else set()
-    return {" ".join(tokens[i : i + SHINGLE_WORDS]) for i in range(len(tokens) - SHINGLE_WORDS + 1)}
-
-
 def shingle_hashes(tokens: list[str]) -> np.ndarray:
-    """The distinct 64-bit hashes of the tokens' shingles, sorted (uint64)."""
+    """The distinct 64-bit hashes of the tokens' shingles, sorted (uint64).
+
+    A shingle is `SHINGLE_WORDS` consecutive words (the whole text when shorter), so
+    two texts' shingle sets overlap as much as their wording does.
+    """
     if not tokens:
         return np.empty(0, dtype=np.uint64)
     ids = {word: zlib.crc32(word.encode("utf-8")) for word in set(tokens)}
@@ -100,9 +97,9 @@ def shingle_hashes(tokens: list[str]) -> np.ndarray:
         # splitmix64's finaliser: every input bit reaches the high bits the
         # permutations below keep.
         combined ^= combined >> np.uint64(30)
-        combined *= np.uint64(0xBF58476D1CE4E5B9)
+        combined *= np.uint64(_MIX[0])
         combined ^= combined >> np.uint64(27)
-        combined *= np.uint64(0x94D049BB133111EB)
+        combined *= np.uint64(_MIX[1])
         combined ^= combined >> np.uint64(31)
     return np.unique(combined)
 
@@ -154,12 +151,6 @@ def fingerprint(text: str) -> Fingerprint | None:
         for band in range(BANDS)
     )
     return Fingerprint(rows.tobytes(), bands)
-
-
-def text_bands(text: str) -> list[tuple[int, str]]:
-    """LSH band hashes of the text: [(band number, hex digest)]; [] for a short text."""
-    found = fingerprint(text)
-    return list(found.bands) if found else []
 
 
 def estimated_similarity(a: bytes, b: bytes) -> float:

@@ -14,16 +14,30 @@ from pipeline.dedup import (
     ESTIMATE_FLOOR,
     MIN_WORDS,
     NEAR_DUPLICATE,
+    SHINGLE_WORDS,
     estimated_similarity,
     fingerprint,
     is_near_duplicate,
-    shingles,
     similarity,
-    text_bands,
+    words,
 )
 from pipeline.records import NewArticle
 from pipeline.store import open_store
 from pipeline.workspace import Workspace
+
+
+def shingles(text: str) -> set[str]:
+    """The definition dedup's hashed shingles stand for: overlapping 4-word sequences."""
+    tokens = words(text)
+    if len(tokens) <= SHINGLE_WORDS:
+        return {" ".join(tokens)} if tokens else set()
+    return {" ".join(tokens[i : i + SHINGLE_WORDS]) for i in range(len(tokens) - SHINGLE_WORDS + 1)}
+
+
+def text_bands(text: str) -> list[tuple[int, str]]:
+    found = fingerprint(text)
+    return list(found.bands) if found else []
+
 
 ORIGINAL = """
 Brightmoor Coffee Traders said on Wednesday that arabica futures had closed at $4.30 a
@@ -49,6 +63,14 @@ REPUBLISHED = (
         "Coffee importer Brightmoor Coffee Traders said on Wednesday",
     ).replace("roughly three hundred", "about three hundred")
     + "\nThis article first appeared in Brightmoor Market Notes."
+)
+
+ARABICA_HIGH = NewArticle(
+    url="https://blog.brightmoor.example/news/arabica-high",
+    canonical_url="https://blog.brightmoor.example/news/arabica-high",
+    title="Arabica futures hit a 14-year high",
+    text=ORIGINAL,
+    extracted=True,
 )
 
 UNRELATED = """
@@ -142,13 +164,7 @@ def test_similarity_is_a_symmetric_fraction(a: str, b: str) -> None:
 def test_bands_find_candidates_through_the_store(workspace: Workspace) -> None:
     with open_store(workspace.db_path(workspace.config())) as store:
         article_id, _ = store.add_article(
-            NewArticle(
-                url="https://blog.brightmoor.example/news/arabica-high",
-                canonical_url="https://blog.brightmoor.example/news/arabica-high",
-                title="Arabica futures hit a 14-year high",
-                text=ORIGINAL,
-                extracted=True,
-            ),
+            ARABICA_HIGH,
             bands=text_bands(ORIGINAL),
         )
         candidates = store.articles_sharing_bands(text_bands(REPUBLISHED))
@@ -177,13 +193,7 @@ def test_an_old_workspace_is_rebanded_when_it_opens(workspace: Workspace) -> Non
     db = workspace.db_path(workspace.config())
     with open_store(db) as store:
         article_id, _ = store.add_article(
-            NewArticle(
-                url="https://blog.brightmoor.example/news/arabica-high",
-                canonical_url="https://blog.brightmoor.example/news/arabica-high",
-                title="Arabica futures hit a 14-year high",
-                text=ORIGINAL,
-                extracted=True,
-            ),
+            ARABICA_HIGH,
             bands=[(band, f"{band:016x}") for band in range(BANDS)],  # the old scheme's
         )
         assert store.articles_sharing_bands(text_bands(REPUBLISHED)) == {}
