@@ -71,9 +71,6 @@ class LoopbackServer:
         self.peak_in_flight = 0
         self.connections = 0
         self._lock = threading.Lock()
-        # ETags by body, so a benchmark serving thousands of pages does not hash each
-        # one on every request (the key holds the body, so an id is never reused).
-        self._etags: dict[int, tuple[bytes, str]] = {}
         self._httpd = _Server((host, 0), self._handler_class())
         # A short poll interval: shutdown() waits up to one interval, once per test.
         self._thread = threading.Thread(
@@ -108,14 +105,6 @@ class LoopbackServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-    def _etag(self, body: bytes) -> str:
-        cached = self._etags.get(id(body))
-        if cached is None or cached[0] is not body:
-            cached = (body, '"' + hashlib.sha1(body).hexdigest()[:16] + '"')
-            with self._lock:
-                self._etags[id(body)] = cached
-        return cached[1]
 
     def _count(self, path: str) -> None:
         with self._lock:
@@ -186,7 +175,7 @@ class LoopbackServer:
             def _send_bytes(self, response: Response) -> None:
                 body = response.body
                 assert isinstance(body, bytes)
-                etag = server._etag(body)
+                etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
                 headers = {"Content-Type": response.content_type, **response.headers}
                 if response.status == 200 and response.conditional:
                     headers.setdefault("ETag", etag)
