@@ -8,6 +8,7 @@ import threading
 import time
 import zlib
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from dataclasses import replace
 from typing import TypeVar
 
@@ -341,20 +342,22 @@ def test_per_host_concurrency_is_capped_per_host_not_globally(server: LoopbackSe
     assert server.peak_in_flight == 4  # two hosts x two each
 
 
-def test_connections_are_kept_alive_across_many_hosts(server: LoopbackServer) -> None:
-    # More hosts than global slots: one shared pool would close one host's idle
+def test_connections_are_kept_alive_across_many_sites() -> None:
+    # More sites than global slots: one shared pool would close one site's idle
     # connection to open another's, and reconnect for almost every request.
-    server.routes["/p"] = Response(b"x" * 10_000, delay=0.01)
-    hosts = [f"h{n}.example" for n in range(6)]
     settings = replace(FAST, concurrency=4, per_host_concurrency=2)
+    with ExitStack() as stack:
+        sites = [stack.enter_context(LoopbackServer()) for _ in range(6)]  # six origins
+        for site in sites:
+            site.routes["/p"] = Response(b"x" * 10_000, delay=0.01)
 
-    async def work(f: Fetcher) -> None:
-        urls = [f"http://{h}:{server.port}/p" for _ in range(8) for h in hosts]
-        await asyncio.gather(*(f.fetch(u, max_bytes=20_000, allow_private=False) for u in urls))
+        async def work(f: Fetcher) -> None:
+            urls = [site.url("/p") for _ in range(8) for site in sites]
+            await asyncio.gather(*(f.fetch(u, max_bytes=20_000, allow_private=True) for u in urls))
 
-    run(settings, work, public=tuple(hosts))
-    assert sum(server.hits.values()) == 48
-    assert server.connections <= len(hosts) * 2
+        run(settings, work)
+    assert sum(sum(site.hits.values()) for site in sites) == 48
+    assert sum(site.connections for site in sites) <= len(sites) * 2
 
 
 def test_per_host_delay_spaces_requests(server: LoopbackServer) -> None:
