@@ -207,6 +207,8 @@ class ArticleStore(StoreBase):
         Ingest calls it once at the end of a fetch, and a search first, so the
         index is complete whenever it is read (see migration m011 for why).
         """
+        if self._one("SELECT 1 FROM fts_pending LIMIT 1") is None:
+            return 0  # the usual case for a search: no write transaction to wait for
         with self.transaction() as conn:
             cursor = conn.execute(
                 "INSERT INTO articles_fts(rowid, title, text) SELECT a.id, a.title, a.text"
