@@ -244,6 +244,7 @@ def _build_profiles(
         stories=corpus.stories,
         dismissed=_acted_columns(corpus, ids, {c: f.dismissed for c, f in feedback.items()}),
         sent=_acted_columns(corpus, ids, {c: f.sent for c, f in feedback.items()}),
+        concepts=profiles.concept_profiles(model, contacts),
     )
 
 

@@ -56,6 +56,9 @@ MAX_THREADS = 4  # scoring chunks run in parallel on at most this many cores
 BLOCK_BYTES = 32 * 2**20
 MAX_BLOCK_ROWS = 512
 SMALL_FEEDBACK_SET = 3  # pseudo-relevance feedback from this few matches needs no support
+# The fields whose words are the contact's concepts (see Expansion.min_concepts): what
+# they read about, not who they are (a job title or a company is no topic to cover).
+CONCEPT_FIELDS = ("interests", "industry", "tags")
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,9 @@ class Expansion:
     min_first_score: float = 0.05  # first-pass matches weaker than this lend nothing
     min_support: int = 2  # an expansion term is in at least this many of those matches
     latent_weight: float = 0.3  # share of the LSA similarity in the blended score
+    # Feedback articles match at least this many of the profile's concepts (all of
+    # them, when it has fewer), if enough do: see _pseudo_feedback.
+    min_concepts: int = 2
 
 
 NO_EXPANSION = Expansion(feedback_docs=0, feedback_terms=0, feedback_weight=0.0, latent_weight=0.0)
@@ -130,6 +136,12 @@ def text_profiles(model: TextModel, contacts: Sequence[Contact]) -> sp.csr_matri
         if any(texts):
             total = total + weight * query_terms.weighted_terms(model, texts)
     return unit_rows(total)
+
+
+def concept_profiles(model: TextModel, contacts: Sequence[Contact]) -> sp.csr_matrix:
+    """The contacts' concepts (query_terms.concepts) from the CONCEPT_FIELDS together."""
+    texts = ["\n".join(field_texts(c)[name] for name in CONCEPT_FIELDS) for c in contacts]
+    return query_terms.concepts(model, texts)
 
 
 def apply_feedback(
@@ -207,6 +219,7 @@ def build(
     stories: np.ndarray | None = None,
     dismissed: sp.csr_matrix | None = None,
     sent: sp.csr_matrix | None = None,
+    concepts: sp.csr_matrix | None = None,
     chunk: int | None = None,
 ) -> Profiles:
     """Expand direct profiles from `corpus` (unit article rows, `stories` their story
@@ -217,7 +230,8 @@ def build(
     never lends terms, a sent one always does, as much as the best match. Sent
     articles teach through the expansion rather than by pulling the profile to all
     their words: only what they share with the profile's other good matches is
-    learnt, so one article cannot turn the profile into itself.
+    learnt, so one article cannot turn the profile into itself. `concepts`
+    (profiles × vocabulary, query_terms.concepts) steer which matches lend terms.
     """
     query = direct
     if (
@@ -235,6 +249,7 @@ def build(
             stories,
             dismissed if dismissed is not None else none,
             sent if sent is not None else none,
+            concepts if concepts is not None else sp.csr_matrix(direct.shape, dtype=np.int32),
             expansion,
             chunk or block_rows(corpus.shape[0]),
         )
@@ -254,10 +269,18 @@ def _pseudo_feedback(
     stories: np.ndarray,
     dismissed: sp.csr_matrix,
     sent: sp.csr_matrix,
+    concepts: sp.csr_matrix,
     expansion: Expansion,
     chunk: int,
 ) -> sp.csr_matrix:
     """Add the terms that the profile's best first-pass matches have in common.
+
+    The matches lending terms are, if at least a quarter of `feedback_docs` do, only
+    those that cover at least `min_concepts` of the profile's `concepts` (all of
+    them, for a profile with fewer): a story that matches one broad word of
+    "precious metals" or "copper mining" alone ("Reynolds Metals", a gold mine)
+    scores well on that word, but its terms (aluminium, gold) are not what the
+    contact wrote about, and as expansion terms they would pull in more of it.
 
     The feedback set is the `feedback_docs` best matches scoring at least
     `min_first_score`, one article per story (syndicated copies would vote twice),
@@ -273,6 +296,9 @@ def _pseudo_feedback(
     docs = corpus.shape[0]
     k = min(expansion.feedback_docs, docs)
     pool = min(docs, 2 * k)  # room for copies of one story among the best matches
+    # Fewer matches covering two concepts than a quarter of the feedback set are too
+    # few stories to say what the interest is about: the set is then taken unnarrowed.
+    coordinated_set = max(SMALL_FEEDBACK_SET + 1, k // 4)
     transposed = corpus.T.tocsr()
     # What an article can lend: its LENDING_TERMS strongest terms found in another
     # article too (a word of one article alone finds nothing else). Expansion terms
@@ -283,6 +309,11 @@ def _pseudo_feedback(
     lending = _keep_top_terms(lending, LENDING_TERMS, normalize=False)
     present = sp.csr_matrix(lending, copy=True)
     present.data[:] = 1.0
+    # Which articles hold a term at all (vocabulary × articles): concept matches.
+    holding = sp.csr_matrix(
+        (np.ones(transposed.nnz, dtype=DTYPE), transposed.indices, transposed.indptr),
+        shape=transposed.shape,
+    )
 
     def expand(start: int) -> sp.csr_matrix:
         block = direct[start : start + chunk]
@@ -293,6 +324,14 @@ def _pseudo_feedback(
         scores[chosen_by_user.row, chosen_by_user.col] = best[chosen_by_user.row]
         excluded = dismissed[start : start + chunk].tocoo()
         scores[excluded.row, excluded.col] = -1.0
+        if expansion.min_concepts > 1:
+            covering = _covering(concepts[start : start + chunk], holding, expansion.min_concepts)
+            narrowed = np.where(covering, scores, -1.0)
+            # Whether the set is narrowed depends on the matches alone: an article the
+            # user sent lends terms either way, and must not tip a set of too few.
+            enough = (narrowed >= expansion.min_first_score).sum(axis=1) >= coordinated_set
+            narrowed[chosen_by_user.row, chosen_by_user.col] = best[chosen_by_user.row]
+            scores[enough] = narrowed[enough]
         top, top_scores = top_columns(scores, pool, expansion.min_first_score)
         found = top >= 0
         # Empty slots get story ids of their own (negative), so they never repeat one.
@@ -323,6 +362,32 @@ def _pseudo_feedback(
     parts = in_parallel(expand, range(0, direct.shape[0], chunk))
     expansion_part = sp.vstack(parts, format="csr") if parts else direct
     return unit_rows(direct + expansion.feedback_weight * expansion_part)
+
+
+def _covering(concepts: sp.csr_matrix, holding: sp.csr_matrix, wanted: int) -> np.ndarray:
+    """(profiles × articles) True where the article holds at least `wanted` of the
+    profile's concepts (all of them, if it has fewer; a profile without any: every
+    article). `holding` is the articles' term presence, vocabulary × articles."""
+    labelled = concepts.tocoo()
+    # One row per (profile, concept): the concept's words, its articles through them.
+    keys, concept_of = np.unique(
+        labelled.row.astype(np.int64) * (int(labelled.data.max(initial=0)) + 1) + labelled.data,
+        return_inverse=True,
+    )
+    forms = sp.csr_matrix(
+        (np.ones(labelled.nnz, dtype=DTYPE), (concept_of.ravel(), labelled.col)),
+        shape=(keys.size, concepts.shape[1]),
+    )
+    reached = sp.csr_matrix(forms @ holding)
+    reached.data[:] = 1.0
+    owner = keys // (int(labelled.data.max(initial=0)) + 1)
+    members = sp.csr_matrix(
+        (np.ones(keys.size, dtype=DTYPE), (owner, np.arange(keys.size))),
+        shape=(concepts.shape[0], keys.size),
+    )
+    covered = (members @ reached).toarray()
+    count = np.bincount(owner, minlength=concepts.shape[0])
+    return np.asarray(covered >= np.minimum(count, wanted)[:, None])
 
 
 def block_rows(columns: int) -> int:

@@ -223,3 +223,34 @@ def _weigh(model: TextModel, texts: Sequence[str]) -> sp.csr_matrix:
         dtype=DTYPE,
     )
     return unit_rows(matrix)
+
+
+def concepts(model: TextModel, texts: Sequence[str]) -> sp.csr_matrix:
+    """Which words of each text name one concept: a (texts × vocabulary) matrix whose
+    entry at a single word the text uses is that word's concept number (1, 2, ... per
+    row), filler removed. A plural and the singular it brings in are one concept
+    ("metals", "metal"); a bigram is no concept of its own (its words are).
+
+    "maritime logistics and tanker traffic" is three concepts the model knows; an
+    article that matches one of them alone ("air traffic") is a weaker sign than
+    one that matches two (pipeline.profiles uses this to pick feedback articles).
+    """
+    weighted = weighted_terms(model, texts)
+    rows: list[int] = []
+    columns: list[int] = []
+    labels: list[int] = []
+    for row in range(weighted.shape[0]):
+        lo, hi = weighted.indptr[row], weighted.indptr[row + 1]
+        numbers: dict[str, int] = {}
+        for column in weighted.indices[lo:hi][weighted.data[lo:hi] > 0].tolist():
+            term = model.term(column)
+            if " " in term:
+                continue
+            number = numbers.setdefault(_stem(term), len(numbers) + 1)
+            rows.append(row)
+            columns.append(column)
+            labels.append(number)
+    return sp.csr_matrix(
+        (np.asarray(labels, dtype=np.int32), (rows, columns)),
+        shape=(len(texts), model.size),
+    )
