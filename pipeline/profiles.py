@@ -56,6 +56,7 @@ MAX_THREADS = 4  # scoring chunks run in parallel on at most this many cores
 BLOCK_BYTES = 32 * 2**20
 MAX_BLOCK_ROWS = 512
 SMALL_FEEDBACK_SET = 3  # pseudo-relevance feedback from this few matches needs no support
+COVERAGE_CANDIDATES = 200  # best first-pass matches whose concept coverage is looked up
 # The fields whose words are the contact's concepts (see Expansion.min_concepts): what
 # they read about, not who they are (a job title or a company is no topic to cover).
 CONCEPT_FIELDS = ("interests", "industry", "tags")
@@ -309,11 +310,6 @@ def _pseudo_feedback(
     lending = _keep_top_terms(lending, LENDING_TERMS, normalize=False)
     present = sp.csr_matrix(lending, copy=True)
     present.data[:] = 1.0
-    # Which articles hold a term at all (vocabulary × articles): concept matches.
-    holding = sp.csr_matrix(
-        (np.ones(transposed.nnz, dtype=DTYPE), transposed.indices, transposed.indptr),
-        shape=transposed.shape,
-    )
 
     def expand(start: int) -> sp.csr_matrix:
         block = direct[start : start + chunk]
@@ -325,14 +321,25 @@ def _pseudo_feedback(
         excluded = dismissed[start : start + chunk].tocoo()
         scores[excluded.row, excluded.col] = -1.0
         if expansion.min_concepts > 1:
-            covering = _covering(concepts[start : start + chunk], holding, expansion.min_concepts)
-            narrowed = np.where(covering, scores, -1.0)
+            # Concepts are looked up only for the best matches: the set comes from those.
+            top, top_scores = top_columns(
+                scores, max(pool, COVERAGE_CANDIDATES), expansion.min_first_score
+            )
+            covering = _covering(
+                concepts[start : start + chunk], transposed, top, expansion.min_concepts
+            )
             # Whether the set is narrowed depends on the matches alone: an article the
             # user sent lends terms either way, and must not tip a set of too few.
-            enough = (narrowed >= expansion.min_first_score).sum(axis=1) >= coordinated_set
-            narrowed[chosen_by_user.row, chosen_by_user.col] = best[chosen_by_user.row]
-            scores[enough] = narrowed[enough]
-        top, top_scores = top_columns(scores, pool, expansion.min_first_score)
+            enough = covering.sum(axis=1) >= coordinated_set
+            line = np.arange(n)[:, None]
+            by_user = sent[start : start + chunk].toarray()[line, np.maximum(top, 0)]
+            keep = np.where(enough[:, None], covering | (by_user & (top >= 0)), top >= 0)
+            order = np.argsort(~keep, axis=1, kind="stable")[:, :pool]
+            kept = np.take_along_axis(keep, order, axis=1)
+            top = np.where(kept, top[line, order], -1)
+            top_scores = np.where(kept, top_scores[line, order], -np.inf)
+        else:
+            top, top_scores = top_columns(scores, pool, expansion.min_first_score)
         found = top >= 0
         # Empty slots get story ids of their own (negative), so they never repeat one.
         slot_stories = np.where(found, stories[np.maximum(top, 0)], -1 - np.arange(pool))
@@ -364,30 +371,36 @@ def _pseudo_feedback(
     return unit_rows(direct + expansion.feedback_weight * expansion_part)
 
 
-def _covering(concepts: sp.csr_matrix, holding: sp.csr_matrix, wanted: int) -> np.ndarray:
-    """(profiles × articles) True where the article holds at least `wanted` of the
-    profile's concepts (all of them, if it has fewer; a profile without any: every
-    article). `holding` is the articles' term presence, vocabulary × articles."""
+def _covering(
+    concepts: sp.csr_matrix, transposed: sp.csr_matrix, candidates: np.ndarray, wanted: int
+) -> np.ndarray:
+    """(profiles × candidate slots) True where the candidate article holds at least
+    `wanted` of the profile's concepts (all of them, if it has fewer; a profile with
+    none: every candidate). `transposed` is the corpus, vocabulary × articles;
+    `candidates` the article columns per profile, -1 for an empty slot.
+    """
+    n, slots = candidates.shape
     labelled = concepts.tocoo()
-    # One row per (profile, concept): the concept's words, its articles through them.
-    keys, concept_of = np.unique(
-        labelled.row.astype(np.int64) * (int(labelled.data.max(initial=0)) + 1) + labelled.data,
-        return_inverse=True,
-    )
-    forms = sp.csr_matrix(
-        (np.ones(labelled.nnz, dtype=DTYPE), (concept_of.ravel(), labelled.col)),
-        shape=(keys.size, concepts.shape[1]),
-    )
-    reached = sp.csr_matrix(forms @ holding)
-    reached.data[:] = 1.0
-    owner = keys // (int(labelled.data.max(initial=0)) + 1)
-    members = sp.csr_matrix(
-        (np.ones(keys.size, dtype=DTYPE), (owner, np.arange(keys.size))),
-        shape=(concepts.shape[0], keys.size),
-    )
-    covered = (members @ reached).toarray()
-    count = np.bincount(owner, minlength=concepts.shape[0])
-    return np.asarray(covered >= np.minimum(count, wanted)[:, None])
+    counts = np.zeros((n, slots), dtype=np.int64)
+    own = np.zeros(n, dtype=np.int64)
+    if labelled.nnz:
+        # Which articles hold each concept word of the block, as a dense lookup table.
+        words, word_of = np.unique(labelled.col, return_inverse=True)
+        holders = transposed[words]
+        table = np.zeros(holders.shape, dtype=bool)
+        table[np.repeat(np.arange(words.size), np.diff(holders.indptr)), holders.indices] = True
+        # Every (profile, concept word) against every candidate of that profile.
+        rows = np.repeat(labelled.row.astype(np.int64), slots)
+        slot = np.tile(np.arange(slots), labelled.nnz)
+        articles = candidates[rows, slot]
+        found = table[np.repeat(word_of.ravel(), slots), articles] & (articles >= 0)
+        # A concept counts once however many of its words (plural, singular) appear.
+        labels = int(labelled.data.max()) + 1
+        label = np.repeat(labelled.data.astype(np.int64), slots)[found]
+        pair = np.unique((rows[found] * slots + slot[found]) * labels + label) // labels
+        counts = np.bincount(pair, minlength=n * slots).reshape(n, slots)
+        np.maximum.at(own, labelled.row, labelled.data.astype(np.int64))
+    return (counts >= np.minimum(own, wanted)[:, None]) & (candidates >= 0)
 
 
 def block_rows(columns: int) -> int:
