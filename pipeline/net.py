@@ -28,6 +28,7 @@ import httpx
 
 from pipeline.config import FetchSettings
 from pipeline.errors import FetchError
+from pipeline.transport import HostPools
 
 # host name -> its addresses (as strings); injectable so tests can make a loopback
 # server look like a public host.
@@ -208,37 +209,6 @@ class _Once:
             await admit()
 
 
-class _HostPools(httpx.AsyncBaseTransport):
-    """One connection pool per origin, so each pool stays as small as a host's cap.
-
-    httpcore scans every connection of a pool on each request and release; one
-    shared pool of `concurrency` connections also closes a host's idle connections
-    to open another host's, so a run over many hosts reconnected for almost every
-    page. Per-origin pools keep connections alive and the scans short. The
-    concurrency limits themselves are the Fetcher's semaphores, not these pools.
-    """
-
-    def __init__(self, per_host: int):
-        self._limits = httpx.Limits(max_connections=per_host, max_keepalive_connections=per_host)
-        # Loading the CA bundle takes ~20 ms: once per run, not once per host.
-        self._ssl = httpx.create_ssl_context()
-        self._pools: dict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = {}
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
-        origin = (url.raw_scheme, url.raw_host, url.port)
-        pool = self._pools.get(origin)
-        if pool is None:
-            pool = httpx.AsyncHTTPTransport(limits=self._limits, retries=0, verify=self._ssl)
-            self._pools[origin] = pool
-        return await pool.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        pools, self._pools = list(self._pools.values()), {}
-        for pool in pools:
-            await pool.aclose()
-
-
 class Fetcher:
     """`async with Fetcher(settings) as f: await f.fetch(url, max_bytes=..., allow_private=...)`.
 
@@ -267,7 +237,7 @@ class Fetcher:
     async def __aenter__(self) -> Fetcher:
         s = self.settings
         self._client = httpx.AsyncClient(
-            transport=self._transport or _HostPools(s.per_host_concurrency),
+            transport=self._transport or HostPools(s.per_host_concurrency),
             timeout=httpx.Timeout(
                 connect=s.connect_timeout,
                 read=s.read_timeout,

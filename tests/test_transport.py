@@ -1,0 +1,246 @@
+"""pipeline.transport: httpx over httpcore on asyncio sockets, against real loopback servers.
+
+The Fetcher's own tests (test_net.py, test_ingest.py) run every hostile server
+through this transport; these pin down what the socket layer itself must get
+right: TLS, flow control both ways, a server closing a pooled connection, and
+each failure surfacing as the httpx exception httpx's own transport would raise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import ssl
+import time
+from collections.abc import Awaitable, Callable
+
+import httpx
+import pytest
+import trustme
+
+from pipeline.transport import HostPools
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+async def _request_head(reader: asyncio.StreamReader) -> tuple[str, int]:
+    """The request line and the Content-Length of one HTTP/1.1 request."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    line, *fields = head.decode("latin-1").split("\r\n")
+    length = 0
+    for field in fields:
+        name, _, value = field.partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value)
+    return line, length
+
+
+def _response(body: bytes, *, close: bool = False) -> bytes:
+    extra = "Connection: close\r\n" if close else ""
+    return f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n{extra}\r\n".encode() + body
+
+
+async def _serve(handler: Handler, ssl_context: ssl.SSLContext | None = None) -> asyncio.Server:
+    return await asyncio.start_server(handler, "127.0.0.1", 0, ssl=ssl_context)
+
+
+def _url(server: asyncio.Server, path: str = "/", scheme: str = "http") -> str:
+    port = server.sockets[0].getsockname()[1]
+    return f"{scheme}://127.0.0.1:{port}{path}"
+
+
+def _client(ssl_context: ssl.SSLContext | None = None) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=HostPools(4, ssl_context=ssl_context), timeout=2.0)
+
+
+def test_keep_alive_serves_many_requests_on_one_connection() -> None:
+    connections = 0
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        while not reader.at_eof():
+            try:
+                line, _ = await _request_head(reader)
+            except asyncio.IncompleteReadError:
+                break
+            writer.write(_response(line.split()[1].encode()))
+            await writer.drain()
+        writer.close()
+
+    async def main() -> list[str]:
+        server = await _serve(handler)
+        async with server, _client() as client:
+            return [(await client.get(_url(server, f"/{n}"))).text for n in range(20)]
+
+    assert asyncio.run(main()) == [f"/{n}" for n in range(20)]
+    assert connections == 1
+
+
+def test_large_body_arrives_whole_and_a_slow_reader_holds_the_server_back() -> None:
+    # Far above the protocol's high-water mark, sent in one write: reading must
+    # pause (so memory stays bounded while we are busy elsewhere) and resume without
+    # losing or reordering a byte.
+    body = hashlib.shake_256(b"cheesecake").digest(6_000_000)
+    sent_all_at = 0.0
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal sent_all_at
+        await _request_head(reader)
+        writer.write(_response(body))
+        await writer.drain()
+        sent_all_at = time.monotonic()
+        writer.close()
+
+    async def main() -> tuple[bytes, float]:
+        server = await _serve(handler)
+        async with server, _client() as client, client.stream("GET", _url(server)) as response:
+            chunks = response.aiter_raw()
+            parts = [await anext(chunks)]
+            await asyncio.sleep(0.5)  # busy elsewhere: the server must not get far ahead
+            resumed_at = time.monotonic()
+            parts += [chunk async for chunk in chunks]
+        assert max(len(p) for p in parts) <= 64 * 1024  # httpcore's read size is honoured
+        return b"".join(parts), resumed_at
+
+    received, resumed_at = asyncio.run(main())
+    assert received == body
+    assert sent_all_at > resumed_at
+
+
+def test_large_request_body_waits_for_a_slow_reader() -> None:
+    # A request body bigger than the socket buffers: writing must wait for the
+    # server (pause_writing) rather than buffer without bound or fail.
+    payload = b"x" * 8_000_000
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        _, length = await _request_head(reader)
+        got = hashlib.sha256()
+        while length:
+            await asyncio.sleep(0.001)
+            chunk = await reader.read(min(length, 256 * 1024))
+            got.update(chunk)
+            length -= len(chunk)
+        writer.write(_response(got.hexdigest().encode()))
+        await writer.drain()
+        writer.close()
+
+    async def main() -> str:
+        server = await _serve(handler)
+        async with server, _client() as client:
+            return (await client.post(_url(server), content=payload)).text
+
+    assert asyncio.run(main()) == hashlib.sha256(payload).hexdigest()
+
+
+def test_a_pooled_connection_the_server_closed_is_replaced() -> None:
+    connections = 0
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await _request_head(reader)
+        # Keep-alive by the headers, but the server closes right after: the pool
+        # must notice before reusing the connection, not fail the next request.
+        writer.write(_response(b"ok"))
+        await writer.drain()
+        writer.close()
+
+    async def main() -> list[str]:
+        server = await _serve(handler)
+        async with server, _client() as client:
+            texts = []
+            for _ in range(3):
+                texts.append((await client.get(_url(server))).text)
+                await asyncio.sleep(0.05)  # the close reaches us while pooled
+            return texts
+
+    assert asyncio.run(main()) == ["ok", "ok", "ok"]
+    assert connections == 3
+
+
+def test_tls_with_a_trusted_certificate() -> None:
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for _ in range(2):
+            await _request_head(reader)
+            writer.write(_response(b"secret " * 10_000))
+            await writer.drain()
+        writer.close()
+
+    async def main() -> list[int]:
+        server = await _serve(handler, server_context)
+        url = _url(server, scheme="https")
+        async with server, _client(ssl_context=client_context) as client:
+            # Two requests: the second reuses the TLS connection.
+            return [len((await client.get(url)).content) for _ in range(2)]
+
+    assert asyncio.run(main()) == [70_000, 70_000]
+
+
+def test_tls_with_an_untrusted_certificate_is_a_connect_error() -> None:
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    trustme.CA().issue_cert("127.0.0.1").configure_cert(server_context)
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ssl.SSLError, ConnectionError):
+            await reader.read()
+        writer.close()
+
+    async def main() -> None:
+        server = await _serve(handler, server_context)
+        async with server, _client() as client:
+            await client.get(_url(server, scheme="https"))
+
+    with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+        asyncio.run(main())
+
+
+def test_a_silent_server_is_a_read_timeout() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _request_head(reader)
+        await asyncio.sleep(5)
+        writer.close()
+
+    async def main() -> None:
+        server = await _serve(handler)
+        async with server, httpx.AsyncClient(transport=HostPools(4), timeout=0.3) as client:
+            await client.get(_url(server))
+
+    with pytest.raises(httpx.ReadTimeout):
+        asyncio.run(main())
+
+
+def test_a_body_cut_short_is_a_protocol_error() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _request_head(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly this much")
+        await writer.drain()
+        writer.close()
+
+    async def main() -> None:
+        server = await _serve(handler)
+        async with server, _client() as client:
+            await client.get(_url(server))
+
+    with pytest.raises(httpx.RemoteProtocolError):
+        asyncio.run(main())
+
+
+def test_a_refused_connection_is_a_connect_error() -> None:
+    async def main() -> None:
+        server = await _serve(lambda r, w: asyncio.sleep(0))
+        url = _url(server)
+        server.close()
+        await server.wait_closed()
+        async with _client() as client:
+            await client.get(url)
+
+    with pytest.raises(httpx.ConnectError):
+        asyncio.run(main())
