@@ -312,34 +312,63 @@ def _pseudo_feedback(
     present.data[:] = 1.0
 
     def expand(start: int) -> sp.csr_matrix:
-        block = direct[start : start + chunk]
-        n = block.shape[0]
-        scores = (block @ transposed).toarray()
+        scores = (direct[start : start + chunk] @ transposed).toarray()
         chosen_by_user = sent[start : start + chunk].tocoo()
         best = np.maximum(scores.max(axis=1), expansion.min_first_score)
         scores[chosen_by_user.row, chosen_by_user.col] = best[chosen_by_user.row]
         excluded = dismissed[start : start + chunk].tocoo()
         scores[excluded.row, excluded.col] = -1.0
         if expansion.min_concepts > 1:
-            # Concepts are looked up only for the best matches: the set comes from those.
-            top, top_scores = top_columns(
-                scores, max(pool, COVERAGE_CANDIDATES), expansion.min_first_score
-            )
-            covering = _covering(
-                concepts[start : start + chunk], transposed, top, expansion.min_concepts
-            )
-            # Whether the set is narrowed depends on the matches alone: an article the
-            # user sent lends terms either way, and must not tip a set of too few.
-            enough = covering.sum(axis=1) >= coordinated_set
-            line = np.arange(n)[:, None]
-            by_user = sent[start : start + chunk].toarray()[line, np.maximum(top, 0)]
-            keep = np.where(enough[:, None], covering | (by_user & (top >= 0)), top >= 0)
-            order = np.argsort(~keep, axis=1, kind="stable")[:, :pool]
-            kept = np.take_along_axis(keep, order, axis=1)
-            top = np.where(kept, top[line, order], -1)
-            top_scores = np.where(kept, top_scores[line, order], -np.inf)
-        else:
-            top, top_scores = top_columns(scores, pool, expansion.min_first_score)
+            return _keep_top_terms(narrowed(start, scores), expansion.feedback_terms)
+        top, top_scores = top_columns(scores, pool, expansion.min_first_score)
+        return _keep_top_terms(centroid(top, top_scores), expansion.feedback_terms)
+
+    def narrowed(start: int, scores: np.ndarray) -> sp.csr_matrix:
+        """The centroid of the matches covering `min_concepts` concepts, if enough do.
+
+        Such a set was chosen for holding the profile's own words, so how often it
+        holds them is no evidence: those words keep the weight the whole set gives
+        them, and only the terms they come with are learnt from the narrowed set.
+        """
+        n = scores.shape[0]
+        own = concepts[start : start + chunk]
+        # Concepts are looked up only for the best matches: the set comes from those.
+        top, top_scores = top_columns(
+            scores, max(pool, COVERAGE_CANDIDATES), expansion.min_first_score
+        )
+        covering = _covering(own, transposed, top, expansion.min_concepts)
+        # Whether the set is narrowed depends on the matches alone: an article the
+        # user sent lends terms either way, and must not tip a set of too few.
+        enough = covering.sum(axis=1) >= coordinated_set
+        if not enough.any():
+            return centroid(top[:, :pool], top_scores[:, :pool])
+        line = np.arange(n)[:, None]
+        by_user = sent[start : start + chunk].toarray()[line, np.maximum(top, 0)]
+        keep = np.where(enough[:, None], covering | (by_user & (top >= 0)), top >= 0)
+        order = np.argsort(~keep, axis=1, kind="stable")[:, :pool]
+        kept = np.take_along_axis(keep, order, axis=1)
+        words = np.unique(own.indices)
+        whole = centroid(top[:, :pool], top_scores[:, :pool], words)
+        out = centroid(
+            np.where(kept, top[line, order], -1),
+            np.where(kept, top_scores[line, order], -np.inf),
+        )
+        mask = sp.csr_matrix(own, dtype=DTYPE, copy=True)
+        mask.data[:] = 1.0
+        mask = sp.csr_matrix(sp.diags(enough.astype(DTYPE)) @ mask)
+        out = sp.csr_matrix(out - out.multiply(mask) + whole.multiply(mask), dtype=DTYPE)
+        out.eliminate_zeros()
+        return out
+
+    def centroid(
+        top: np.ndarray, top_scores: np.ndarray, columns: np.ndarray | None = None
+    ) -> sp.csr_matrix:
+        """Each row's weighted centroid of the terms its matches `top` share (only
+        at the vocabulary `columns`, if given: cheaper when only those are wanted)."""
+        n = top.shape[0]
+        lend, held = (
+            (lending, present) if columns is None else (lending[:, columns], present[:, columns])
+        )
         found = top >= 0
         # Empty slots get story ids of their own (negative), so they never repeat one.
         slot_stories = np.where(found, stories[np.maximum(top, 0)], -1 - np.arange(pool))
@@ -359,12 +388,16 @@ def _pseudo_feedback(
         # profile that finds a handful (a small corpus) takes them as they are.
         found = usable.sum(axis=1)
         need = np.where(found > SMALL_FEEDBACK_SET, expansion.min_support, 1)
-        support = sp.csr_matrix(chosen @ present)
+        support = sp.csr_matrix(chosen @ held)
         entry_rows = np.repeat(np.arange(n), np.diff(support.indptr))
         support.data = (support.data >= need[entry_rows]).astype(DTYPE)
-        share = sp.csr_matrix(mixer @ present).multiply(support)
-        centroids = sp.csr_matrix(sp.csr_matrix(mixer @ lending).multiply(share), dtype=DTYPE)
-        return _keep_top_terms(centroids, expansion.feedback_terms)
+        share = sp.csr_matrix(mixer @ held).multiply(support)
+        out = sp.csr_matrix(sp.csr_matrix(mixer @ lend).multiply(share), dtype=DTYPE)
+        if columns is None:
+            return out
+        return sp.csr_matrix(
+            (out.data, columns[out.indices], out.indptr), shape=(n, lending.shape[1])
+        )
 
     parts = in_parallel(expand, range(0, direct.shape[0], chunk))
     expansion_part = sp.vstack(parts, format="csr") if parts else direct
