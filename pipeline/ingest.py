@@ -3,12 +3,12 @@
 Owns the order of work of one `fetch`: feeds fetched concurrently with conditional
 GET, changed ones parsed, each new entry's page fetched and extracted (in a process
 pool), the feed's summary used when that fails, duplicates linked by URL and
-near-duplicate text, and every article stored in its own transaction, so a process
-killed at any moment loses nothing already stored and duplicates nothing. A feed's
-validators are saved only once all its entries are stored: an interrupted feed is
-parsed again next time. How to fetch (net), parse (feeds), extract (extract) and what
-a duplicate is (dedup) are other modules' business; this one never lets one item's
-failure stop the run.
+near-duplicate text, and every article stored in its own transaction (committed a
+few dozen at a time), so a process killed at any moment loses nothing committed and
+duplicates nothing. A feed's validators are saved only once all its entries are
+stored: an interrupted feed is parsed again next time. How to fetch (net), parse
+(feeds), extract (extract) and what a duplicate is (dedup) are other modules'
+business; this one never lets one item's failure stop the run.
 """
 
 from __future__ import annotations
@@ -52,6 +52,11 @@ Progress = Callable[[int, int], None]
 DEAD_FEED_RETRY = timedelta(days=7)  # a 410 Gone feed is asked again after this long
 CANDIDATES_CHECKED = 8  # near-duplicate candidates confirmed by exact similarity
 FTS_BATCH = 256  # new articles added to the full-text index at once
+# Articles are committed together, at most this many or this long after the first of
+# them: a commit costs about what storing an article does, and a kill loses at most
+# the uncommitted ones, whose entries the next run then takes again.
+COMMIT_ARTICLES = 64
+COMMIT_SECONDS = 0.25
 _PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/xml", "application/xml")
 
 
@@ -143,6 +148,8 @@ class _Ingest:
         self._in_progress: dict[str, asyncio.Future[int | None]] = {}
         self._done = 0
         self._unindexed = 0  # articles stored since the full-text index was last filled
+        self._uncommitted = 0  # articles stored in the open batch
+        self._commit_timer: asyncio.TimerHandle | None = None
         self._total = 0
 
     async def run(self) -> _Tally:
@@ -155,8 +162,24 @@ class _Ingest:
         finally:
             if self._pool is not None:
                 self._pool.close()
+            self._commit()
         self.store.index_pending_text()
         return self.tally
+
+    def _stored(self) -> None:
+        """One more article in the open batch: commit when it is full, or soon."""
+        self._uncommitted += 1
+        if self._uncommitted >= COMMIT_ARTICLES:
+            self._commit()
+        elif self._commit_timer is None:
+            self._commit_timer = asyncio.get_running_loop().call_later(COMMIT_SECONDS, self._commit)
+
+    def _commit(self) -> None:
+        if self._commit_timer is not None:
+            self._commit_timer.cancel()
+            self._commit_timer = None
+        self._uncommitted = 0
+        self.store.commit_batch()
 
     # --- progress and errors ---------------------------------------------------------
 
@@ -339,6 +362,7 @@ class _Ingest:
             found.fingerprint if isinstance(found, Analysed) else fingerprint(article.text)
         )
         story_id = self._story_of(article.text, found_print)
+        self.store.begin_batch()
         article_id, created = self.store.add_article(
             article,
             feed_id=state.id,
@@ -347,6 +371,7 @@ class _Ingest:
             bands=found_print.bands if found_print else (),
             signature=found_print.signature if found_print else None,
         )
+        self._stored()
         if not created:
             self.tally.duplicates += 1
             return article_id
