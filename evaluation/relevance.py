@@ -226,9 +226,36 @@ PERSONAS: dict[str, list[Persona]] = {
 }
 # More contacts for a larger, fairer sample, reported on their own and together with
 # the first set: every topic above again in other words (most without the topic's
-# own word), and topics the corpus holds only among the distractors. Written, like
-# the first set, before any ranking of theirs was looked at, and never tuned on.
+# own word) and, for Reuters, topics the corpus holds only among the distractors.
+# Written, like the first set, before any ranking of theirs was looked at, and never
+# tuned on. The targets refer to the first set; these say whether a change generalises.
 HELD_OUT: dict[str, list[Persona]] = {
+    "bbc": [
+        Persona("Alba Moss", "business", "the pound, house prices and retail sales"),
+        Persona("Basil Crane", "business", "airlines, banks and carmakers' results"),
+        Persona("Cora Blythe", "entertainment", "theatre, TV drama and award ceremonies"),
+        Persona("Dario Finch", "entertainment", "rock bands, the charts and music festivals"),
+        Persona("Edie Marr", "politics", "what ministers and MPs are arguing about"),
+        Persona("Felix Drury", "politics", "immigration, asylum and the general election campaign"),
+        Persona("Gemma Hollis", "sport", "Six Nations rugby and Wimbledon"),
+        Persona("Hector Vale", "sport", "marathons, sprinting and doping cases"),
+        Persona("Ines Carvalho", "tech", "spam, viruses and online security"),
+        Persona("Jasper Quill", "tech", "search engines, blogs and online music downloads"),
+    ],
+    "ag": [
+        Persona("Keira Lowe", "world", "peace talks, refugees and humanitarian crises"),
+        Persona("Leon Varga", "world", "European politics and relations with Russia"),
+        Persona("Maya Sorensen", "world", "Asian security: North Korea, China and Taiwan"),
+        Persona("Nico Albrecht", "sports", "Formula One and motor racing"),
+        Persona("Opal Fenwick", "sports", "European soccer leagues and the Champions League"),
+        Persona("Pedro Salas", "sports", "ice hockey and the NBA playoffs"),
+        Persona("Quinn Harlow", "business", "airlines, carmakers and retail sales"),
+        Persona("Ruth Abara", "business", "Wall Street, the dollar and bond yields"),
+        Persona("Stefan Krol", "business", "bankruptcies, layoffs and corporate scandals"),
+        Persona("Talia Brooks", "scitech", "mobile phones, chips and PC makers"),
+        Persona("Ulrich Penn", "scitech", "climate research, NASA missions and biology"),
+        Persona("Vanya Ilic", "scitech", "computer viruses, spam and online privacy"),
+    ],
     "reuters": [
         Persona("Abel Grieve", "gold", "gold coins and bullion dealers"),
         Persona("Bea Okafor", "crude", "petroleum prices and Gulf producers"),
