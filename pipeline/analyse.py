@@ -22,7 +22,7 @@ class Analysed(Extracted):
 
 
 def analyse_page(html: bytes, url: str, *, content_type: str | None = None) -> Analysed:
-    """Runs in an extraction worker (ExtractorPool's `extractor`); ExtractError if no text."""
+    """Runs in an extraction worker (pipeline.workers); ExtractError if no text."""
     found = extract_page(html, url, content_type=content_type)
     values = {f.name: getattr(found, f.name) for f in fields(Extracted)}
     return Analysed(**values, fingerprint=fingerprint(found.text))

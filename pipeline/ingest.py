@@ -36,13 +36,14 @@ from pipeline.dedup import (
     similarity,
 )
 from pipeline.errors import ExtractError, FetchError, ParseError
-from pipeline.extract import Extracted, ExtractorPool
+from pipeline.extract import Extracted, warm_worker
 from pipeline.feeds import ParsedFeed, parse_feed
 from pipeline.net import Admission, Fetched, Fetcher, RefusedURL, Resolver
 from pipeline.records import FeedEntry, FeedState, FetchReport, ItemError, NewArticle
 from pipeline.store import Store
 from pipeline.store._base import utcnow
 from pipeline.urls import clean_url
+from pipeline.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ class _Ingest:
         self.run_id = run_id
         self.progress = progress
         self.tally = _Tally()
-        self._pool: ExtractorPool | None = None
+        self._pool: WorkerPool | None = None
         self._workers = self.settings.extract_workers or os.cpu_count() or 1
         # Pages fetched but not yet extracted are held in memory: bound them, and keep
         # enough in hand that no worker waits for the network.
@@ -161,7 +162,7 @@ class _Ingest:
                 await asyncio.gather(*(self._guarded_feed(state) for state in states))
         finally:
             if self._pool is not None:
-                self._pool.close()
+                await self._pool.close()
             self._commit()
         self.store.index_pending_text()
         return self.tally
@@ -270,7 +271,7 @@ class _Ingest:
         run whose feeds changed without new entries never starts the workers."""
         if self._pool is None:
             return parse_feed(fetched.body, url=fetched.url, headers=fetched.headers)
-        future = self._pool.submit_call(
+        future = self._pool.submit(
             parse_feed,
             fetched.body,
             url=fetched.url,
@@ -278,7 +279,7 @@ class _Ingest:
             about=fetched.url,
         )
         try:
-            return await asyncio.wrap_future(future)
+            return await future
         except ExtractError as exc:  # the worker died or failed on these bytes
             raise ParseError(str(exc)) from None
 
@@ -423,18 +424,22 @@ class _Ingest:
         if kind and kind not in _PAGE_TYPES:
             return _Page(page.url, error=ItemError("page", url, f"the page is {kind}, not HTML"))
         future = self._extractor().submit(
-            page.body, page.url, content_type=page.headers.get("content-type")
+            analyse_page,
+            page.body,
+            page.url,
+            about=page.url,
+            content_type=page.headers.get("content-type"),
         )
         try:
-            extracted = await asyncio.wrap_future(future)
+            extracted = await future
         except ExtractError as exc:
             return _Page(page.url, error=ItemError("extract", url, str(exc)))
         return _Page(page.url, extracted=extracted)
 
-    def _extractor(self) -> ExtractorPool:
+    def _extractor(self) -> WorkerPool:
         # Started once a feed has new entries: a run with nothing new never pays for it.
         if self._pool is None:
-            self._pool = ExtractorPool(self._workers, extractor=analyse_page).__enter__()
+            self._pool = WorkerPool(self._workers, initializer=warm_worker)
             self._pool.start()
         return self._pool
 

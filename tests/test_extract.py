@@ -1,18 +1,15 @@
-"""Article extraction on fixture pages, and the process pool that survives crashes."""
+"""Article extraction on fixture pages."""
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import pickle
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from pipeline.errors import ExtractError, ParseError
-from pipeline.extract import Extracted, ExtractorPool, extract_page
-from pipeline.feeds import parse_feed
+from pipeline.errors import ExtractError
+from pipeline.extract import extract_page
 
 PAGES = Path(__file__).parent / "data" / "pages"
 URL = "https://news.harbourline.example/2025/03/northwind-terminal?utm_source=rss"
@@ -91,74 +88,6 @@ def test_nothing_usable_is_an_extract_error_with_a_reason(body: bytes, reason: s
 def test_results_pickle_for_the_process_pool() -> None:
     result = extract_page(page("article_full.html"), URL)
     assert pickle.loads(pickle.dumps(result)) == result
-
-
-def crash_on_poison(html: bytes, url: str, *, content_type: str | None = None) -> Extracted:
-    """A stand-in for a page that kills lxml: the worker process dies outright."""
-    if "poison" in url:
-        os._exit(1)
-    return extract_page(html, url, content_type=content_type)
-
-
-def test_pool_extracts_in_worker_processes() -> None:
-    pages = [page("article_full.html"), page("article_cp1252.html"), b""]
-    with ExtractorPool(2) as pool:
-        futures = [pool.submit(body, f"https://example.org/{n}") for n, body in enumerate(pages)]
-        assert futures[0].result(timeout=60).author == "Amara Okafor"
-        assert "François Dubé" in futures[1].result(timeout=60).text
-        assert isinstance(futures[2].exception(timeout=60), ExtractError)
-
-
-def test_the_pool_runs_other_stages_and_passes_their_errors_through() -> None:
-    feed = (
-        b"<?xml version='1.0'?><rss version='2.0'><channel><title>Dock notes</title>"
-        b"<item><title>Cranes idle</title><link>https://example.org/cranes</link></item>"
-        b"</channel></rss>"
-    )
-    with ExtractorPool(1) as pool:
-        parsed = pool.submit_call(
-            parse_feed, feed, url="https://example.org/feed", headers={}, about="feed"
-        )
-        empty = pool.submit_call(
-            parse_feed, b"", url="https://example.org/empty", headers={}, about="empty"
-        )
-        assert [e.title for e in parsed.result(timeout=60).entries] == ["Cranes idle"]
-        assert isinstance(empty.exception(timeout=60), ParseError)  # not an ExtractError
-
-
-def test_a_crashed_worker_costs_one_item_not_the_run() -> None:
-    good = page("article_full.html")
-    with ExtractorPool(2, extractor=crash_on_poison) as pool:
-        before = [pool.submit(good, f"https://example.org/before/{n}") for n in range(3)]
-        poison = pool.submit(good, "https://example.org/poison")
-        after = [pool.submit(good, f"https://example.org/after/{n}") for n in range(3)]
-        with pytest.raises(ExtractError, match="worker crashed"):
-            poison.result(timeout=120)
-        for future in before + after:
-            # innocent pages in flight during the crash are retried on a fresh pool
-            assert future.result(timeout=120).author == "Amara Okafor"
-        # and the pool keeps working afterwards
-        assert pool.submit(good, "https://example.org/later").result(timeout=120).text
-
-
-def test_start_spawns_every_worker_before_the_first_job() -> None:
-    before = set(multiprocessing.active_children())
-    with ExtractorPool(2) as pool:
-        pool.start()
-        pool.start()  # idempotent: still two workers
-        assert len(set(multiprocessing.active_children()) - before) == 2
-        assert pool.submit(page("article_full.html"), "https://example.org/a").result(timeout=60)
-
-
-def test_zero_workers_means_one_per_cpu() -> None:
-    assert ExtractorPool(0).workers == (os.cpu_count() or 1)
-
-
-def test_a_closed_pool_refuses_work() -> None:
-    pool = ExtractorPool(1)
-    pool.close()
-    with pytest.raises(ExtractError, match="cancelled"):
-        pool.submit(b"<html></html>", "https://example.org/x").result(timeout=10)
 
 
 def test_a_malformed_canonical_link_costs_only_the_canonical() -> None:

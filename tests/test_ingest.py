@@ -399,7 +399,7 @@ def test_a_changed_feed_without_new_entries_starts_no_workers(
         rss("Renamed feed", server.url("/"), items), content_type=RSS
     )
     pools: list[object] = []
-    monkeypatch.setattr(ingest_module, "ExtractorPool", lambda *a, **kw: pools.append(a))
+    monkeypatch.setattr(ingest_module, "WorkerPool", lambda *a, **kw: pools.append(a))
     report, store = ingest(workspace, [feed])
     store.close()
     assert (report.new_articles, report.feeds_unchanged, pools) == (0, 0, [])
