@@ -93,6 +93,11 @@ class _Protocol(asyncio.Protocol):
         finally:
             self._readable = None
 
+    @property
+    def must_wait(self) -> bool:
+        """The transport's buffer is full (pause_writing) and the socket still open."""
+        return self._writable is not None and not self.closed
+
     async def writable(self) -> None:
         if self._writable is not None and not self.closed:
             await asyncio.shield(self._writable)
@@ -133,11 +138,12 @@ class _Stream(httpcore.AsyncNetworkStream):
         if protocol.closed or self._transport.is_closing():
             raise httpcore.WriteError("the connection is closed")
         self._transport.write(buffer)
-        try:
-            async with asyncio.timeout(timeout):
-                await protocol.writable()
-        except TimeoutError:
-            raise httpcore.WriteTimeout("timed out sending") from None
+        if protocol.must_wait:  # a timer only when there is something to wait for
+            try:
+                async with asyncio.timeout(timeout):
+                    await protocol.writable()
+            except TimeoutError:
+                raise httpcore.WriteTimeout("timed out sending") from None
         if protocol.lost is not None:
             raise httpcore.WriteError(str(protocol.lost) or type(protocol.lost).__name__)
 
