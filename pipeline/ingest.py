@@ -265,11 +265,12 @@ class _Ingest:
         )
 
     async def _parse(self, fetched: Fetched) -> ParsedFeed:
-        """feedparser in an extraction worker once they run: on a first run, parsing a
+        """feedparser in an extraction worker once one runs: on a first run, parsing a
         few hundred feeds in the event loop kept it from fetching pages for seconds
         while the workers had nothing to extract. Until then in the event loop, so a
-        run whose feeds changed without new entries never starts the workers."""
-        if self._pool is None:
+        run whose feeds changed without new entries never starts the workers, and a
+        feed that arrives while they are still starting is not kept waiting."""
+        if self._pool is None or not self._pool.ready:
             return parse_feed(fetched.body, url=fetched.url, headers=fetched.headers)
         future = self._pool.submit(
             parse_feed,
@@ -438,7 +439,7 @@ class _Ingest:
 
     def _extractor(self) -> WorkerPool:
         # Started once a feed has new entries: a run with nothing new never pays for it.
-        if self._pool is None:
+        if self._pool is None or not self._pool.ready:
             self._pool = WorkerPool(self._workers, initializer=warm_worker)
             self._pool.start()
         return self._pool

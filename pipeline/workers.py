@@ -46,6 +46,7 @@ def _serve(channel: socket.socket, initializer: Callable[[], None] | None) -> No
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if initializer is not None:
         initializer()
+    channel.sendall(_FRAME.pack(0))  # an empty frame: ready
     stream = channel.makefile("rb")
     while True:
         header = stream.read(_FRAME.size)
@@ -81,6 +82,7 @@ class _Worker:
     writer: asyncio.StreamWriter
     jobs: deque[_Job] = field(default_factory=deque)  # sent, oldest (running) first
     task: asyncio.Task[None] | None = None
+    ready: bool = False  # its initializer has run
 
     @property
     def room(self) -> bool:
@@ -109,6 +111,11 @@ class WorkerPool:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    @property
+    def ready(self) -> bool:
+        """At least one worker has finished starting (a job sent now runs at once)."""
+        return any(worker.ready for worker in self._idle)
 
     def start(self) -> None:
         """Start every worker now (each takes a moment to import its stage), rather
@@ -205,7 +212,11 @@ class WorkerPool:
         try:
             while True:
                 header = await worker.reader.readexactly(_FRAME.size)
-                body = await worker.reader.readexactly(_FRAME.unpack(header)[0])
+                size = _FRAME.unpack(header)[0]
+                if not size:
+                    worker.ready = True
+                    continue
+                body = await worker.reader.readexactly(size)
                 job = worker.jobs.popleft()
                 try:
                     ok, value = pickle.loads(body)

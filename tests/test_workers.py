@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import time
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import TypeVar
@@ -41,6 +42,10 @@ def crash_always(url: str) -> None:
 
 def divide(a: int, b: int) -> float:
     return a / b
+
+
+def slow_start() -> None:
+    time.sleep(0.5)
 
 
 def test_calls_run_in_workers_and_stage_errors_pass_through() -> None:
@@ -138,6 +143,20 @@ def test_start_spawns_every_worker_before_the_first_job_and_close_stops_them() -
 
     run(main())
     assert set(multiprocessing.active_children()) - before == set()
+
+
+def test_ready_once_a_worker_has_started() -> None:
+    async def main() -> None:
+        async with WorkerPool(1, initializer=slow_start) as pool:
+            assert not pool.ready
+            pool.start()
+            await asyncio.sleep(0.1)
+            assert not pool.ready  # still in its initializer
+            while not pool.ready:
+                await asyncio.sleep(0.05)
+            assert await pool.submit(divide, 3, 2, about="x") == 1.5
+
+    run(main())
 
 
 def test_zero_workers_means_one_per_cpu() -> None:
