@@ -439,7 +439,7 @@ class _Ingest:
 
     def _extractor(self) -> WorkerPool:
         # Started once a feed has new entries: a run with nothing new never pays for it.
-        if self._pool is None or not self._pool.ready:
+        if self._pool is None:
             self._pool = WorkerPool(self._workers, initializer=warm_worker)
             self._pool.start()
         return self._pool

@@ -46,7 +46,10 @@ def _serve(channel: socket.socket, initializer: Callable[[], None] | None) -> No
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if initializer is not None:
         initializer()
-    channel.sendall(_FRAME.pack(0))  # an empty frame: ready
+    try:
+        channel.sendall(_FRAME.pack(0))  # an empty frame: ready
+    except OSError:  # the pool closed while we started
+        return
     stream = channel.makefile("rb")
     while True:
         header = stream.read(_FRAME.size)
@@ -103,7 +106,7 @@ class WorkerPool:
         self._context = multiprocessing.get_context("spawn")
         self._idle: list[_Worker] = []  # every live worker
         self._backlog: deque[_Job] = deque()
-        self._starting = 0
+        self._attaching: set[asyncio.Task[None]] = set()  # workers still starting
         self._closed = False
 
     async def __aenter__(self) -> WorkerPool:
@@ -120,7 +123,7 @@ class WorkerPool:
     def start(self) -> None:
         """Start every worker now (each takes a moment to import its stage), rather
         than when the first jobs arrive."""
-        while not self._closed and len(self._idle) + self._starting < self.workers:
+        while not self._closed and len(self._idle) + len(self._attaching) < self.workers:
             self._spawn()
 
     def submit(
@@ -146,6 +149,7 @@ class WorkerPool:
         self._closed = True
         while self._backlog:
             self._cancel(self._backlog.popleft())
+        await asyncio.gather(*self._attaching)  # each sees the pool closed and stops
         workers, self._idle = self._idle, []
         for worker in workers:
             with contextlib.suppress(OSError):
@@ -166,16 +170,14 @@ class WorkerPool:
         )
         process.start()
         theirs.close()
-        self._starting += 1
-        asyncio.get_running_loop().create_task(self._attach(process, ours))
+        task = asyncio.get_running_loop().create_task(self._attach(process, ours))
+        self._attaching.add(task)
+        task.add_done_callback(self._attaching.discard)
 
     async def _attach(
         self, process: multiprocessing.process.BaseProcess, sock: socket.socket
     ) -> None:
-        try:
-            reader, writer = await asyncio.open_connection(sock=sock)
-        finally:
-            self._starting -= 1
+        reader, writer = await asyncio.open_connection(sock=sock)
         worker = _Worker(process, reader, writer)
         if self._closed:
             writer.close()

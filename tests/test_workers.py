@@ -159,6 +159,21 @@ def test_ready_once_a_worker_has_started() -> None:
     run(main())
 
 
+def test_closing_while_workers_start_leaves_no_process_and_no_noise(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    before = set(multiprocessing.active_children())
+
+    async def main() -> None:
+        pool = WorkerPool(2, initializer=slow_start)
+        pool.start()
+        await pool.close()
+
+    run(main())
+    assert set(multiprocessing.active_children()) - before == set()
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_zero_workers_means_one_per_cpu() -> None:
     assert WorkerPool(0).workers == (os.cpu_count() or 1)
 
