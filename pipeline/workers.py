@@ -104,7 +104,7 @@ class WorkerPool:
         self.workers = workers if workers > 0 else (os.cpu_count() or 1)
         self._initializer = initializer
         self._context = multiprocessing.get_context("spawn")
-        self._idle: list[_Worker] = []  # every live worker
+        self._live: list[_Worker] = []  # every started worker, attached to the loop
         self._backlog: deque[_Job] = deque()
         self._attaching: set[asyncio.Task[None]] = set()  # workers still starting
         self._closed = False
@@ -118,12 +118,12 @@ class WorkerPool:
     @property
     def ready(self) -> bool:
         """At least one worker has finished starting (a job sent now runs at once)."""
-        return any(worker.ready for worker in self._idle)
+        return any(worker.ready for worker in self._live)
 
     def start(self) -> None:
         """Start every worker now (each takes a moment to import its stage), rather
         than when the first jobs arrive."""
-        while not self._closed and len(self._idle) + len(self._attaching) < self.workers:
+        while not self._closed and len(self._live) + len(self._attaching) < self.workers:
             self._spawn()
 
     def submit(
@@ -150,7 +150,7 @@ class WorkerPool:
         while self._backlog:
             self._cancel(self._backlog.popleft())
         await asyncio.gather(*self._attaching)  # each sees the pool closed and stops
-        workers, self._idle = self._idle, []
+        workers, self._live = self._live, []
         for worker in workers:
             with contextlib.suppress(OSError):
                 worker.writer.write_eof()  # the worker exits once its queue is done
@@ -183,7 +183,7 @@ class WorkerPool:
             writer.close()
             await asyncio.to_thread(_reap, process)
             return
-        self._idle.append(worker)
+        self._live.append(worker)
         worker.task = asyncio.create_task(self._receive(worker))
         self._dispatch()
 
@@ -202,7 +202,7 @@ class WorkerPool:
 
     def _pick(self, *, empty: bool) -> _Worker | None:
         best: _Worker | None = None
-        for worker in self._idle:
+        for worker in self._live:
             if empty and worker.jobs:
                 continue
             if worker.room and (best is None or len(worker.jobs) < len(best.jobs)):
@@ -238,7 +238,7 @@ class WorkerPool:
     def _lost(self, worker: _Worker) -> None:
         """The worker's socket closed: at close, or because the process died."""
         with contextlib.suppress(ValueError):
-            self._idle.remove(worker)
+            self._live.remove(worker)
         worker.writer.close()
         if not worker.jobs:
             return

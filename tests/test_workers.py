@@ -102,7 +102,7 @@ def test_a_crashed_worker_costs_one_item_not_the_run() -> None:
                 assert (await future).author == "Amara Okafor"
             # and the pool keeps working afterwards, at full strength
             assert (await submit("https://example.org/later")).text
-            assert len(pool._idle) == 2
+            assert len(pool._live) == 2
 
     run(main())
 
