@@ -58,6 +58,10 @@ FTS_BATCH = 256  # new articles added to the full-text index at once
 # the uncommitted ones, whose entries the next run then takes again.
 COMMIT_ARTICLES = 64
 COMMIT_SECONDS = 0.25
+# A page (or feed) whose extraction runs longer than this is stopped and falls back to
+# the feed's summary; trafilatura takes well under a second on a typical page, and a
+# few seconds on the largest pages the body limit lets through.
+EXTRACT_TIME_LIMIT = 60.0
 _PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/xml", "application/xml")
 
 
@@ -440,7 +444,9 @@ class _Ingest:
     def _extractor(self) -> WorkerPool:
         # Started once a feed has new entries: a run with nothing new never pays for it.
         if self._pool is None:
-            self._pool = WorkerPool(self._workers, initializer=warm_worker)
+            self._pool = WorkerPool(
+                self._workers, initializer=warm_worker, time_limit=EXTRACT_TIME_LIMIT
+            )
             self._pool.start()
         return self._pool
 

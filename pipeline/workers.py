@@ -76,6 +76,7 @@ class _Job:
     about: str  # what the job is about (a URL), for messages
     future: asyncio.Future[Any]
     suspect: bool = False  # its worker died while running it: now runs alone
+    overran: bool = False  # it ran past the pool's time limit and its worker was killed
 
 
 @dataclass(eq=False)
@@ -86,6 +87,7 @@ class _Worker:
     jobs: deque[_Job] = field(default_factory=deque)  # sent, oldest (running) first
     task: asyncio.Task[None] | None = None
     ready: bool = False  # its initializer has run
+    clock: asyncio.TimerHandle | None = None  # the running job's time limit
 
     @property
     def room(self) -> bool:
@@ -97,11 +99,20 @@ class _Worker:
 class WorkerPool:
     """`async with WorkerPool(workers, initializer=f) as pool: await pool.submit(fn, ...)`.
 
-    Use it from one event loop. `workers` 0 means one per CPU.
+    Use it from one event loop. `workers` 0 means one per CPU. A job running longer
+    than `time_limit` seconds has its worker killed and fails with ExtractError: one
+    pathological page must not hold a run (or a worker) forever.
     """
 
-    def __init__(self, workers: int = 0, *, initializer: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        workers: int = 0,
+        *,
+        initializer: Callable[[], None] | None = None,
+        time_limit: float | None = None,
+    ):
         self.workers = workers if workers > 0 else (os.cpu_count() or 1)
+        self.time_limit = time_limit
         self._initializer = initializer
         self._context = multiprocessing.get_context("spawn")
         self._live: list[_Worker] = []  # every started worker, attached to the loop
@@ -199,6 +210,8 @@ class WorkerPool:
                 continue
             worker.jobs.append(job)
             worker.writer.writelines((_FRAME.pack(len(job.payload)), job.payload))
+            if len(worker.jobs) == 1:
+                self._clock(worker)
 
     def _pick(self, *, empty: bool) -> _Worker | None:
         best: _Worker | None = None
@@ -217,9 +230,11 @@ class WorkerPool:
                 size = _FRAME.unpack(header)[0]
                 if not size:
                     worker.ready = True
+                    self._clock(worker)
                     continue
                 body = await worker.reader.readexactly(size)
                 job = worker.jobs.popleft()
+                self._clock(worker)  # the next job, if any, is running now
                 try:
                     ok, value = pickle.loads(body)
                 except Exception as exc:  # e.g. a result type this process cannot import
@@ -235,11 +250,28 @@ class WorkerPool:
             pass
         self._lost(worker)
 
+    def _clock(self, worker: _Worker) -> None:
+        """(Re)start the time limit for the job the worker is running, if any."""
+        if worker.clock is not None:
+            worker.clock.cancel()
+            worker.clock = None
+        if self.time_limit is not None and worker.ready and worker.jobs:
+            loop = asyncio.get_running_loop()
+            worker.clock = loop.call_later(self.time_limit, self._overrun, worker)
+
+    def _overrun(self, worker: _Worker) -> None:
+        worker.clock = None
+        if worker.jobs:
+            worker.jobs[0].overran = True
+            worker.process.kill()  # its socket closes: _receive ends, _lost reports it
+
     def _lost(self, worker: _Worker) -> None:
         """The worker's socket closed: at close, or because the process died."""
         with contextlib.suppress(ValueError):
             self._live.remove(worker)
         worker.writer.close()
+        if worker.clock is not None:
+            worker.clock.cancel()
         if not worker.jobs:
             return
         running, *queued = worker.jobs
@@ -251,10 +283,13 @@ class WorkerPool:
         # Untouched jobs go back first, in order; the one it was running gets one more
         # try, alone, or fails now if it already had it.
         self._backlog.extendleft(reversed(queued))
-        if running.suspect:
-            running.future.set_exception(
-                ExtractError(f"{running.about}: the extraction worker crashed on this page.")
+        if running.overran:
+            _fail(
+                running,
+                f"extraction took longer than {self.time_limit:g} s and was stopped",
             )
+        elif running.suspect:
+            _fail(running, "the extraction worker crashed on this page")
         else:
             log.warning("an extraction worker died; retrying %s on its own", running.about)
             running.suspect = True
@@ -263,8 +298,12 @@ class WorkerPool:
         self._dispatch()
 
     def _cancel(self, job: _Job) -> None:
-        if not job.future.done():
-            job.future.set_exception(ExtractError(f"{job.about}: extraction was cancelled."))
+        _fail(job, "extraction was cancelled")
+
+
+def _fail(job: _Job, reason: str) -> None:
+    if not job.future.done():  # the caller may have cancelled it
+        job.future.set_exception(ExtractError(f"{job.about}: {reason}."))
 
 
 def _failure(job: _Job, exc: Exception) -> Exception:

@@ -48,6 +48,11 @@ def slow_start() -> None:
     time.sleep(0.5)
 
 
+def hang(seconds: float) -> None:
+    """A stand-in for a page that sends trafilatura into a near-endless loop."""
+    time.sleep(seconds)
+
+
 def test_calls_run_in_workers_and_stage_errors_pass_through() -> None:
     feed = (
         b"<?xml version='1.0'?><rss version='2.0'><channel><title>Dock notes</title>"
@@ -143,6 +148,30 @@ def test_start_spawns_every_worker_before_the_first_job_and_close_stops_them() -
 
     run(main())
     assert set(multiprocessing.active_children()) - before == set()
+
+
+def test_a_job_past_the_time_limit_is_stopped_and_the_rest_go_on() -> None:
+    async def main() -> None:
+        async with WorkerPool(1, time_limit=1.0) as pool:
+            started = time.monotonic()
+            stuck = pool.submit(hang, 3600, about="https://example.org/endless")
+            queued = pool.submit(divide, 8, 2, about="next")
+            with pytest.raises(ExtractError, match=r"endless: extraction took longer than 1 s"):
+                await stuck
+            assert time.monotonic() - started < 30
+            assert await queued == 4  # queued behind it, run by the replacement worker
+            assert await pool.submit(hang, 0.2, about="short") is None
+
+    run(main())
+
+
+def test_the_time_limit_does_not_count_a_worker_starting() -> None:
+    async def main() -> None:
+        # The initializer alone takes longer than the limit; the job itself does not.
+        async with WorkerPool(1, initializer=slow_start, time_limit=0.3) as pool:
+            assert await pool.submit(divide, 1, 1, about="x") == 1
+
+    run(main())
 
 
 def test_ready_once_a_worker_has_started() -> None:
