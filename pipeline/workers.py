@@ -160,7 +160,8 @@ class WorkerPool:
         self._closed = True
         while self._backlog:
             self._cancel(self._backlog.popleft())
-        await asyncio.gather(*self._attaching)  # each sees the pool closed and stops
+        # Each sees the pool closed and stops its worker (a failed start has nothing to stop).
+        await asyncio.gather(*self._attaching, return_exceptions=True)
         workers, self._live = self._live, []
         for worker in workers:
             with contextlib.suppress(OSError):
