@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import deque
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from typing import Any
 
 import httpcore
@@ -99,7 +99,7 @@ class _Protocol(asyncio.Protocol):
         return self._writable is not None and not self.closed
 
     async def writable(self) -> None:
-        if self._writable is not None and not self.closed:
+        if self.must_wait and self._writable is not None:
             await asyncio.shield(self._writable)
 
     def _wake_reader(self) -> None:
@@ -128,7 +128,7 @@ class _Stream(httpcore.AsyncNetworkStream):
         if protocol.chunks:
             return protocol.take(max_bytes)
         if protocol.lost is not None:
-            raise httpcore.ReadError(str(protocol.lost) or type(protocol.lost).__name__)
+            raise httpcore.ReadError(_reason(protocol.lost))
         return b""  # the server closed the connection
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
@@ -145,7 +145,7 @@ class _Stream(httpcore.AsyncNetworkStream):
             except TimeoutError:
                 raise httpcore.WriteTimeout("timed out sending") from None
         if protocol.lost is not None:
-            raise httpcore.WriteError(str(protocol.lost) or type(protocol.lost).__name__)
+            raise httpcore.WriteError(_reason(protocol.lost))
 
     async def aclose(self) -> None:
         self._transport.close()
@@ -172,7 +172,7 @@ class _Stream(httpcore.AsyncNetworkStream):
             raise httpcore.ConnectTimeout("timed out during the TLS handshake") from None
         except (OSError, ssl.SSLError, ConnectionError) as exc:
             self._transport.close()
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from None
+            raise httpcore.ConnectError(_reason(exc)) from None
         if transport is None:  # the connection closed during the handshake
             raise httpcore.ConnectError("the connection closed during the TLS handshake")
         # From here on, flow control (pause/resume reading) applies to the TLS layer.
@@ -208,18 +208,11 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[SocketOption] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        loop = asyncio.get_running_loop()
         local = (local_address, 0) if local_address else None
-        try:
-            async with asyncio.timeout(timeout):
-                transport, protocol = await loop.create_connection(
-                    _Protocol, host, port, local_addr=local
-                )
-        except TimeoutError:
-            raise httpcore.ConnectTimeout(f"timed out connecting to {host}:{port}") from None
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from None
-        return _stream(transport, protocol, socket_options)
+        opening = asyncio.get_running_loop().create_connection(
+            _Protocol, host, port, local_addr=local
+        )
+        return await _connect(opening, f"{host}:{port}", timeout, socket_options)
 
     async def connect_unix_socket(
         self,
@@ -227,30 +220,35 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,
         socket_options: Iterable[SocketOption] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        loop = asyncio.get_running_loop()
-        try:
-            async with asyncio.timeout(timeout):
-                transport, protocol = await loop.create_unix_connection(_Protocol, path)
-        except TimeoutError:
-            raise httpcore.ConnectTimeout(f"timed out connecting to {path}") from None
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from None
-        return _stream(transport, protocol, socket_options)
+        opening = asyncio.get_running_loop().create_unix_connection(_Protocol, path)
+        return await _connect(opening, path, timeout, socket_options)
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
 
 
-def _stream(
-    transport: asyncio.BaseTransport,
-    protocol: asyncio.BaseProtocol,
+async def _connect(
+    opening: Awaitable[tuple[asyncio.BaseTransport, asyncio.BaseProtocol]],
+    where: str,
+    timeout: float | None,
     socket_options: Iterable[SocketOption] | None,
 ) -> _Stream:
+    try:
+        async with asyncio.timeout(timeout):
+            transport, protocol = await opening
+    except TimeoutError:
+        raise httpcore.ConnectTimeout(f"timed out connecting to {where}") from None
+    except OSError as exc:
+        raise httpcore.ConnectError(_reason(exc)) from None
     assert isinstance(transport, asyncio.Transport) and isinstance(protocol, _Protocol)
     sock = transport.get_extra_info("socket")
     for option in socket_options or ():
         sock.setsockopt(*option)  # asyncio already set TCP_NODELAY
     return _Stream(transport, protocol)
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
 
 
 # --- httpx on top ---------------------------------------------------------------------
