@@ -240,13 +240,30 @@ def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Com
 def test_lazy_command_table_matches_the_modules() -> None:
     import importlib
 
-    from pipeline.cli import COMMAND_MODULES
+    from pipeline.cli import COMMAND_TABLE, CommandEntry
 
     defined = {}
-    for module_name in set(COMMAND_MODULES.values()):
+    for module_name in {entry.module for entry in COMMAND_TABLE.values()}:
         module = importlib.import_module(f"pipeline.cli.{module_name}")
-        defined.update({c.name: module_name for c in module.COMMANDS})
-    assert defined == COMMAND_MODULES
+        for command in module.COMMANDS:
+            summary = (command.help or "").split("\n\n")[0]
+            defined[command.name] = CommandEntry(module_name, " ".join(summary.split()))
+    assert defined == COMMAND_TABLE
+
+
+def test_help_lists_commands_without_importing_them() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from click.testing import CliRunner; from pipeline.cli import cli; "
+        "out = CliRunner().invoke(cli, ['--help']).output; "
+        "assert 'suggest   The best articles' in out, out; "
+        "print(sorted(m for m in sys.modules if m.startswith(('sklearn', 'pipeline.cli.'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['pipeline.cli._app']"
 
 
 def test_every_command_has_a_one_line_help() -> None:

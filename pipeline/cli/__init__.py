@@ -5,8 +5,10 @@ noun; each registers its commands in `COMMANDS`. Every error a user can cause is
 `CheesecakeError`, turned here (and only here) into one sentence on stderr.
 
 Command modules are imported only when their command runs: the relevance stack
-(scikit-learn, SciPy) costs about two seconds to import, which `feeds list` or
-`contacts add` should not pay.
+(scikit-learn, SciPy) costs about two seconds to import, which `feeds list`,
+`contacts add` or `cheesecake --help` should not pay. So the command table below
+also holds each command's one-line summary for the listing (a test keeps it equal
+to the command's own docstring).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
@@ -23,23 +25,54 @@ from pipeline.cli._app import App
 from pipeline.errors import CheesecakeError
 from pipeline.workspace import resolve_workspace
 
-# command name -> the pipeline.cli module whose COMMANDS define it
-COMMAND_MODULES = {
-    "init": "workspace",
-    "status": "workspace",
-    "feeds": "feeds",
-    "fetch": "ingest",
-    "articles": "articles",
-    "contacts": "contacts",
-    "match": "relevance",
-    "suggest": "relevance",
-    "sent": "relevance",
-    "dismiss": "relevance",
-    "mentions": "mentions",
-    "digest": "digest",
-    "run": "jobs",
-    "schedule": "jobs",
-    "demo": "jobs",
+
+class CommandEntry(NamedTuple):
+    module: str  # the pipeline.cli module whose COMMANDS define it
+    summary: str  # the first paragraph of its docstring
+
+
+COMMAND_TABLE = {
+    "init": CommandEntry(
+        "workspace", "Create a workspace: feeds.toml, models/, digests/ and the database."
+    ),
+    "status": CommandEntry("workspace", "Feeds' health, the last run, and what the store holds."),
+    "feeds": CommandEntry(
+        "feeds", "Manage the feeds in feeds.toml (comments and ordering are kept)."
+    ),
+    "fetch": CommandEntry("ingest", "Pull all feeds, then fetch and extract their new articles."),
+    "articles": CommandEntry("articles", "Browse and search the stored articles."),
+    "contacts": CommandEntry("contacts", "Manage the people you want to stay close to."),
+    "match": CommandEntry(
+        "relevance",
+        "Score new articles against contacts (suggestions) and scan them for press mentions.",
+    ),
+    "suggest": CommandEntry(
+        "relevance", "The best articles to send one contact now, with reasons and a draft."
+    ),
+    "sent": CommandEntry(
+        "relevance",
+        "Record that you sent a suggestion or a mention's message (starts the cooldown).",
+    ),
+    "dismiss": CommandEntry(
+        "relevance",
+        "Dismiss a suggestion (less like this) or a mention (--not-them: wrong person).",
+    ),
+    "mentions": CommandEntry(
+        "mentions", "Press mentions of your contacts, newest first, with evidence and a draft."
+    ),
+    "digest": CommandEntry(
+        "digest",
+        "Write digests/YYYY-MM-DD.md and .html (and the index and feed); print their paths.",
+    ),
+    "run": CommandEntry(
+        "jobs", "Fetch, match, alert and write today's digest: the scheduled job, run now."
+    ),
+    "schedule": CommandEntry(
+        "jobs", "Run passes on the cron schedule in feeds.toml until stopped (Ctrl-C or SIGTERM)."
+    ),
+    "demo": CommandEntry(
+        "jobs", "Run the whole pipeline offline on bundled sample feeds; print the digest's path."
+    ),
 }
 
 
@@ -48,17 +81,27 @@ class _Boundary(click.Group):
     and lazy loading of the command modules."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMAND_MODULES)
+        return sorted(COMMAND_TABLE)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        module_name = COMMAND_MODULES.get(cmd_name)
-        if module_name is None:
+        entry = COMMAND_TABLE.get(cmd_name)
+        if entry is None:
             return None
+        module_name = entry.module
         module = importlib.import_module(f"pipeline.cli.{module_name}")
         for command in module.COMMANDS:
             if command.name == cmd_name:
                 return command
         raise LookupError(f"pipeline.cli.{module_name} does not define `{cmd_name}`")
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The listing from the table, as click would word it, without importing."""
+        width = formatter.width - 6 - max(map(len, COMMAND_TABLE))
+        rows = [
+            (name, _shorten(entry.summary, width)) for name, entry in sorted(COMMAND_TABLE.items())
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -91,6 +134,13 @@ def cli(ctx: click.Context, workspace: str | None, verbose: int) -> None:
     app = App(resolve_workspace(workspace))
     ctx.obj = app
     ctx.call_on_close(app.close)
+
+
+def _shorten(text: str, width: int) -> str:
+    """`text` cut at a word boundary to fit `width`, as click shortens command help."""
+    if len(text) <= width:
+        return text
+    return text[: width - 3].rsplit(" ", 1)[0] + "..."
 
 
 def main() -> None:
