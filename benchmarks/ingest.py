@@ -397,7 +397,7 @@ def main() -> None:
         f"(target <= 5 %: {verdict(share <= 0.05)}); {again_requests} requests, "
         f"{again['pages']} pages, {again['feeds_unchanged']} feeds unchanged; the fetch itself "
         f"{again['seconds']} s = {work_share * 100:.1f} % of the first's, the rest is "
-        f"the command's start-up ({startup:.2f} s for `cheesecake --help`)"
+        f"the command's start-up ({startup:.2f} s for `cheesecake fetch --help`)"
     )
     say(
         f"peak memory of the fetch process tree: {first.peak_rss / 1e6:.0f} MB "
@@ -409,10 +409,11 @@ def main() -> None:
 
 
 def command_startup(workspace: Path) -> float:
-    """Seconds for the CLI to start and exit (`cheesecake --help`): Python and imports."""
+    """Seconds for the CLI to start and exit (`cheesecake fetch --help`): Python and the
+    imports a fetch needs."""
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "pipeline", "--workspace", str(workspace), "--help"],
+        [sys.executable, "-m", "pipeline", "--workspace", str(workspace), "fetch", "--help"],
         check=True,
         capture_output=True,
     )
