@@ -26,6 +26,10 @@ MAX_REASONS = 5
 QUOTE_MIN_WORDS = 6
 QUOTE_MAX_WORDS = 45
 QUOTE_MAX_SENTENCES = 40
+# Shared terms a reason does not name: numbers ("000" from "10,000") and the verbs
+# of reporting that every news story shares. They still count in the score; a
+# user reading "why" wants the topic, and "said, 000" reads as noise.
+_NOT_TOPICS = frozenset(["according", "added", "reported", "said", "say", "says", "told"])
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
 
 
@@ -109,8 +113,9 @@ def _reasons(
     # only absorbs unigrams of its own kind: "tanker" they wrote stays theirs even if
     # the article's "tanker rates" came in through expansion.
     names = model.terms
-    mine = _whole_bigrams([(v, names[t]) for v, t, o in ranked if o], limit)
-    related = _whole_bigrams([(v, names[t]) for v, t, o in ranked if not o], limit)
+    topical = [(v, names[t], o) for v, t, o in ranked if _names_topic(names[t])]
+    mine = _whole_bigrams([(v, n) for v, n, o in topical if o], limit)
+    related = _whole_bigrams([(v, n) for v, n, o in topical if not o], limit)
     merged = sorted(
         [(v, n) for v, n in mine] + [(v, n + RELATED) for v, n in related], reverse=True
     )
@@ -175,9 +180,15 @@ def _latent_terms(
         if affinity[o] <= 0 or len(names) == wanted:
             break
         name = model.term(int(terms[o]))
-        if name not in exclude and " " not in name:
+        if name not in exclude and " " not in name and _names_topic(name):
             names.append(name)
     return names
+
+
+def _names_topic(term: str) -> bool:
+    """Whether a term says what an article is about: some word of it is neither a
+    number nor a verb of reporting ("000 jobs" does, "000" and "said" do not)."""
+    return any(not w.isdigit() and w not in _NOT_TOPICS for w in term.split(" "))
 
 
 def _plain(text: str) -> str:

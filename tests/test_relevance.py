@@ -97,6 +97,17 @@ def test_reasons_name_terms_the_profile_and_article_really_share(
     assert any(w in top.quote.lower() for w in ("interest rate", "bond yields", "central bank"))
 
 
+def test_reasons_skip_numbers_and_reporting_verbs(store: Store, workspace: Workspace) -> None:
+    # The interest shares "said" and "000" with several articles; reasons name topics.
+    _contact(store, "Noor Haddad", interests="what traders said about 40,000 tonnes of coffee")
+    ranked = _suggest(store, workspace, "Noor Haddad", limit=8)
+    reasons = [r.removesuffix(RELATED) for item in ranked for r in item.reasons]
+    assert reasons and "coffee" in reasons
+    noise = {"said", "says", "according", "told"}
+    for reason in reasons:  # each names at least one word that is not noise
+        assert any(not w.isdigit() and w not in noise for w in reason.split()), reasons
+
+
 def test_match_drops_weak_matches_instead_of_padding(store: Store, workspace: Workspace) -> None:
     cid = _contact(store, "Rui Costa", interests="arabica coffee prices and roasters")
     relevance.match_articles(store, workspace.config(), workspace.models_dir, now=NOW)
