@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from pipeline import events
 from pipeline.mention_context import (
@@ -43,6 +43,9 @@ from pipeline.records import Article, Contact, Mention
 from pipeline.store import Store
 
 BATCH = 200
+# A contact added today is looked for in the news stored over this many days: the
+# press a user would still want to hear about, and a bounded scan.
+CATCH_UP_DAYS = 30
 NEAR_CHARS = 300  # company within this distance of the name (or in its paragraph) is "near"
 EVIDENCE_CHARS = 400
 # Webmail domains say nothing about where someone works.
@@ -390,19 +393,54 @@ def scan_new_articles(store: Store, *, now: datetime | None = None) -> list[Ment
     """Scan every article not scanned yet, whatever its date; store and return new mentions.
 
     Each article is scanned once (the `processed` ledger); each (contact, story) is
-    stored once, so a story arriving from several feeds is reported once.
+    stored once, so a story arriving from several feeds is reported once. Contacts
+    added or renamed since the last scan are first looked for in the news of the
+    last `CATCH_UP_DAYS` already scanned without them.
     """
-    pending = store.unscanned_article_ids()
-    if not pending:
-        return []
-    index = mention_index(store)
+    now = now or datetime.now(UTC)
     rules = _rules(store)
+    stored = _catch_up(store, rules, now)
+    pending = store.unscanned_article_ids()
+    if pending:
+        stored += _scan_stored(store, pending, mention_index(store), rules, now, mark=True)
+    return stored
+
+
+def _catch_up(store: Store, rules: dict[int, list[NotThemRule]], now: datetime) -> list[Mention]:
+    """Look for late contacts (new, or with new names) in recently scanned articles.
+
+    Only they go into this scan's index, so catching up after importing a handful
+    of contacts costs a handful of contacts' work. A run killed half-way repeats it:
+    a (contact, story) already stored is not stored twice.
+    """
+    late = store.contacts_not_scanned()
+    if not late:
+        return []
+    recent = store.scanned_article_ids(fetched_since=now - timedelta(days=CATCH_UP_DAYS))
+    found: list[Mention] = []
+    if recent:
+        index = MentionIndex([contact for contact, _names in late])
+        found = _scan_stored(store, recent, index, rules, now, mark=False)
+    store.mark_contacts_scanned([(contact.id, names) for contact, names in late], when=now)
+    return found
+
+
+def _scan_stored(
+    store: Store,
+    article_ids: Sequence[int],
+    index: MentionIndex,
+    rules: dict[int, list[NotThemRule]],
+    now: datetime,
+    *,
+    mark: bool,
+) -> list[Mention]:
+    """Scan stored articles with `index`; store their mentions (and, with `mark`, that
+    the articles were scanned), one transaction per batch."""
     stored: list[Mention] = []
-    for begin in range(0, len(pending), BATCH):
-        batch = pending[begin : begin + BATCH]
+    for begin in range(0, len(article_ids), BATCH):
+        batch = article_ids[begin : begin + BATCH]
         articles = sorted(store.articles(ids=batch, with_text=True), key=lambda a: a.id)
         results = scan(articles, index)
-        # One transaction per batch: its mentions and its "scanned" marks land together.
         with store.transaction():
             for article, found in zip(articles, results, strict=True):
                 for item in found:
@@ -423,7 +461,8 @@ def scan_new_articles(store: Store, *, now: datetime | None = None) -> list[Ment
                     )
                     if mention is not None:
                         stored.append(mention)
-            store.mark_scanned([a.id for a in articles], when=now)
+            if mark:
+                store.mark_scanned([a.id for a in articles], when=now)
     return stored
 
 

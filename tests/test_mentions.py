@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from mention_fixtures import article
 
 from pipeline.mentions import (
+    CATCH_UP_DAYS,
     Found,
     MentionIndex,
     analyse,
@@ -270,6 +271,88 @@ def test_old_articles_are_scanned_whatever_their_date(store: Store) -> None:
         )
     )
     assert len(scan_new_articles(store)) == 1
+
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def test_a_contact_saved_later_is_looked_for_in_recent_news(store: Store) -> None:
+    old_hand = store.add_contact(ContactFields(name="Imelda Varga"))
+    add_article(
+        store,
+        "https://a.example/board",
+        "Aster Labs adds two directors",
+        "Aster Labs appointed Tomasz Wieczorek and Imelda Varga to its board on Monday.",
+        fetched_at=NOW - timedelta(days=3),
+    )
+    add_article(
+        store,
+        "https://a.example/archive",
+        "From the archive",
+        "Tomasz Wieczorek, then an intern, built the first prototype in a garage.",
+        fetched_at=NOW - timedelta(days=CATCH_UP_DAYS + 5),
+    )
+    (first,) = scan_new_articles(store, now=NOW - timedelta(days=2))
+    assert first.contact_id == old_hand.id
+    assert store.unscanned_article_ids() == []
+
+    # Saved today: found in the news stored last week, not in news older than the
+    # catch-up window, and not reported again afterwards; the contact who was
+    # already looked for is not reported twice.
+    tomasz = store.add_contact(ContactFields(name="Tomasz Wieczorek"))
+    (found,) = scan_new_articles(store, now=NOW)
+    assert (found.contact_id, store.article(found.article_id).url) == (
+        tomasz.id,
+        "https://a.example/board",
+    )
+    assert scan_new_articles(store, now=NOW) == []
+    assert store.contacts_not_scanned() == []
+    assert len(store.mentions()) == 2
+
+
+def test_a_contact_given_another_name_is_looked_for_again(store: Store) -> None:
+    kasia = store.add_contact(ContactFields(name="Kasia Nowak", company="Aster Labs"))
+    add_article(
+        store,
+        "https://a.example/award",
+        "Engineer of the year",
+        "Katarzyna Nowak of Aster Labs was named engineer of the year.",
+        fetched_at=NOW - timedelta(days=1),
+    )
+    assert scan_new_articles(store, now=NOW) == []
+    # A new title changes nothing the scan looks for: no second look.
+    store.update_contact(
+        kasia.id, ContactFields(name="Kasia Nowak", company="Aster Labs", title="CTO")
+    )
+    assert store.contacts_not_scanned() == []
+    store.update_contact(
+        kasia.id,
+        ContactFields(name="Kasia Nowak", company="Aster Labs", aliases=("Katarzyna Nowak",)),
+    )
+    (found,) = scan_new_articles(store, now=NOW)
+    assert found.contact_id == kasia.id
+
+
+def test_only_news_fetched_within_the_alert_window_is_alerted(store: Store) -> None:
+    add_article(
+        store,
+        "https://a.example/last-week",
+        "Aster Labs funding",
+        "Aster Labs, led by Imelda Varga, raised $40 million.",
+        fetched_at=NOW - timedelta(days=6),
+    )
+    add_article(
+        store,
+        "https://a.example/this-morning",
+        "Aster Labs opens Kraków office",
+        "Imelda Varga opened the company's Kraków office this morning.",
+        fetched_at=NOW - timedelta(hours=2),
+    )
+    scan_new_articles(store, now=NOW - timedelta(days=6))
+    store.add_contact(ContactFields(name="Imelda Varga"))
+    assert len(scan_new_articles(store, now=NOW)) == 2
+    # Both are listed (and go into the digest); only this morning's is news to alert.
+    assert store.queue_alerts(["webhook"], since=NOW - timedelta(hours=24)) == 1
 
 
 def test_index_is_rebuilt_only_when_contacts_change(store: Store) -> None:

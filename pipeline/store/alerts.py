@@ -42,10 +42,13 @@ def _delivery(row: sqlite3.Row) -> AlertDelivery:
 
 class AlertStore(StoreBase):
     def queue_alerts(self, channels: Sequence[str], *, since: datetime) -> int:
-        """Add a pending delivery per channel for every live mention found since `since`.
+        """Add a pending delivery per channel for every live mention found since `since`
+        in an article fetched since then.
 
         Mentions rather than "this run's mentions": a run killed between finding a
-        mention and queueing its alert still gets it delivered by the next run.
+        mention and queueing its alert still gets it delivered by the next run. An
+        older article's mention (a contact added today, found in last week's news) is
+        listed and goes into the digest, but is no longer news to alert about.
         Returns how many deliveries were queued.
         """
         queued = 0
@@ -53,9 +56,10 @@ class AlertStore(StoreBase):
             for channel in channels:
                 cursor = conn.execute(
                     """INSERT OR IGNORE INTO alerts (mention_id, channel, status, updated_at)
-                       SELECT id, ?, 'pending', ? FROM mentions
-                       WHERE status = 'new' AND created_at >= ?""",
-                    (channel, to_iso(utcnow()), to_iso(since)),
+                       SELECT m.id, ?, 'pending', ? FROM mentions m
+                       JOIN articles a ON a.id = m.article_id
+                       WHERE m.status = 'new' AND m.created_at >= ? AND a.fetched_at >= ?""",
+                    (channel, to_iso(utcnow()), to_iso(since), to_iso(since)),
                 )
                 queued += cursor.rowcount
         return queued

@@ -6,12 +6,40 @@ import hashlib
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from pipeline.errors import NotFoundError
 from pipeline.records import MENTION_STATUSES, Contact, Mention
 from pipeline.store._base import StoreBase, from_iso, from_json, to_iso, to_json, utcnow
 
 SCAN_STAGE = "mentions"  # the `processed` stage marking an article as scanned for names
+
+# The contact fields the mention scan reads, and (as one string) the names a contact is
+# looked for under: when those change, the contact is looked for in stored news again.
+_SCAN_FIELDS = (
+    "c.id, c.name, c.first_name, c.middle_name, c.last_name, c.nickname, c.aliases,"
+    " c.company, c.title, c.emails"
+)
+_SCAN_NAMES = (
+    "(c.name || char(31) || c.first_name || char(31) || c.middle_name || char(31)"
+    " || c.last_name || char(31) || c.nickname || char(31) || c.aliases)"
+)
+
+
+def _scan_contact(row: Any) -> Contact:
+    aliases, emails = row[6], row[9]
+    return Contact(
+        id=row[0],
+        name=row[1],
+        first_name=row[2],
+        middle_name=row[3],
+        last_name=row[4],
+        nickname=row[5],
+        aliases=from_json(aliases) if aliases != "[]" else (),
+        company=row[7],
+        title=row[8],
+        emails=from_json(emails) if emails != "[]" else (),
+    )
 
 
 def _mention(row: sqlite3.Row) -> Mention:
@@ -155,27 +183,41 @@ class MentionStore(StoreBase):
         Loading whole contacts costs ~25 us each (two dates, four JSON lists); a list
         of 100,000 loads here in a fraction of that, before the index is built.
         """
-        contacts = []
-        for row in self.conn.execute(
-            "SELECT id, name, first_name, middle_name, last_name, nickname, aliases, company, "
-            "title, emails FROM contacts ORDER BY id"
-        ):
-            aliases, emails = row[6], row[9]
-            contacts.append(
-                Contact(
-                    id=row[0],
-                    name=row[1],
-                    first_name=row[2],
-                    middle_name=row[3],
-                    last_name=row[4],
-                    nickname=row[5],
-                    aliases=from_json(aliases) if aliases != "[]" else (),
-                    company=row[7],
-                    title=row[8],
-                    emails=from_json(emails) if emails != "[]" else (),
-                )
+        return [
+            _scan_contact(row)
+            for row in self.conn.execute(f"SELECT {_SCAN_FIELDS} FROM contacts c ORDER BY c.id")
+        ]
+
+    def contacts_not_scanned(self) -> list[tuple[Contact, str]]:
+        """Contacts never looked for under their current names (added or renamed since
+        the last scan), with those names as `mark_contacts_scanned` records them."""
+        rows = self.conn.execute(
+            f"SELECT {_SCAN_FIELDS}, {_SCAN_NAMES} FROM contacts c"
+            " LEFT JOIN contact_scans s ON s.contact_id = c.id"
+            f" WHERE s.names IS NULL OR s.names != {_SCAN_NAMES} ORDER BY c.id"
+        )
+        return [(_scan_contact(row), row[-1]) for row in rows]
+
+    def mark_contacts_scanned(
+        self, scanned: Sequence[tuple[int, str]], when: datetime | None = None
+    ) -> None:
+        """Record that each (contact id, names) has been looked for in the stored news."""
+        at = to_iso(when or utcnow())
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO contact_scans (contact_id, names, scanned_at)"
+                " SELECT id, ?, ? FROM contacts WHERE id = ?",  # a contact deleted meanwhile: none
+                [(names, at, contact_id) for contact_id, names in scanned],
             )
-        return contacts
+
+    def scanned_article_ids(self, *, fetched_since: datetime) -> list[int]:
+        """Articles fetched since then and already scanned for mentions, oldest first."""
+        rows = self._all(
+            "SELECT a.id FROM articles a JOIN processed p"
+            " ON p.article_id = a.id AND p.stage = ? WHERE a.fetched_at >= ? ORDER BY a.id",
+            (SCAN_STAGE, to_iso(fetched_since)),
+        )
+        return [int(r[0]) for r in rows]
 
     def contacts_fingerprint(self) -> str:
         """A digest of every contact field the mention scan reads: its cache key.
@@ -184,9 +226,6 @@ class MentionStore(StoreBase):
         an edit within the second of the previous one must still rebuild the index.
         """
         digest = hashlib.blake2b(digest_size=16)
-        for row in self.conn.execute(
-            "SELECT id, name, first_name, middle_name, last_name, nickname, aliases, company, "
-            "title, emails FROM contacts ORDER BY id"
-        ):
+        for row in self.conn.execute(f"SELECT {_SCAN_FIELDS} FROM contacts c ORDER BY c.id"):
             digest.update(repr(tuple(row)).encode("utf-8", "surrogatepass"))
         return digest.hexdigest()

@@ -369,6 +369,23 @@ def m011_deferred_fts(conn: sqlite3.Connection) -> None:
     )
 
 
+def m012_contact_scans(conn: sqlite3.Connection) -> None:
+    # Which names each contact was last looked for under, so a contact added (or
+    # renamed) after articles were scanned is looked for in them too: without it,
+    # yesterday's story about a contact imported today would never be reported.
+    # Existing contacts start without a row: the next scan catches them all up once.
+    _script(
+        conn,
+        """
+        CREATE TABLE contact_scans (
+            contact_id INTEGER PRIMARY KEY REFERENCES contacts(id) ON DELETE CASCADE,
+            names TEXT NOT NULL,
+            scanned_at TEXT NOT NULL
+        );
+        """,
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_feeds_and_articles,
     m002_contacts,
@@ -379,4 +396,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     m008_digest_items,
     m009_minhash_fingerprints,
     m011_deferred_fts,
+    m012_contact_scans,
 )
