@@ -278,6 +278,22 @@ def positive_kind(text: str) -> str | None:
     return _positive(text.lower())
 
 
+def quoted_only(evidence: str, headline: str = "") -> bool:
+    """Whether a `publication` mention is only the contact being quoted: its sentence
+    cues a quote ("said", "told") and neither it nor the headline cues anything more.
+
+    The event stays `publication` (the weak kind a quote gets), but such a mention is
+    drafted as "saw you quoted": congratulating someone on a publication that was a
+    reporter's quote of them reads as not having looked at the article.
+    """
+    lowered = evidence.lower()
+    return (
+        _QUOTED.search(lowered) is not None
+        and _positive(lowered) is None
+        and _positive(headline.lower()) is None
+    )
+
+
 def _positive(lowered: str) -> str | None:
     for kind, pattern in _POSITIVE:
         if pattern.search(lowered):

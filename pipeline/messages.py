@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
+from pipeline import events
 from pipeline.errors import TemplateError
 from pipeline.records import Article, Contact, Mention
 from pipeline.templating import render, shorten, template_filename
@@ -94,6 +95,8 @@ def mention_draft(
     context = {
         **_common(contact, article, contact.id + turn),
         "event": kind,
+        "quoted": kind == "publication"
+        and events.quoted_only(mention.evidence, article.title or ""),
         "certain": mention.confidence != "verify",
         "confidence": mention.confidence,
         "evidence": _clean(mention.evidence),

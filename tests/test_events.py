@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from mention_fixtures import article
 
-from pipeline.events import EventContext, classify, negative_cue
+from pipeline.events import EventContext, classify, negative_cue, quoted_only
 from pipeline.mentions import MentionIndex, analyse, scan_new_articles
 from pipeline.messages import mention_draft
 from pipeline.records import Contact, ContactFields, NewArticle
@@ -223,3 +223,13 @@ def test_zero_drafts_on_negatives_through_the_real_pipeline(workspace: Workspace
     assert len(negatives) == len(BLOCKS["negative"])
     assert [drafts[url] for url in negatives] == [None] * len(negatives)
     assert all(drafts[url] is not None for url, kind in expected.items() if kind != "negative")
+
+
+def test_a_quote_is_told_apart_from_a_publication_of_their_own() -> None:
+    quote = '"Margins will recover by spring," said Amara Okafor, an analyst at Dunmore.'
+    assert quoted_only(quote)
+    assert quoted_only(quote, "Freight rates slide for a third month")
+    # The headline or the sentence says more than a quote: their own work.
+    assert not quoted_only(quote, "Amara Okafor publishes her first book on port economics")
+    assert not quoted_only("Amara Okafor presented the study at the conference, she said.")
+    assert not quoted_only("Amara Okafor joined the panel.")  # no quote at all

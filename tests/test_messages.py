@@ -105,6 +105,9 @@ def opening(draft: Draft) -> str:
     return " ".join(lines[:2])
 
 
+OWN_PAPER = "Amara Okafor published a study of crane automation in the Journal of Port Operations."
+
+
 # --- golden drafts ----------------------------------------------------------------------
 
 
@@ -119,6 +122,28 @@ def test_mention_draft_golden(kind: str) -> None:
     draft = mention_draft(contact(), article(), mention(kind), sequence=0)
     assert draft is not None and draft.kind == kind
     assert_golden(f"drafts/{kind}.txt", as_text(draft))
+
+
+def test_a_publication_of_their_own_is_congratulated_golden() -> None:
+    # The fixture's evidence is a quote ("..., said the cranes had changed the
+    # terminal"), drafted as "saw you quoted"; this one is a paper of their own.
+    draft = mention_draft(
+        contact(), article(), mention("publication", evidence=OWN_PAPER), sequence=0
+    )
+    assert draft is not None
+    assert_golden("drafts/publication-own.txt", as_text(draft))
+
+
+@pytest.mark.parametrize("sequence", range(3))
+def test_a_quote_is_never_congratulated(sequence: int) -> None:
+    for confidence in ("high", "verify"):
+        draft = mention_draft(
+            contact(), article(), mention("publication", confidence), sequence=sequence
+        )
+        assert draft is not None
+        text = f"{draft.subject} {draft.body}".lower()
+        assert "congratulat" not in text and "publication" not in text
+        assert "quoted" in text or "comments" in text
 
 
 def test_verify_draft_golden() -> None:
@@ -163,7 +188,9 @@ def test_verify_mention_is_asked_not_asserted(kind: str) -> None:
 
 def test_congratulation_kinds_each_congratulate() -> None:
     for kind in ("new_role", "award", "funding", "launch", "publication"):
-        draft = mention_draft(contact(), article(), mention(kind), sequence=0)
+        # A publication of their own (a quote of them is not congratulated: see below).
+        own = {"evidence": OWN_PAPER} if kind == "publication" else {}
+        draft = mention_draft(contact(), article(), mention(kind, **own), sequence=0)
         assert draft is not None and "congratulat" in draft.body.lower(), kind
 
 
