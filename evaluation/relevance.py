@@ -594,6 +594,16 @@ def main() -> int:
             print(
                 f"  {name + label:17} P@10 {ours:.3f} vs baseline {plain:.3f} ({ours - plain:+.3f})"
             )
+    control = "p@10 control (removed, nothing learnt)"
+    for name, summary in results.items():
+        for label, part in (("", summary), (" held-out", summary.get("held-out"))):
+            if part is None:
+                continue
+            learnt = [
+                f"{protocol} {fb['p@10 after'] - fb[control]:+.3f}"
+                for protocol, fb in part["feedback"].items()
+            ]
+            print(f"  {name + label:17} feedback, learnt minus removal alone: {', '.join(learnt)}")
     for protocol in FEEDBACK_PROTOCOLS:
         changes = [c for r in results.values() for c in r["feedback"][protocol]["changes"]]
         print(
