@@ -236,6 +236,23 @@ def test_admission_is_awaited_once_after_redirects_and_retries(server: LoopbackS
     assert admitted == [0]  # once, before the first request
 
 
+def test_a_cookie_set_on_a_redirect_is_sent_on_the_next_hop(server: LoopbackServer) -> None:
+    # A consent wall: the feed redirects to a page that sets a cookie and sends the
+    # reader back; without the cookie the feed would redirect again, in a loop.
+    def feed(request: Request) -> Response:
+        if "consent=yes" in request.headers.get("Cookie", ""):
+            return Response(b"<rss/>")
+        return Response(status=302, headers={"Location": "/consent"})
+
+    server.routes["/feed"] = feed
+    server.routes["/consent"] = Response(
+        status=302, headers={"Location": "/feed", "Set-Cookie": "consent=yes; Path=/"}
+    )
+    fetched = get(server.url("/feed"))
+    assert (fetched.url, fetched.body) == (server.url("/feed"), b"<rss/>")
+    assert server.hits == {"/feed": 2, "/consent": 1}
+
+
 def test_a_redirect_loop_stops_after_max_redirects(server: LoopbackServer) -> None:
     server.routes["/a"] = Response(status=302, headers={"Location": "/b"})
     server.routes["/b"] = Response(status=302, headers={"Location": "/a"})
