@@ -32,9 +32,8 @@ from pipeline.alert_channels import (
 )
 from pipeline.config import AlertSettings, Config, url_problem
 from pipeline.errors import AlertError, CheesecakeError, ConfigError
-from pipeline.messages import Draft, mention_draft
+from pipeline.messages import Draft, mention_draft, mention_label
 from pipeline.records import (
-    EVENT_LABELS,
     MENTION_PREFIX,
     Article,
     Contact,
@@ -166,7 +165,7 @@ def compose_alert(
     draft_problem: str | None = None,
 ) -> AlertMessage:
     """The alert's subject, plain text, HTML and JSON object for one mention."""
-    event = EVENT_LABELS.get(mention.event, mention.event)
+    event = mention_label(mention, article)
     url = article.url or article.canonical_url
     title = " ".join(article.title.split()) or url
     evidence = " ".join(mention.evidence.split())

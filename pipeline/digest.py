@@ -25,7 +25,7 @@ from pipeline import restraint
 from pipeline.config import Config, DigestSettings, atomic_write_text
 from pipeline.digest_archive import update_archive
 from pipeline.errors import ConfigError, WorkspaceError
-from pipeline.messages import Draft, mention_draft, share_draft
+from pipeline.messages import Draft, mention_draft, mention_label, share_draft
 from pipeline.records import EVENT_LABELS, Article, Contact, Mention, Suggestion
 from pipeline.store import Store
 from pipeline.templating import render
@@ -42,6 +42,11 @@ class NewsItem:
     contact: Contact
     article: Article
     draft: Draft | None  # None for negative news, always
+
+    @property
+    def label(self) -> str:
+        """What the news is ("new role", "quoted in the press"...)."""
+        return mention_label(self.mention, self.article)
 
 
 @dataclass(frozen=True)
@@ -402,5 +407,6 @@ def _context(digest: Digest) -> dict[str, Any]:
     return {
         "d": digest,
         "site": site_of,
+        # Templates written before NewsItem.label still call this.
         "event_label": lambda event: EVENT_LABELS.get(event, event.replace("_", " ")),
     }

@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 
 from pipeline import events
 from pipeline.errors import TemplateError
-from pipeline.records import Article, Contact, Mention
+from pipeline.records import EVENT_LABELS, Article, Contact, Mention
 from pipeline.templating import render, shorten, template_filename
 
 MAX_WORDS = 80
@@ -95,14 +95,27 @@ def mention_draft(
     context = {
         **_common(contact, article, contact.id + turn),
         "event": kind,
-        "quoted": kind == "publication"
-        and events.quoted_only(mention.evidence, article.title or ""),
+        "quoted": _is_quote(mention, article),
         "certain": mention.confidence != "verify",
         "confidence": mention.confidence,
         "evidence": _clean(mention.evidence),
         "company": shorten(_clean(contact.company or mention.context), 6),
     }
     return _draft(kind, context, "", contact.email, templates_dir)
+
+
+def mention_label(mention: Mention, article: Article) -> str:
+    """What the news is, in a few words: the event's label, or "quoted in the press"
+    for a publication that is only the contact being quoted (see events.quoted_only)."""
+    if _is_quote(mention, article):
+        return "quoted in the press"
+    return EVENT_LABELS.get(mention.event, mention.event.replace("_", " "))
+
+
+def _is_quote(mention: Mention, article: Article) -> bool:
+    return mention.event == "publication" and events.quoted_only(
+        mention.evidence, article.title or ""
+    )
 
 
 def mailto_link(to: str, subject: str, body: str) -> str:

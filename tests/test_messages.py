@@ -13,6 +13,7 @@ from golden_files import assert_golden
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.alerts import compose_alert
 from pipeline.errors import TemplateError
 from pipeline.messages import (
     MAX_WORDS,
@@ -21,6 +22,7 @@ from pipeline.messages import (
     interest_phrase,
     mailto_link,
     mention_draft,
+    mention_label,
     share_draft,
 )
 from pipeline.records import CONFIDENCES, Article, Contact, Mention, Suggestion
@@ -144,6 +146,17 @@ def test_a_quote_is_never_congratulated(sequence: int) -> None:
         text = f"{draft.subject} {draft.body}".lower()
         assert "congratulat" not in text and "publication" not in text
         assert "quoted" in text or "comments" in text
+
+
+def test_a_quote_is_labelled_as_one() -> None:
+    assert mention_label(mention("publication"), article()) == "quoted in the press"
+    own = mention("publication", evidence=OWN_PAPER)
+    assert mention_label(own, article()) == "publication or talk"
+    assert mention_label(mention("new_role"), article()) == "new role"
+    quoted = mention("publication")
+    alert = compose_alert(contact(), article(), quoted, mention_draft(contact(), article(), quoted))
+    assert "in the news: quoted in the press" in alert.subject
+    assert alert.mention["event"] == "publication"  # the JSON contract keeps the event
 
 
 def test_verify_draft_golden() -> None:
