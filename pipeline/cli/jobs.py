@@ -12,7 +12,6 @@ import click
 
 from pipeline.cli._app import App, emit_json, is_terminal, pass_app
 from pipeline.demo import DemoResult, run_demo
-from pipeline.records import EVENT_LABELS
 from pipeline.run import RunReport, run_pass, summary
 from pipeline.scheduler import Daemon, job_specs, next_fire_times
 
@@ -177,9 +176,8 @@ def _demo_text(result: DemoResult) -> str:
     if result.mentions:
         lines.append("In the news:")
         for m in result.mentions:
-            label = EVENT_LABELS.get(m.event, m.event)
             draft = "draft ready" if m.drafted else "no draft"
-            lines.append(f"  {m.contact} — {label} ({m.confidence} confidence), {draft}")
+            lines.append(f"  {m.contact} — {m.label} ({m.confidence} confidence), {draft}")
     root = result.workspace
     lines += [
         "Explore it:",

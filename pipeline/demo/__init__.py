@@ -32,7 +32,7 @@ from pipeline.config import add_feeds
 from pipeline.contact_io import import_file
 from pipeline.errors import WorkspaceError
 from pipeline.loopback import LoopbackServer, Response
-from pipeline.messages import mention_draft
+from pipeline.messages import mention_draft, mention_label
 from pipeline.records import FeedSource, Mention
 from pipeline.run import RunReport, run_pass
 from pipeline.store import Store, open_store
@@ -84,6 +84,7 @@ class SampleWorld:
 class MentionLine:
     contact: str
     event: str
+    label: str  # what the news is, in words (messages.mention_label)
     confidence: str
     title: str
     drafted: bool
@@ -275,6 +276,7 @@ def _mention_line(store: Store, mention: Mention, workspace: Workspace) -> Menti
     return MentionLine(
         contact=contact.name,
         event=mention.event,
+        label=mention_label(mention, article),
         confidence=mention.confidence,
         title=article.title,
         drafted=draft is not None,
