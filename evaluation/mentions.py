@@ -1,8 +1,8 @@
 """Mention detection evaluation: CoNLL-2003 test-B people, and Fundus bylines.
 
-    .venv/bin/python evaluation/mentions.py CORPUS_DIR [--seed 7]
+    .venv/bin/python evaluation/mentions.py CORPUS_DIR [--seed 7] [--split testa]
 
-CoNLL-2003 (`conll2003_eng/data/eng.testb`): every document is rebuilt from its
+CoNLL-2003 (`conll2003_eng/data/eng.testb`, or another split with --split): every document is rebuilt from its
 tokens (detokenised; the first sentence is the headline, the rest are paragraphs,
 byline and dateline included), published as an article page in an RSS feed on a
 loopback server, and ingested by the real `fetch` into a fresh workspace. Contacts
@@ -383,12 +383,12 @@ def score(predicted: set[tuple[str, str]], gold: set[tuple[str, str]]) -> str:
     )
 
 
-def evaluate_conll(corpus: Path, seed: int, root: Path, show: int) -> None:
-    docs = load_conll(corpus / "conll2003_eng" / "data" / "eng.testb")
+def evaluate_conll(corpus: Path, seed: int, root: Path, show: int, split: str) -> None:
+    docs = load_conll(corpus / "conll2003_eng" / "data" / f"eng.{split}")
     real, decoys = choose_contacts(docs, seed)
     gold = gold_pairs(docs, real + decoys)
     print(
-        f"CoNLL-2003 eng.testb: {len(docs)} documents, {len(real)} gold person names of 2+ "
+        f"CoNLL-2003 eng.{split}: {len(docs)} documents, {len(real)} gold person names of 2+ "
         f"tokens as contacts + {len(decoys)} decoys; {len(gold)} gold (contact, document) pairs"
     )
     run = run_pipeline(docs, real + decoys, root)
@@ -443,9 +443,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("corpus", type=Path, help="the corpus directory (CORPUS_DIR)")
     parser.add_argument("--seed", type=int, default=7, help="decoy sampling seed")
     parser.add_argument("--show", type=int, default=15, help="errors listed per kind")
+    parser.add_argument(
+        "--split",
+        choices=("testb", "testa", "train"),
+        default="testb",
+        help="the CoNLL-2003 file (testb is the one reported; the others check it generalises)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="cheesecake-mentions-") as tmp:
-        evaluate_conll(args.corpus, args.seed, Path(tmp) / "conll", args.show)
+        evaluate_conll(args.corpus, args.seed, Path(tmp) / "conll", args.show, args.split)
         print()
         evaluate_fundus(args.corpus, Path(tmp) / "fundus", args.show)
     return 0
