@@ -25,8 +25,8 @@ from pipeline import restraint
 from pipeline.config import Config, DigestSettings, atomic_write_text
 from pipeline.digest_archive import update_archive
 from pipeline.errors import ConfigError, WorkspaceError
-from pipeline.messages import Draft, mention_draft, mention_label, share_draft
-from pipeline.records import EVENT_LABELS, Article, Contact, Mention, Suggestion
+from pipeline.messages import Draft, event_label, mention_draft, mention_label, share_draft
+from pipeline.records import Article, Contact, Mention, Suggestion
 from pipeline.store import Store
 from pipeline.templating import render
 from pipeline.workspace import Workspace
@@ -408,5 +408,5 @@ def _context(digest: Digest) -> dict[str, Any]:
         "d": digest,
         "site": site_of,
         # Templates written before NewsItem.label still call this.
-        "event_label": lambda event: EVENT_LABELS.get(event, event.replace("_", " ")),
+        "event_label": event_label,
     }

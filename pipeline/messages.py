@@ -109,7 +109,12 @@ def mention_label(mention: Mention, article: Article) -> str:
     for a publication that is only the contact being quoted (see events.quoted_only)."""
     if _is_quote(mention, article):
         return "quoted in the press"
-    return EVENT_LABELS.get(mention.event, mention.event.replace("_", " "))
+    return event_label(mention.event)
+
+
+def event_label(event: str) -> str:
+    """An event kind in words ("new_role" -> "new role")."""
+    return EVENT_LABELS.get(event, event.replace("_", " "))
 
 
 def _is_quote(mention: Mention, article: Article) -> bool:
