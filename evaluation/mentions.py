@@ -2,18 +2,18 @@
 
     .venv/bin/python evaluation/mentions.py CORPUS_DIR [--seed 7] [--split testa]
 
-CoNLL-2003 (`conll2003_eng/data/eng.testb`, or another split with --split): every document is rebuilt from its
-tokens (detokenised; the first sentence is the headline, the rest are paragraphs,
-byline and dateline included), published as an article page in an RSS feed on a
-loopback server, and ingested by the real `fetch` into a fresh workspace. Contacts
-are the gold person names of two or more tokens (as a user would save them: an ALL
-CAPS headline name is saved in Title Case) plus as many decoys, each a real first
-name of the set recombined with a real surname of the set into a name no document
-tags as a person. The real `match` scan (`scan_new_articles`) then runs, and
-document-level precision and recall are reported: contact X is mentioned in
-document D when a gold person span of D is X's name (diacritics and case aside, a
-middle initial allowed). Decoys are never mentioned, so any match on one is a false
-positive.
+CoNLL-2003 (`conll2003_eng/data/eng.testb`, or another split with --split): every
+document is rebuilt from its tokens (detokenised; the first sentence is the
+headline, the rest are paragraphs, byline and dateline included), published as an
+article page in an RSS feed on a loopback server, and ingested by the real `fetch`
+into a fresh workspace. Contacts are the gold person names of two or more tokens (as
+a user would save them: an ALL CAPS headline name is saved in Title Case) plus as
+many decoys, each a real first name of the set recombined with a real surname of the
+set into a name no document tags as a person. The real `match` scan
+(`scan_new_articles`) then runs, and document-level precision and recall are
+reported: contact X is mentioned in document D when a gold person span of D is X's
+name (diacritics and case aside, a middle initial allowed). Decoys are never
+mentioned, so any match on one is a false positive.
 
 Fundus (`fundus_news_articles`, English publishers): the real article pages are
 served the same way, with the gold authors (people, not agencies) as contacts; an
