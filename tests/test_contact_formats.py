@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import csv
 import dataclasses
 import json
 import tempfile
@@ -304,6 +305,29 @@ def test_broken_vcards(tmp_path: Path, text: str, fragments: list[str]) -> None:
 def test_format_is_detected_from_the_content(name: str, fmt: str) -> None:
     assert detect_format((DATA / name).read_text(encoding="utf-8-sig")) == fmt
     assert read_contacts(DATA / name, fmt).format == fmt
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("generic.csv", "csv"),
+        ("linkedin_connections.csv", "linkedin"),
+        ("google_contacts.csv", "google"),
+    ],
+)
+def test_semicolon_and_tab_separated_files(
+    tmp_path: Path, name: str, fmt: str, delimiter: str
+) -> None:
+    # Excel saves "CSV" with semicolons where the decimal mark is a comma, and tabs as
+    # "Text (tab delimited)"; values holding commas ("VP, Data Platform") then go unquoted.
+    with open(DATA / name, encoding="utf-8-sig", newline="") as original:
+        rows = list(csv.reader(original))
+    resaved = tmp_path / name
+    with open(resaved, "w", encoding="utf-8", newline="") as out:
+        csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    assert detect_format(resaved.read_text(encoding="utf-8")) == fmt
+    assert _by_name(resaved) == _by_name(DATA / name)
 
 
 def test_nothing_is_imported_when_the_last_row_is_bad(workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -28,8 +28,8 @@ from pipeline.errors import ImportError_
 from pipeline.records import ContactFields
 
 QUOTING_FIX = (
-    "put double quotes around values that hold commas, quotes or line breaks and double "
-    "the quotes inside them, then import again"
+    "put double quotes around values that hold the file's separator (a comma, semicolon or "
+    "tab), quotes or line breaks and double the quotes inside them, then import again"
 )
 # The generic CSV: PRODUCT.md's columns first, then what makes an export lossless.
 CONTRACT_COLUMNS = (
@@ -123,9 +123,27 @@ def _cell(row: _Row, index: int | None) -> str:
     return row.cells[index] if index is not None and index < len(row.cells) else ""
 
 
+# Spreadsheets save "CSV" with the locale's list separator: a semicolon wherever the
+# decimal mark is a comma (most of Europe), a tab from "Text (tab delimited)". The
+# delimiter is the one under which a known header appears; a comma when none does.
+_DELIMITERS = (",", ";", "\t")
+
+
 def sniff(text: str) -> str | None:
     """'linkedin', 'google' or 'csv' from the header, or None when no header fits."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    for delimiter in _DELIMITERS:
+        found = _sniff_with(text, delimiter)
+        if found is not None:
+            return found
+    return None
+
+
+def delimiter(text: str) -> str:
+    return next((d for d in _DELIMITERS if _sniff_with(text, d) is not None), ",")
+
+
+def _sniff_with(text: str, delimiter: str) -> str | None:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     first = True
     try:
         for count, cells in enumerate(reader):
@@ -159,7 +177,7 @@ def _read_table(
     text: str, path: str, is_header: Callable[[set[str]], bool], preamble: int = 0
 ) -> _Table:
     """Every row of the file under its header, read strictly; blank rows are skipped."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text), strict=True)
     header: list[str] | None = None
     rows: list[_Row] = []
     line = 1
@@ -196,7 +214,7 @@ def _read_table(
 
 
 def _check_row(path: str, row: _Row, width: int) -> None:
-    if len(row.cells) > width:  # a comma that was not quoted shifted every later value
+    if len(row.cells) > width:  # a delimiter that was not quoted shifted every later value
         raise reject(
             path,
             row.where,
