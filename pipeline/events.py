@@ -4,7 +4,11 @@ Owns the cue lexicons and the rule that bad news wins: any negative cue (lawsuit
 charges, layoffs, bankruptcy, death...) in the sentences around the mention or in
 the headline makes the event `negative`, whatever positive cue sits beside it
 ("named in lawsuit", "appointed administrator in bankruptcy"), because a
-congratulation on bad news costs the user the relationship. It reads sentences
+congratulation on bad news costs the user the relationship. A cue word that names
+a field of work rather than an event ("head of fraud prevention", "a litigation
+partner", "anti-money laundering", the contact's own company "Recall Foods") is not
+bad news: the people who work in fraud, security, litigation or insolvency are
+exactly the contacts whose awards and promotions get written up. It reads sentences
 handed to it; finding the name and the sentences is `pipeline.mentions`' job.
 """
 
@@ -107,6 +111,43 @@ _NEGATIVE = _cues(
     r"injur(?:ed|ies|y)\b",
     r"hospitali[sz]ed",
 )
+
+# Negative cue words that also name a field of work or study.
+_FIELD_WORDS = (
+    r"(?:fraud|litigation|insolvency|bankruptcy|investigations?|breach(?:es)?|hacking|"
+    r"hackers?|money[- ]laundering|insider[- ]trading|bribery|harassment|misconduct|"
+    r"recalls?|crash|injury|whistle-?blowers?|liquidation|receivership|data[- ]leaks?)"
+)
+_ROLES = (
+    r"(?:head|director|chief|leader|lead|manager|president|vp|partner|professor|lecturer|"
+    r"expert|specialist|researcher|analyst|consultant|investigator|examiner|officer|"
+    r"counsel|lawyer|attorney|adviser|advisor|practitioner|authority|veteran|team|unit|"
+    r"department|division|practice|group)s?"
+)
+# Spans where such a word is a field, blanked before the negative cues are looked for.
+# A field is named without an article ("expert in insolvency"); an event gets one
+# ("administrator in the bankruptcy of Tidewell" stays bad news), so a determiner
+# between role and cue word keeps the cue.
+_FIELD_OF_WORK = re.compile(
+    r"\b(?:anti|counter)[- ]" + _FIELD_WORDS
+    + r"|\b" + _FIELD_WORDS + r" (?:prevention|detection|analytics|risk|controls?|"
+    r"operations|strategy|response|management|protection|insurance|research|"
+    r"researchers?|test(?:ing|s)?|law|" + _ROLES + r")\b"
+    + r"|\b" + _ROLES + r" (?:of|for|in|on) (?!(?:the|a|an|this|that|its|his|her|their)\b)"
+    r"(?:[\w-]+ ){0,2}?" + _FIELD_WORDS + r"\b"
+)  # fmt: skip
+
+
+def _bad_news(lowered: str, own_phrases: Sequence[str] = ()) -> bool:
+    """Whether lower-cased text holds a negative cue outside fields of work and the
+    contact's own company and title."""
+    if _NEGATIVE.search(lowered) is None:
+        return False  # the common case: no cue word at all
+    for phrase in own_phrases:
+        if phrase:
+            lowered = lowered.replace(phrase, " ")
+    return _NEGATIVE.search(_FIELD_OF_WORK.sub(" ", lowered)) is not None
+
 
 # Positive kinds in precedence order: when one sentence holds cues of two kinds,
 # the earlier kind wins (a promotion announced with a quote is a new role).
@@ -259,6 +300,8 @@ class EventContext:
     about_contact: bool = False  # named in headline or lead, or their company named
     company_named: bool = False  # the contact's company appears in the article
     authored: bool = False  # the contact wrote the article (byline or metadata)
+    # The contact's company and title, lower case: their cue words are their work.
+    own_phrases: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -269,7 +312,7 @@ class EventResult:
 
 def negative_cue(text: str) -> str | None:
     """The first negative cue in `text`, if any ("lawsuit", "laid off"...)."""
-    found = _NEGATIVE.search(text.lower())
+    found = _NEGATIVE.search(_FIELD_OF_WORK.sub(" ", text.lower()))
     return found.group() if found else None
 
 
@@ -311,15 +354,16 @@ def classify(context: EventContext) -> EventResult:
         around.append(context.lead)
     # One search over all the sentences naming them first: most mentions have no
     # negative cue, and only then is the guilty sentence looked for.
-    if _NEGATIVE.search("\n".join(lowered)):
+    own = context.own_phrases
+    if _bad_news("\n".join(lowered), own):
         for sentence, low in zip(sentences, lowered, strict=True):
-            if _NEGATIVE.search(low):
+            if _bad_news(low, own):
                 return EventResult(NEGATIVE, sentence)
     # A piece the contact wrote is theirs whatever its subject ("great piece on the
     # recall"); only what it says about them, checked above, can make it bad news.
     if context.authored:
         return EventResult(AUTHORED, first)
-    if _NEGATIVE.search("\n".join(around).lower()):
+    if _bad_news("\n".join(around).lower(), own):
         return EventResult(NEGATIVE, first)
     for sentence, low in zip(sentences, lowered, strict=True):
         kind = _positive(low)

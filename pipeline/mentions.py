@@ -322,6 +322,7 @@ def _mention_of(
             about_contact=bool(in_front) or bool(company_at),
             company_named=bool(company_at),
             authored=authored,
+            own_phrases=[p.lower() for p in (contact.company, contact.title) if len(p) >= 3],
         )
     )
     evidence = result.evidence

@@ -179,6 +179,44 @@ def test_negative_wins_over_positive_in_the_same_sentence() -> None:
     assert negative_cue("She was named chief executive") is None
 
 
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        ("award", "Nadia Okafor, head of fraud prevention at Brightwater, won the Data Leader "
+         "of the Year award."),
+        ("award", "Nadia Okafor, a litigation partner at Hale & Co, was named partner of the "
+         "year."),
+        ("new_role", "Nadia Okafor, who leads the investigations team, was promoted to chief "
+         "operating officer."),
+        ("new_role", "Nadia Okafor, an expert in corporate insolvency, joins Harbourline as "
+         "general counsel."),
+        ("launch", "Nadia Okafor unveiled an anti-money laundering toolkit for small banks."),
+        ("launch", "Nadia Okafor launched a crash test laboratory in Leeds."),
+        # ...but bad news about someone who works in such a field is still bad news
+        ("negative", "Nadia Okafor, head of fraud prevention at Brightwater, was arrested on "
+         "Monday."),
+        ("negative", "Nadia Okafor, a litigation partner, was promoted weeks before she was "
+         "charged with fraud."),
+        ("negative", "Nadia Okafor was appointed investigator in the fraud at Tidewell Foods."),
+    ],
+)  # fmt: skip
+def test_a_field_of_work_is_not_bad_news(kind: str, text: str) -> None:
+    # Fraud, security, litigation and insolvency people win awards and get promoted
+    # too; "no congratulation" on every one of those was the guard misfiring.
+    assert event_of("People", text) == kind
+
+
+def test_the_contacts_own_company_and_title_are_not_bad_news() -> None:
+    founder = Contact(id=2, name="Ines Varga", company="Recall Foods", title="Founder")
+    text = "Ines Varga, founder of Recall Foods, raised $5 million in seed funding."
+    found = analyse(article("Snack maker raises seed round", text), MentionIndex([founder]))
+    assert found[0].event == "funding"
+    # the same sentence about someone else's company with that name stays guarded
+    other = Contact(id=3, name="Ines Varga", company="Larder Labs")
+    found = analyse(article("Snack maker raises seed round", text), MentionIndex([other]))
+    assert found[0].event == "negative"
+
+
 def test_evidence_is_the_sentence_naming_the_contact() -> None:
     found = analyse(
         article(
