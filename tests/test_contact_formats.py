@@ -6,6 +6,7 @@ import codecs
 import csv
 import dataclasses
 import json
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -222,6 +223,29 @@ def test_generic_csv(workspace) -> None:  # type: ignore[no-untyped-def]
     assert priya.tags == ("shipping", "mentor") and priya.aliases == ("Priya R.",)
     assert priya.interests == "maritime logistics, LNG-powered ships"
     store.close()
+
+
+def test_outlook_csv_export(run_cli) -> None:  # type: ignore[no-untyped-def]
+    # Outlook's schema: "Title" is the honorific beside "Job Title", several e-mail and
+    # phone columns, "Categories" separated by semicolons, "0/0/00" for no birthday.
+    source = read_contacts(DATA / "outlook_export.csv")
+    assert source.format == "csv"
+    people = {c.fields.name: c.fields for c in source.contacts}
+    helena = people["Helena M. Brandt"]
+    assert (helena.honorific, helena.title) == ("Dr.", "Chief Scientist")
+    assert helena.emails == ("helena.brandt@nordlys.example", "hbrandt@mailbox.example")
+    assert helena.phones == ("+47 555 01 010", "+47 555 01 011")
+    assert helena.tags == ("Energy", "Mentor") and helena.birthday == ""
+    assert helena.department == "Research" and helena.notes.startswith("Met at the hydrogen")
+    oskar = people["Oskar Lindgren, Jr."]
+    assert (oskar.suffix, oskar.title, oskar.birthday) == ("Jr.", "Head of Chartering", "4/12/1985")
+    assert people["Aiyana Whitehorse"].honorific == "Ms."
+    # about seventy address, fax and flag columns are ignored, and the listing says so briefly
+    result = run_cli("contacts", "import", str(DATA / "outlook_export.csv"))
+    assert result.exit_code == 0, result.output
+    assert "3 added" in result.output
+    assert "Ignored columns: business street, business street 2" in result.stderr
+    assert re.search(r"and \d+ more\.", result.stderr)
 
 
 # --- broken files ------------------------------------------------------------------------

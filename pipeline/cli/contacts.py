@@ -297,7 +297,9 @@ def _print_plan(plan: ImportPlan) -> None:
             err=True,
         )
     if plan.ignored_columns:
-        click.echo(f"Ignored columns: {', '.join(plan.ignored_columns)}.", err=True)
+        shown, more = plan.ignored_columns[:8], len(plan.ignored_columns) - 8
+        tail = f" and {more} more" if more > 0 else ""  # Outlook's export has ~70 of them
+        click.echo(f"Ignored columns: {', '.join(shown)}{tail}.", err=True)
     verb = "Dry run of" if plan.dry_run else "Imported"
     click.echo(
         f"{verb} {plan.records} contacts from {plan.path} ({plan.format}): "

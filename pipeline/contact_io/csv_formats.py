@@ -79,7 +79,23 @@ _GENERIC = {
     "linkedin url": "linkedin_url",
     "birthday": "birthday",
     "cooldown days": "cooldown_days",
+    # Outlook's CSV export, which many address books and CRMs also write.
+    "e mail address": "emails",
+    "e mail 2 address": "emails",
+    "e mail 3 address": "emails",
+    "mobile phone": "phones",
+    "business phone": "phones",
+    "business phone 2": "phones",
+    "home phone": "phones",
+    "home phone 2": "phones",
+    "primary phone": "phones",
+    "other phone": "phones",
+    "categories": "tags",
 }
+# Outlook's "Title" is the honorific (Mr., Dr.) beside its "Job Title", and it writes
+# "0/0/00" for no birthday.
+_OUTLOOK_TITLES = {"title": "honorific"}
+_NO_BIRTHDAY = re.compile(r"0{1,2}/0{1,2}/(?:00)?00")
 _LIST_COLUMNS = {"emails", "phones", "aliases", "tags"}
 _GOOGLE_ONLY = {
     "given name", "family name", "group membership", "labels", "file as", "name prefix",
@@ -362,8 +378,9 @@ def read_generic(text: str, path: str) -> ContactsFile:
     table = _read_table(text, path, _is_generic)
     columns: dict[str, list[int]] = {}
     ignored = []
+    outlook = _OUTLOOK_TITLES if "job title" in table.header else {}
     for index, header in enumerate(table.header):
-        field = _GENERIC.get(header)
+        field = outlook.get(header) or _GENERIC.get(header)
         if field is None:
             if header:
                 ignored.append(header)
@@ -386,7 +403,8 @@ def read_generic(text: str, path: str) -> ContactsFile:
         given, middle, family = one("first_name"), one("middle_name"), one("last_name")
         emails = [e for cell in values.get("emails", []) for e in _EMAIL_SPLIT.split(cell)]
         fields = ContactFields(
-            name=one("name").strip() or compose_name(given.strip(), middle.strip(), family.strip()),
+            name=one("name").strip()
+            or compose_name(given.strip(), middle.strip(), family.strip(), one("suffix").strip()),
             first_name=given,
             middle_name=middle,
             last_name=family,
@@ -405,7 +423,7 @@ def read_generic(text: str, path: str) -> ContactsFile:
             notes=one("notes"),
             met=one("met"),
             linkedin_url=one("linkedin_url"),
-            birthday=one("birthday"),
+            birthday="" if _NO_BIRTHDAY.fullmatch(one("birthday").strip()) else one("birthday"),
             cooldown_days=_cooldown(path, row, one("cooldown_days")),
         )
         out.append(_record(path, row, fields))
