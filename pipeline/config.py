@@ -14,7 +14,7 @@ import re
 import tomllib
 import types
 import typing
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +23,7 @@ import tomlkit
 
 from pipeline.errors import ConfigError
 from pipeline.records import FeedSource
+from pipeline.urls import clean_url
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,10 @@ def url_problem(url: str) -> str | None:
     except ValueError:
         return "is not a valid URL"
     if parts.scheme not in ("http", "https"):
-        return "must start with http:// or https://"
+        guess = _http_guess(url)
+        return "must start with http:// or https://" + (
+            f" (did you mean {guess}?)" if guess else ""
+        )
     if not parts.hostname:
         return "has no host name"
     if any(c.isspace() for c in url):
@@ -250,6 +254,21 @@ def url_problem(url: str) -> str | None:
         parts.port  # noqa: B018 - raises on a malformed port
     except ValueError:
         return "has an invalid port"
+    return None
+
+
+def _http_guess(url: str) -> str | None:
+    """The http(s) URL meant by a browser's feed: link or an address typed without scheme."""
+    scheme, colon, rest = url.partition(":")
+    if colon and scheme.lower() in ("feed", "feeds", "rss"):
+        if rest.startswith("//"):
+            return "https:" + rest  # feed://host/path
+        if rest.lower().startswith(("http://", "https://")):
+            return rest  # feed:https://host/path
+    if re.match(r"(?:localhost|\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?(?:/|$)", url):
+        return "http://" + url
+    if re.match(r"[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?::\d+)?(?:/|$)", url, re.IGNORECASE):
+        return "https://" + url
     return None
 
 
@@ -277,9 +296,14 @@ def _write_document(path: Path, doc: tomlkit.TOMLDocument) -> None:
 
 
 def add_feeds(path: Path, sources: list[FeedSource]) -> list[FeedSource]:
-    """Append feeds to feeds.toml, skipping URLs already there; return the ones added."""
+    """Append feeds to feeds.toml, skipping URLs already there; return the ones added.
+
+    URLs are stored cleaned (scheme and host lower case, no fragment, no tracking
+    parameters), so "HTTP://Example.com/feed#top" is the feed already listed as
+    "http://example.com/feed" rather than a second copy fetched twice.
+    """
     doc = _read_document(path)
-    existing = {str(t.get("url")) for t in doc.get("feeds", [])}
+    existing = {clean_url(str(t.get("url"))) for t in doc.get("feeds", [])}
     if "feeds" not in doc:
         doc.append("feeds", tomlkit.aot())
     added: list[FeedSource] = []
@@ -287,6 +311,7 @@ def add_feeds(path: Path, sources: list[FeedSource]) -> list[FeedSource]:
         problem = url_problem(source.url)
         if problem:
             raise ConfigError(f"Feed URL {source.url!r} {problem}.")
+        source = replace(source, url=clean_url(source.url))
         if source.url in existing:
             continue
         table = tomlkit.table()

@@ -93,6 +93,30 @@ def test_feeds_add_and_remove_keep_comments(run_cli, workspace) -> None:  # type
     assert listed == [{"url": "https://a.example/feed", "name": None, "tags": ["x"]}]
 
 
+def test_feeds_add_stores_the_cleaned_url_once(run_cli, workspace) -> None:  # type: ignore[no-untyped-def]
+    added = run_cli("feeds", "add", "HTTP://News.Example/feed?utm_source=nl&format=rss#top")
+    assert added.exit_code == 0 and "Added http://news.example/feed?format=rss" in added.stdout
+    again = run_cli("feeds", "add", "http://news.example/feed?format=rss#latest")
+    assert again.exit_code == 0 and "already in feeds.toml" in again.stdout
+    listed = json.loads(run_cli("feeds", "list", "--json").stdout)
+    assert [f["url"] for f in listed] == ["http://news.example/feed?format=rss"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("feed://news.example/rss.xml", "https://news.example/rss.xml"),
+        ("feed:https://news.example/rss.xml", "https://news.example/rss.xml"),
+        ("news.example/rss.xml", "https://news.example/rss.xml"),
+        ("localhost:8080/feed.xml", "http://localhost:8080/feed.xml"),
+    ],
+)
+def test_feeds_add_suggests_the_http_url_meant(run_cli, typed: str, meant: str) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("feeds", "add", typed)
+    assert result.exit_code == 1
+    assert f"must start with http:// or https:// (did you mean {meant}?)" in result.stderr
+
+
 def test_not_a_workspace_is_explained(tmp_path: Path) -> None:
     from click.testing import CliRunner
 

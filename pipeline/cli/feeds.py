@@ -26,7 +26,7 @@ def add(app: App, url: str, name: str | None, tags: tuple[str, ...]) -> None:
     """Add a feed by URL."""
     path = app.workspace.config()
     added = config_module.add_feeds(path.path, [FeedSource(url=url, name=name, tags=tags)])
-    click.echo(f"Added {url}" if added else f"{url} is already in feeds.toml")
+    click.echo(f"Added {added[0].url}" if added else f"{url} is already in feeds.toml")
 
 
 @feeds.command("list")
