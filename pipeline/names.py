@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.resources import files
 from typing import NamedTuple
 
@@ -43,6 +43,29 @@ def word_set(words: str) -> frozenset[str]:
 PARTICLES = word_set(
     "van von der den de del della di da das dos du la le ter ten bin ibn al el y e st d l"
 )
+
+# Family names printed first at home and often in English-language news ("Wang
+# Xiaoming", "Kim Min-jun", "Nguyen Van An"), while address books and LinkedIn save
+# the given name first: the commonest Chinese (pinyin), Korean and Vietnamese ones.
+FAMILY_FIRST_SURNAMES = word_set(
+    """
+    wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he lin gao luo
+    zheng liang xie song tang han feng deng cao peng zeng xiao tian dong pan yuan cai
+    jiang yu du ye cheng wei su lu ding ren shen yao jin fu zhong cui tan fan wan qiu
+    xia shi jia lai gu mao hao kong bai qin duan lei hou long shao meng qian yan dai
+    xiong hao mo kang
+    kim lee yi park pak choi choe jung jeong chung kang cho jo yoon yun jang chang lim
+    im shin seo suh kwon hwang ahn oh ryu yoo hong jeon moon baek heo nam noh ko
+    nguyen tran le pham hoang huynh phan vu vo dang bui do ho ngo duong ly trinh
+    """
+)
+# German and Scandinavian letters that English-language news often spells out
+# ("Hans Mueller" for Hans Müller) rather than dropping the accent.
+_SPELLED_OUT = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ø": "oe", "æ": "ae", "å": "aa",
+     "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "Ø": "Oe", "Æ": "Ae", "Å": "Aa"}
+)  # fmt: skip
+_SPELLABLE = re.compile("[äöüßøæåÄÖÜØÆÅ]")
 
 # A first and a last name both at least this frequent (percent of the US population,
 # 1990 Census) make a name common enough that a bare mention must be verified:
@@ -305,6 +328,7 @@ def _person_variants(
     else:
         full.extend((f"{first} {last}", FULL) for first in firsts for last in lasts)
     kinds[REVERSED].extend((f"{last}, {parts.first}", REVERSED) for last in lasts)
+    full.extend((key, FULL) for key in _family_first(parts))
     if short := _short_surname(parts.last):
         kinds[SHORT].extend((f"{first} {short}", SHORT) for first in firsts)
     if with_nicknames and len(parts.first) > 2:
@@ -316,6 +340,32 @@ def _person_variants(
                 for other in other_first_names(known)
                 for last in lasts
             )
+
+
+def _family_first(parts: NameParts) -> list[str]:
+    """The name in the other order when one part is a family name printed first ("wang
+    xiaoming" for a saved Xiaoming Wang, and the reverse), unless the other part is a
+    frequent Western first name or surname: "lee james" is not James Lee."""
+    first, middle, last = parts.first, parts.middle, parts.last
+    if " " in first or " " in last:
+        return []
+    if last in FAMILY_FIRST_SURNAMES:
+        given = first
+    elif first in FAMILY_FIRST_SURNAMES:
+        given = last  # saved family name first, as typed: "Wang Xiaoming"
+    else:
+        return []
+    if (
+        first_name_percent(given) >= FREQUENT_FIRST_PERCENT
+        or last_name_percent(given) >= FREQUENT_LAST_PERCENT
+    ):
+        return []
+    # Vietnamese middle names stay in the middle: "nguyen thi minh".
+    return [
+        " ".join(p for p in (b, middle, a) if p)
+        for a in _hyphen_forms(first)
+        for b in _hyphen_forms(last)
+    ]
 
 
 def variants(contact: Contact) -> dict[str, str]:
@@ -332,6 +382,16 @@ def variants(contact: Contact) -> dict[str, str]:
     ]
     parts = name_parts(contact)
     _person_variants(parts, kinds)
+    if _SPELLABLE.search(contact.name):
+        spelled = replace(
+            contact,
+            name=contact.name.translate(_SPELLED_OUT),
+            first_name=contact.first_name.translate(_SPELLED_OUT),
+            middle_name=contact.middle_name.translate(_SPELLED_OUT),
+            last_name=contact.last_name.translate(_SPELLED_OUT),
+        )
+        kinds[EXACT].append((fold(spelled.name), EXACT))
+        _person_variants(name_parts(spelled), kinds, with_nicknames=False)
     for alias in contact.aliases:
         parsed = parse_name(alias)
         alias_parts = NameParts(fold(parsed.first), fold(parsed.middle), fold(parsed.last))

@@ -46,6 +46,22 @@ def test_diacritics_fold_both_ways() -> None:
     assert set(hits) == {"Jose Garcia", "Zoë Lindqvist"}
 
 
+def test_family_name_first_and_spelled_out_umlauts_are_found() -> None:
+    contacts = [
+        person(1, "Xiaoming Wang", company="Dragon Semiconductor"),
+        person(2, "Jürgen Müller"),
+    ]
+    hits = found_for(
+        contacts,
+        "Chipmaker doubles orders",
+        "Dragon Semiconductor chief executive Wang Xiaoming said orders doubled. Juergen "
+        "Mueller, an analyst, was appointed to its board.",
+    )
+    assert hits["Xiaoming Wang"].matched == "Wang Xiaoming"
+    assert hits["Xiaoming Wang"].confidence == "high"  # company named beside the name
+    assert hits["Jürgen Müller"].matched == "Juergen Mueller"
+
+
 def test_nickname_matches_but_is_a_guess() -> None:
     robert = person(1, "Robert Kowalczyk", company="Northwind Freight")
     hits = found_for([robert], "Port news", "Bob Kowalczyk welcomed the new cranes.")

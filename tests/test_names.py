@@ -81,6 +81,35 @@ def test_diacritics_are_folded() -> None:
     assert fold("Zoë  Ångström-Nørgaard") == "zoe angstrom-norgaard"
 
 
+def test_german_and_nordic_letters_are_also_spelled_out() -> None:
+    found = keys(Contact(name="Jürgen Müller", first_name="Jürgen", last_name="Müller"))
+    assert found["jurgen muller"] == EXACT and found["juergen mueller"] == EXACT
+    assert found["mueller, juergen"] == REVERSED
+    found = keys(Contact(name="Søren Ødegård", first_name="Søren", last_name="Ødegård"))
+    assert "soeren oedegaard" in found and "soren odegard" in found
+    assert not any("ae" in k or "oe" in k for k in keys(Contact(name="Jose Garcia")))
+
+
+def test_family_name_first_for_east_asian_surnames() -> None:
+    # Saved given name first (LinkedIn, address books), printed family name first.
+    assert keys(Contact(name="Xiaoming Wang"))["wang xiaoming"] == FULL
+    assert keys(Contact(name="Min-jun Kim"))["kim min-jun"] == FULL
+    assert "kim min jun" in keys(Contact(name="Min-jun Kim"))
+    vietnamese = Contact(
+        name="Minh Nguyen", first_name="Minh", middle_name="Thi", last_name="Nguyen"
+    )
+    assert "nguyen thi minh" in keys(vietnamese)
+    # Saved as typed, family name first: the given-name-first order is found too.
+    assert "xiaoming wang" in keys(
+        Contact(name="Wang Xiaoming", first_name="Wang", last_name="Xiaoming")
+    )
+    # Never when the other part is a common Western name: "Lee James" is someone else.
+    assert "lee james" not in keys(Contact(name="James Lee"))
+    assert "smith lee" not in keys(Contact(name="Lee Smith"))
+    assert "chen michael" not in keys(Contact(name="Michael Chen"))
+    assert "garcia maria" not in keys(Contact(name="Maria Garcia"))
+
+
 def test_two_surnames_also_first_surname_alone_but_as_a_guess() -> None:
     found = keys(
         Contact(name="María José García López", first_name="María José", last_name="García López")
