@@ -243,6 +243,12 @@ def test_search(fetched: Fetched) -> None:
     assert titles("semiconductors") == []
     human = fetched.cli("articles", "search", "forecasting")
     assert "Kestrel Analytics raises $38 million" in human.stdout
+    # a leading minus excludes a word, as in a web search
+    everything = set(titles("the"))
+    assert "Arabica futures reach a 14-year high" in everything and len(everything) > 2
+    assert set(titles("the -robusta")) == everything - {"Arabica futures reach a 14-year high"}
+    blank = fetched.cli("articles", "search", "  ")
+    assert blank.exit_code == 2 and "Give words to search for" in blank.output
 
 
 def test_empty_store(run_cli) -> None:  # type: ignore[no-untyped-def]

@@ -111,15 +111,36 @@ def show(app: App, article_id: int, with_text: bool, as_json: bool) -> None:
 def _search(store: Store, query: str, limit: int | None) -> list[Article]:
     """FTS5 syntax when it parses; otherwise each word taken literally.
 
-    A user typing `cold-chain` or `AT&T` means those words, not FTS5 operators.
+    A user typing `cold-chain` or `AT&T` means those words, not FTS5 operators, and
+    `hiring -ai` means hiring without AI, as in a web search.
     """
+    if not query.strip():
+        raise UsageError('Give words to search for, e.g. `articles search "cold chain"`.')
     try:
         return store.search_articles(query, limit=limit)
     except UsageError:
-        literal = " ".join('"' + word.replace('"', '""') + '"' for word in query.split())
-        if not literal:
+        literal = _literal_query(query)
+        if literal is None:
             raise
         return store.search_articles(literal, limit=limit)
+
+
+def _literal_query(query: str) -> str | None:
+    """Every word as a quoted FTS5 string, a leading "-" excluding the word; None when
+    nothing is left to look for."""
+    wanted, unwanted = [], []
+    for word in query.split():
+        if word.startswith("-") and word.strip("-"):
+            unwanted.append(_quoted(word.lstrip("-")))
+        else:
+            wanted.append(_quoted(word))
+    if not wanted:
+        return None
+    return " ".join(wanted) + "".join(f" NOT {word}" for word in unwanted)
+
+
+def _quoted(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
 
 
 @articles.command("search")
