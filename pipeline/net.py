@@ -18,7 +18,7 @@ import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -35,6 +35,7 @@ from pipeline.transport import HostPools
 Resolver = Callable[[str], Awaitable[Sequence[str]]]
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+PERMANENT_REDIRECTS = frozenset({301, 308})
 BACKOFF_SECONDS = 0.5  # first retry after ~0.5 s, then ~1 s, ~2 s...
 
 
@@ -59,6 +60,9 @@ class Fetched:
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
     attempts: int = 1
+    # The final URL when every redirect on the way was permanent (301/308): the
+    # address the resource now has, which the caller should use from now on.
+    moved_to: str | None = None
 
     @property
     def not_modified(self) -> bool:
@@ -350,9 +354,7 @@ class Fetcher:
                 if not exc.retry_after:
                     await asyncio.sleep(self.backoff * 2 ** (attempt - 1) * random.uniform(1, 1.5))
                 continue
-            return Fetched(
-                fetched.url, fetched.status, fetched.body, fetched.headers, attempts=attempt
-            )
+            return replace(fetched, attempts=attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _follow(
@@ -364,6 +366,7 @@ class Fetcher:
         gate: _Once,
     ) -> Fetched:
         current = url
+        permanent = True
         for hop in range(self.settings.max_redirects + 1):
             reason = await self._refusal(current, allow_private)
             if reason:
@@ -372,7 +375,10 @@ class Fetcher:
             fetched = await self._exchange(current, max_bytes, headers, gate)
             location = fetched.headers.get("location")
             if fetched.status not in REDIRECTS or not location:
+                if hop and permanent and current != url:
+                    return replace(fetched, moved_to=current)
                 return fetched
+            permanent = permanent and fetched.status in PERMANENT_REDIRECTS
             current = urljoin(current, location.strip())
         raise FetchError(
             f"more than {self.settings.max_redirects} redirects (a redirect loop?), "

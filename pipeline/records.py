@@ -72,7 +72,9 @@ class FeedState:
 
     @property
     def ok(self) -> bool:
-        return self.last_error is None and not self.dead
+        # The last fetch worked; `last_error` may still hold a note on a working feed
+        # (malformed but parsed, or moved permanently), which is no failure.
+        return self.consecutive_failures == 0 and not self.dead
 
 
 @dataclass(frozen=True)

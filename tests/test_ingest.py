@@ -206,6 +206,29 @@ def test_a_gone_feed_is_marked_dead_and_not_asked_again(
     assert again.feeds_failed == 1 and server.hits["/gone.xml"] == 1
 
 
+def test_a_feed_that_moved_permanently_says_where(
+    workspace: Workspace, server: LoopbackServer, run_cli
+) -> None:  # type: ignore[no-untyped-def]
+    serve_feed(server, "/new.xml", [story(server, "/moved-story", 1)])
+    server.routes["/old.xml"] = Response(b"", status=301, headers={"Location": "/new.xml"})
+    server.routes["/temp.xml"] = Response(b"", status=302, headers={"Location": "/new.xml"})
+    old, temp = server.url("/old.xml"), server.url("/temp.xml")
+    report, store = ingest(workspace, [old, temp])
+    assert report.feeds_failed == 0 and report.new_articles == 1
+    moved = store.feed_state(old)
+    assert moved is not None and moved.ok
+    assert (
+        moved.last_error
+        == f"moved permanently to {server.url('/new.xml')} (use that URL in feeds.toml)"
+    )
+    assert store.feed_state(temp).last_error is None  # type: ignore[union-attr]
+    # The next run, unchanged, still says so; the human status shows it beside "ok".
+    ingest(workspace, [old, temp])
+    assert store.feed_state(old).last_error == moved.last_error  # type: ignore[union-attr]
+    status = run_cli("status")
+    assert f"ok, 1 articles (note: moved permanently to {server.url('/new.xml')}" in status.stdout
+
+
 def test_failures_are_counted_until_the_feed_recovers(
     workspace: Workspace, server: LoopbackServer
 ) -> None:

@@ -93,7 +93,9 @@ def status(app: App, as_json: bool) -> None:
         if feed["last_fetched"] is None:
             mark = "never fetched"
         elif feed["ok"]:
-            mark = f"ok, {feed['articles']} articles"
+            # A feed that works can still carry a note: it moved, or it is malformed.
+            note = f" (note: {feed['last_error']})" if feed["last_error"] else ""
+            mark = f"ok, {feed['articles']} articles{note}"
         else:
             mark = f"FAILING x{feed['consecutive_failures']}: {feed['last_error']}"
         click.echo(f"  {feed['name'] or feed['url']}: {mark}")
