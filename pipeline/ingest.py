@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from pipeline import eventloop
 from pipeline.analyse import Analysed, analyse_page
 from pipeline.config import Config
 from pipeline.dedup import (
@@ -81,7 +82,8 @@ def fetch_all(
     started = time.monotonic()
     fetcher = Fetcher(config.settings, resolver=resolver, transport=transport)
     ingest = _Ingest(store, config, fetcher, run_id, progress)
-    tally = asyncio.run(ingest.run())
+    with asyncio.Runner(loop_factory=eventloop.new_event_loop) as runner:
+        tally = runner.run(ingest.run())
     return tally.report(seconds=time.monotonic() - started, requests=fetcher.requests)
 
 

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 _FRAME = struct.Struct("!Q")  # the byte length of the pickle that follows
-AHEAD = 2  # jobs handed to a worker at once: the running one and the next
+AHEAD = 3  # jobs handed to a worker at once: the running one and the next two
 
 
 def _serve(channel: socket.socket, initializer: Callable[[], None] | None) -> None:
