@@ -135,7 +135,11 @@ def test_apple_vcard_export() -> None:
     haruto = people["Haruto Tanaka"]
     assert haruto.aliases == ("たなかはると",)  # phonetic reading, family name first
     assert haruto.linkedin_url == "https://www.linkedin.com/in/haruto-tanaka-freight"
-    assert people["Halvorsen Shipping"].emails == ("press@halvorsen-shipping.example",)
+    # the firm's own card (X-ABShowAs:COMPANY) is no person: skipped and reported
+    assert "Halvorsen Shipping" not in people
+    assert read_contacts(DATA / "apple_export.vcf").skipped == (
+        "card 2 (line 25): Halvorsen Shipping",
+    )
 
 
 def test_vcard_4() -> None:
@@ -162,6 +166,35 @@ def test_vcard_2_1_quoted_printable_and_charsets() -> None:
     assert juergen.department == "Binnenschifffahrt"
     amelie = people["Amélie Lefèvre"]  # CHARSET=ISO-8859-1
     assert amelie.company == "Vignobles du Rhône" and amelie.title == "Directrice générale"
+
+
+def test_company_cards_are_skipped_and_reported(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Address books keep cards for firms beside people: Apple marks them, vCard 4 says
+    # KIND:org, and a card with an ORG and no name at all is one too.
+    cards = tmp_path / "book.vcf"
+    cards.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Al-Farsi;Tariq;;;\r\nFN:Tariq Al-Farsi\r\n"
+        "ORG:Desert Logistics\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nN:;;;;\r\nFN:Harbour Pilots Ltd\r\n"
+        "ORG:Harbour Pilots Ltd;\r\nX-ABShowAs:COMPANY\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:org\r\nFN:Northwind Freight\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:\r\nN:;;;;\r\nORG:Kestrel Analytics\r\nEND:VCARD\r\n",
+        encoding="utf-8",
+    )
+    source = read_contacts(cards)
+    assert [c.fields.name for c in source.contacts] == ["Tariq Al-Farsi"]
+    assert source.skipped == (
+        "card 2 (line 7): Harbour Pilots Ltd",
+        "card 3 (line 14): Northwind Freight",
+        "card 4 (line 19): Kestrel Analytics",
+    )
+    result = run_cli("contacts", "import", str(cards))
+    assert result.exit_code == 0 and "1 added" in result.stdout
+    assert "Skipped 3 cards of companies, not people: card 2 (line 7)" in result.stderr
+    only = tmp_path / "firms.vcf"
+    only.write_text("BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:org\r\nFN:Acme\r\nEND:VCARD\r\n")
+    refused = run_cli("contacts", "import", str(only))
+    assert refused.exit_code == 1 and "only cards of companies (1)" in refused.stderr
 
 
 def test_google_vcard_drops_its_system_category() -> None:

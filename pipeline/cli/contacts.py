@@ -274,6 +274,7 @@ def _plan_json(plan: ImportPlan) -> dict[str, object]:
             for d in plan.duplicates
         ],
         "ignored_columns": plan.ignored_columns,
+        "skipped": plan.skipped,
     }
 
 
@@ -300,6 +301,15 @@ def _print_plan(plan: ImportPlan) -> None:
         shown, more = plan.ignored_columns[:8], len(plan.ignored_columns) - 8
         tail = f" and {more} more" if more > 0 else ""  # Outlook's export has ~70 of them
         click.echo(f"Ignored columns: {', '.join(shown)}{tail}.", err=True)
+    if plan.skipped:
+        shown, more = plan.skipped[:5], len(plan.skipped) - 5
+        tail = f" and {more} more" if more > 0 else ""
+        click.echo(
+            f"Skipped {len(plan.skipped)} {'card' if len(plan.skipped) == 1 else 'cards'}"
+            " of companies, not people: "
+            f"{'; '.join(shown)}{tail}.",
+            err=True,
+        )
     verb = "Dry run of" if plan.dry_run else "Imported"
     click.echo(
         f"{verb} {plan.records} contacts from {plan.path} ({plan.format}): "

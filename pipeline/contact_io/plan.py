@@ -54,6 +54,7 @@ class ImportPlan:
     unchanged: tuple[PlannedContact, ...]
     duplicates: tuple[Duplicate, ...] = ()
     ignored_columns: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()  # records that are companies, not people
     dry_run: bool = False
 
 
@@ -117,6 +118,7 @@ def plan_import(saved: Sequence[Contact], source: ContactsFile) -> ImportPlan:
         unchanged=tuple(unchanged),
         duplicates=tuple(duplicates),
         ignored_columns=source.ignored_columns,
+        skipped=source.skipped,
     )
 
 

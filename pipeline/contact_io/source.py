@@ -49,6 +49,7 @@ class ContactsFile:
     format: str
     contacts: tuple[ParsedContact, ...]
     ignored_columns: tuple[str, ...] = ()  # header columns no field reads
+    skipped: tuple[str, ...] = ()  # records that are no person ("card 3 (line 18): Acme Inc")
 
 
 def reject(path: str, where: str, problem: str, fix: str) -> ImportError_:

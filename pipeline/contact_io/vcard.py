@@ -29,6 +29,7 @@ from pipeline.contact_io.source import (
     undecodable,
 )
 from pipeline.contact_names import compose_name
+from pipeline.errors import ImportError_
 from pipeline.records import ContactFields
 
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
@@ -73,8 +74,9 @@ def read_vcards(text: str, path: str) -> ContactsFile:
         where = f"card {max(cards_before, 1)} (line {line})"
         raise reject(path, where, f"is not UTF-8 text (byte {bad[1]})", UTF8_FIX)
     cards: list[ParsedContact] = []
+    skipped: list[str] = []
     card: list[_Prop] | None = None
-    depth = start = line = 0
+    depth = start = line = count = 0
     try:
         for logical, number in getLogicalLines(io.StringIO(text), allowQP=True):
             line = max(number, 1)
@@ -91,7 +93,12 @@ def read_vcards(text: str, path: str) -> ContactsFile:
                 if depth < 0:
                     raise _Broken("ends a card that was never begun")
                 if depth == 0 and card is not None:
-                    cards.append(_card(path, card, len(cards) + 1, start))
+                    count += 1
+                    company = _company(card)
+                    if company is not None:
+                        skipped.append(f"card {count} (line {start}): {company}")
+                    else:
+                        cards.append(_card(path, card, count, start))
                     card = None
             elif depth == 1 and card is not None:
                 card.append(prop)
@@ -99,12 +106,12 @@ def read_vcards(text: str, path: str) -> ContactsFile:
                 raise _Broken("is outside any BEGIN:VCARD ... END:VCARD")
     except _Broken as exc:
         raise reject(
-            path, f"card {len(cards) + 1} (line {line})", str(exc), "fix or delete it"
+            path, f"card {count + 1} (line {line})", str(exc), "fix or delete it"
         ) from None
     except ParseError as exc:
         raise reject(
             path,
-            f"card {len(cards) + 1} (line {line})",
+            f"card {count + 1} (line {line})",
             f"is not valid vCard ({exc.msg})",
             "fix or delete that line, then import again",
         ) from None
@@ -112,20 +119,45 @@ def read_vcards(text: str, path: str) -> ContactsFile:
         # Quoted-printable text that is not in its CHARSET, or an unknown CHARSET.
         raise reject(
             path,
-            f"card {len(cards) + 1} (line {line})",
+            f"card {count + 1} (line {line})",
             f"has text that cannot be decoded ({exc})",
             "fix its CHARSET parameter or export the cards again as UTF-8",
         ) from None
     if depth > 0:
         raise reject(
             path,
-            f"card {len(cards) + 1} (line {start})",
+            f"card {count + 1} (line {start})",
             "has no END:VCARD",
             "the file is cut short: export it again",
         )
+    if not cards and skipped:
+        raise ImportError_(
+            f"{path} holds only cards of companies ({len(skipped)}), no people; "
+            "export your people's cards."
+        )
     if not cards:
         raise reject(path, "line 1", "starts no vCard", "export your contacts as vCard again")
-    return ContactsFile(path, "vcard", tuple(cards))
+    return ContactsFile(path, "vcard", tuple(cards), skipped=tuple(skipped))
+
+
+def _company(lines: list[_Prop]) -> str | None:
+    """The organisation a card stands for when it is no person, else None.
+
+    Address books keep cards for firms (Apple marks them X-ABShowAs:COMPANY, vCard 4
+    KIND:org); a card with an ORG and no name at all is one too. Such a card is
+    skipped and reported: a file of people is not refused for holding a firm.
+    """
+    values: dict[str, str] = {}
+    for prop in lines:
+        values.setdefault(prop.name, _unescape(prop.value).strip())
+    org = _split(values.get("ORG", ""), ";")[0].strip() if values.get("ORG") else ""
+    kind = values.get("KIND", "").lower()
+    if kind in ("org", "organization") or values.get("X-ABSHOWAS", "").upper() == "COMPANY":
+        return org or values.get("FN") or "a company"
+    name_parts = "".join(_split(values.get("N", ""), ";")).strip()
+    if org and not values.get("FN") and not name_parts:
+        return org
+    return None
 
 
 @dataclass(frozen=True)
