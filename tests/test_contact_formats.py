@@ -190,11 +190,35 @@ def test_company_cards_are_skipped_and_reported(run_cli, tmp_path: Path) -> None
     )
     result = run_cli("contacts", "import", str(cards))
     assert result.exit_code == 0 and "1 added" in result.stdout
-    assert "Skipped 3 cards of companies, not people: card 2 (line 7)" in result.stderr
+    assert "Skipped 3 entries for companies, not people: card 2 (line 7)" in result.stderr
     only = tmp_path / "firms.vcf"
     only.write_text("BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:org\r\nFN:Acme\r\nEND:VCARD\r\n")
     refused = run_cli("contacts", "import", str(only))
-    assert refused.exit_code == 1 and "only cards of companies (1)" in refused.stderr
+    assert refused.exit_code == 1 and "only entries for companies (1)" in refused.stderr
+
+
+def test_company_rows_of_a_google_export_are_skipped_and_reported(tmp_path: Path) -> None:
+    google = tmp_path / "google.csv"
+    google.write_text(
+        "First Name,Last Name,Labels,E-mail 1 - Value,Organization Name\r\n"
+        "Amara,Nwosu,* myContacts,amara@kestrel.example,Kestrel Analytics\r\n"
+        ",,* myContacts,info@plumbing.example,Best Plumbing Co\r\n",
+        encoding="utf-8",
+    )
+    source = read_contacts(google)
+    assert [c.fields.name for c in source.contacts] == ["Amara Nwosu"]
+    assert source.skipped == ("row 2 (line 3): Best Plumbing Co",)
+    only = tmp_path / "firms.csv"
+    only.write_text(
+        "First Name,Last Name,Organization Name\r\n,,Harbour Pilots Ltd\r\n", encoding="utf-8"
+    )
+    with pytest.raises(ImportError_, match=r"only entries for companies \(1\), no people"):
+        read_contacts(only, "google")
+    # The generic CSV is the user's own table: a row without a name is a mistake to fix.
+    generic = tmp_path / "people.csv"
+    generic.write_text("name,company\r\nAmara Nwosu,Kestrel\r\n,Harbour Pilots Ltd\r\n")
+    with pytest.raises(ImportError_, match="needs a name"):
+        read_contacts(generic)
 
 
 def test_google_vcard_drops_its_system_category() -> None:

@@ -305,8 +305,8 @@ def _print_plan(plan: ImportPlan) -> None:
         shown, more = plan.skipped[:5], len(plan.skipped) - 5
         tail = f" and {more} more" if more > 0 else ""
         click.echo(
-            f"Skipped {len(plan.skipped)} {'card' if len(plan.skipped) == 1 else 'cards'}"
-            " of companies, not people: "
+            f"Skipped {len(plan.skipped)} {'entry' if len(plan.skipped) == 1 else 'entries'}"
+            " for companies, not people: "
             f"{'; '.join(shown)}{tail}.",
             err=True,
         )

@@ -19,6 +19,8 @@ from pipeline.contact_io.source import (
     UTF8_FIX,
     ContactsFile,
     ParsedContact,
+    firm,
+    only_firms,
     parsed,
     reject,
     undecodable,
@@ -324,6 +326,7 @@ def read_google(text: str, path: str) -> ContactsFile:
         col(f"phonetic {p} name", f"{p} name yomi") for p in ("first", "middle", "last")
     ] + [col("yomi name")]
     out = []
+    skipped: list[str] = []
     for row in table.rows:
 
         def get(key: str, row: _Row = row) -> str:
@@ -362,8 +365,13 @@ def read_google(text: str, path: str) -> ContactsFile:
                 "",
             ),
         )
+        if (company := firm(row.where, fields)) is not None:
+            skipped.append(company)
+            continue
         out.append(_record(path, row, fields))
-    return ContactsFile(path, "google", tuple(out))
+    if not out:
+        raise only_firms(path, len(skipped))
+    return ContactsFile(path, "google", tuple(out), skipped=tuple(skipped))
 
 
 def _multi(cell: str) -> list[str]:

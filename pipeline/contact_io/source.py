@@ -52,6 +52,25 @@ class ContactsFile:
     skipped: tuple[str, ...] = ()  # records that are no person ("card 3 (line 18): Acme Inc")
 
 
+def firm(where: str, fields: ContactFields) -> str | None:
+    """How a record naming an organisation and no person is listed when skipped
+    ("row 2 (line 3): Best Plumbing Co"); None for any other record.
+
+    Address books keep entries for firms (a plumber, a press office) beside people;
+    the file is not refused for them, nor are they imported as people.
+    """
+    if fields.name.strip() or not fields.company.strip():
+        return None
+    return f"{where}: {fields.company.strip()}"
+
+
+def only_firms(path: str, skipped: int) -> ImportError_:
+    return ImportError_(
+        f"{path} holds only entries for companies ({skipped}), no people; "
+        "export the people's contacts."
+    )
+
+
 def reject(path: str, where: str, problem: str, fix: str) -> ImportError_:
     """The one sentence for a file refused because of one place in it."""
     return ImportError_(f"Cannot import {path}: {where} {problem}; {fix} (nothing was imported).")

@@ -24,12 +24,12 @@ from pipeline.contact_io.source import (
     UTF8_FIX,
     ContactsFile,
     ParsedContact,
+    only_firms,
     parsed,
     reject,
     undecodable,
 )
 from pipeline.contact_names import compose_name
-from pipeline.errors import ImportError_
 from pipeline.records import ContactFields
 
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
@@ -131,10 +131,7 @@ def read_vcards(text: str, path: str) -> ContactsFile:
             "the file is cut short: export it again",
         )
     if not cards and skipped:
-        raise ImportError_(
-            f"{path} holds only cards of companies ({len(skipped)}), no people; "
-            "export your people's cards."
-        )
+        raise only_firms(path, len(skipped))
     if not cards:
         raise reject(path, "line 1", "starts no vCard", "export your contacts as vCard again")
     return ContactsFile(path, "vcard", tuple(cards), skipped=tuple(skipped))
