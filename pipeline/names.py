@@ -53,7 +53,7 @@ FAMILY_FIRST_SURNAMES = word_set(
     zheng liang xie song tang han feng deng cao peng zeng xiao tian dong pan yuan cai
     jiang yu du ye cheng wei su lu ding ren shen yao jin fu zhong cui tan fan wan qiu
     xia shi jia lai gu mao hao kong bai qin duan lei hou long shao meng qian yan dai
-    xiong hao mo kang
+    xiong mo kang
     kim lee yi park pak choi choe jung jeong chung kang cho jo yoon yun jang chang lim
     im shin seo suh kwon hwang ahn oh ryu yoo hong jeon moon baek heo nam noh ko
     nguyen tran le pham hoang huynh phan vu vo dang bui do ho ngo duong ly trinh

@@ -24,6 +24,7 @@ from pipeline.contact_io.source import (
     UTF8_FIX,
     ContactsFile,
     ParsedContact,
+    firm,
     only_firms,
     parsed,
     reject,
@@ -94,11 +95,11 @@ def read_vcards(text: str, path: str) -> ContactsFile:
                     raise _Broken("ends a card that was never begun")
                 if depth == 0 and card is not None:
                     count += 1
-                    company = _company(card)
-                    if company is not None:
-                        skipped.append(f"card {count} (line {start}): {company}")
+                    read = _card(path, card, count, start)
+                    if isinstance(read, str):
+                        skipped.append(read)
                     else:
-                        cards.append(_card(path, card, count, start))
+                        cards.append(read)
                     card = None
             elif depth == 1 and card is not None:
                 card.append(prop)
@@ -137,24 +138,15 @@ def read_vcards(text: str, path: str) -> ContactsFile:
     return ContactsFile(path, "vcard", tuple(cards), skipped=tuple(skipped))
 
 
-def _company(lines: list[_Prop]) -> str | None:
-    """The organisation a card stands for when it is no person, else None.
-
-    Address books keep cards for firms (Apple marks them X-ABShowAs:COMPANY, vCard 4
-    KIND:org); a card with an ORG and no name at all is one too. Such a card is
-    skipped and reported: a file of people is not refused for holding a firm.
-    """
-    values: dict[str, str] = {}
+def _marked_company(lines: list[_Prop]) -> bool:
+    """Whether the card says it is a firm's: Apple's X-ABShowAs:COMPANY, vCard 4 KIND:org."""
     for prop in lines:
-        values.setdefault(prop.name, _unescape(prop.value).strip())
-    org = _split(values.get("ORG", ""), ";")[0].strip() if values.get("ORG") else ""
-    kind = values.get("KIND", "").lower()
-    if kind in ("org", "organization") or values.get("X-ABSHOWAS", "").upper() == "COMPANY":
-        return org or values.get("FN") or "a company"
-    name_parts = "".join(_split(values.get("N", ""), ";")).strip()
-    if org and not values.get("FN") and not name_parts:
-        return org
-    return None
+        value = prop.value.strip().lower()
+        if prop.name == "KIND" and value in ("org", "organization"):
+            return True
+        if prop.name == "X-ABSHOWAS" and value == "company":
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -188,7 +180,8 @@ class _Broken(Exception):
     """The card structure (BEGIN/END) is wrong at the current line."""
 
 
-def _card(path: str, lines: list[_Prop], number: int, line: int) -> ParsedContact:
+def _card(path: str, lines: list[_Prop], number: int, line: int) -> ParsedContact | str:
+    """The card's contact, or how a firm's card is listed as skipped."""
     props: dict[str, list[_Prop]] = {}
     for prop in lines:
         props.setdefault(prop.name, []).append(prop)
@@ -239,7 +232,12 @@ def _card(path: str, lines: list[_Prop], number: int, line: int) -> ParsedContac
         industry=first(f"{_X}INDUSTRY"),
         cooldown_days=_cooldown(path, number, line, first(f"{_X}COOLDOWN-DAYS")),
     )
-    return parsed(path, fields, row=number, line=line, where=f"card {number} (line {line})")
+    where = f"card {number} (line {line})"
+    if _marked_company(lines):
+        return f"{where}: {fields.company or fields.name or 'a company'}"
+    if (company := firm(where, fields)) is not None:
+        return company
+    return parsed(path, fields, row=number, line=line, where=where)
 
 
 def _preference(prop: _Prop) -> int:
