@@ -243,7 +243,13 @@ def _fit_latent(
     weighted.data *= idf[keep][weighted.indices]
     weighted = unit_rows(weighted)
     dimensions = min(dimensions, len(keep) - 1)
-    svd = TruncatedSVD(n_components=dimensions, algorithm="randomized", n_iter=4, random_state=0)
+    # ARPACK, not the randomized solver: with few power iterations the randomized
+    # subspace depended on the order the articles were stored in (its test matrix is
+    # drawn over documents), so the same articles fetched in another order gave other
+    # suggestions (Reuters P@10 0.924-0.935 between two fetches of the same pages).
+    # The exact truncated SVD is the same whatever the order, at +25 % fit time
+    # (10,000 articles: 11.9 -> 14.7 s).
+    svd = TruncatedSVD(n_components=dimensions, algorithm="arpack", random_state=0)
     svd.fit(weighted)
     return keep, svd.components_.astype(DTYPE)
 
