@@ -243,6 +243,8 @@ def url_problem(url: str) -> str | None:
         return "is not a valid URL"
     if parts.scheme not in ("http", "https"):
         guess = _http_guess(url)
+        if guess is not None and url_problem(guess) is not None:
+            guess = None  # only ever suggest a URL that would be accepted
         return "must start with http:// or https://" + (
             f" (did you mean {guess}?)" if guess else ""
         )

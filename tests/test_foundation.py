@@ -117,6 +117,14 @@ def test_feeds_add_suggests_the_http_url_meant(run_cli, typed: str, meant: str) 
     assert f"must start with http:// or https:// (did you mean {meant}?)" in result.stderr
 
 
+@pytest.mark.parametrize("typed", ["feed://", "feed://news example/rss", "notaurl", "a.b"])
+def test_feeds_add_suggests_nothing_it_would_refuse(run_cli, typed: str) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("feeds", "add", typed)
+    assert result.exit_code == 1
+    assert "must start with http:// or https://" in result.stderr
+    assert "did you mean" not in result.stderr
+
+
 def test_not_a_workspace_is_explained(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
