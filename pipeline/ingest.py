@@ -126,22 +126,6 @@ class _Page:
     error: ItemError | None = None
 
 
-MOVED = "moved permanently to "
-WARNING_SEPARATOR = "; "
-
-
-def _moved(fetched: Fetched) -> str | None:
-    """The note for a feed whose every redirect was permanent: it still works, but
-    through a detour that may end any day, so the user should take the new URL."""
-    if fetched.moved_to is None:
-        return None
-    return f"{MOVED}{fetched.moved_to} (use that URL in feeds.toml)"
-
-
-def _warnings(*notes: str | None) -> str | None:
-    return WARNING_SEPARATOR.join(n for n in notes if n) or None
-
-
 class _Ingest:
     """One run's state. Everything here runs on one event loop thread, which is also
     the only thread that touches the store."""
@@ -283,7 +267,8 @@ class _Ingest:
             etag=fetched.etag if complete else None,
             last_modified=fetched.last_modified if complete else None,
             body_hash=digest if complete else None,
-            warning=_warnings(parsed.warning, _moved(fetched)),
+            warning=parsed.warning,
+            moved_to=fetched.moved_to,
         )
 
     async def _parse(self, fetched: Fetched) -> ParsedFeed:
@@ -308,21 +293,16 @@ class _Ingest:
 
     def _unchanged(self, state: FeedState, fetched: Fetched, digest: str | None) -> None:
         self.tally.feeds_unchanged += 1
-        # An unchanged feed keeps the warning its last parse left (a bozo feed stays
-        # one); whether it moved is this response's to say.
+        # An unchanged feed keeps the warning its last parse left (a bozo feed stays one).
         healthy = state.consecutive_failures == 0 and state.last_status in (200, 304)
-        kept = [
-            w
-            for w in (state.last_error or "").split(WARNING_SEPARATOR)
-            if w and not w.startswith(MOVED)
-        ]
         self.store.record_feed_success(
             state.id,
             status=fetched.status,
             etag=fetched.etag,
             last_modified=fetched.last_modified,
             body_hash=digest,
-            warning=_warnings(*(kept if healthy else []), _moved(fetched)),
+            warning=state.last_error if healthy else None,
+            moved_to=fetched.moved_to,
         )
 
     def _new_entries(self, state: FeedState, entries: tuple[FeedEntry, ...]) -> list[FeedEntry]:

@@ -69,11 +69,12 @@ class FeedState:
     last_success: datetime | None = None
     dead: bool = False
     articles: int = 0
+    moved_to: str | None = None  # its new URL, when every redirect to it was permanent
 
     @property
     def ok(self) -> bool:
-        # The last fetch worked; `last_error` may still hold a note on a working feed
-        # (malformed but parsed, or moved permanently), which is no failure.
+        # The last fetch worked; `last_error` may still hold a warning on a working
+        # feed (malformed but parsed), which is no failure.
         return self.consecutive_failures == 0 and not self.dead
 
 

@@ -212,21 +212,24 @@ def test_a_feed_that_moved_permanently_says_where(
     serve_feed(server, "/new.xml", [story(server, "/moved-story", 1)])
     server.routes["/old.xml"] = Response(b"", status=301, headers={"Location": "/new.xml"})
     server.routes["/temp.xml"] = Response(b"", status=302, headers={"Location": "/new.xml"})
-    old, temp = server.url("/old.xml"), server.url("/temp.xml")
+    old, temp, new = server.url("/old.xml"), server.url("/temp.xml"), server.url("/new.xml")
     report, store = ingest(workspace, [old, temp])
     assert report.feeds_failed == 0 and report.new_articles == 1
     moved = store.feed_state(old)
-    assert moved is not None and moved.ok
-    assert (
-        moved.last_error
-        == f"moved permanently to {server.url('/new.xml')} (use that URL in feeds.toml)"
-    )
-    assert store.feed_state(temp).last_error is None  # type: ignore[union-attr]
-    # The next run, unchanged, still says so; the human status shows it beside "ok".
+    assert moved is not None and moved.ok and moved.moved_to == new
+    assert moved.last_error is None
+    assert store.feed_state(temp).moved_to is None  # type: ignore[union-attr]
+    # The next run, unchanged (a 304 after the redirect), still says so.
     ingest(workspace, [old, temp])
-    assert store.feed_state(old).last_error == moved.last_error  # type: ignore[union-attr]
+    assert store.feed_state(old).moved_to == new  # type: ignore[union-attr]
     status = run_cli("status")
-    assert f"ok, 1 articles (note: moved permanently to {server.url('/new.xml')}" in status.stdout
+    assert f"ok, 1 articles (note: moved permanently to {new}; use that URL" in status.stdout
+    listed = json.loads(run_cli("status", "--json").stdout)["feeds"]
+    assert [f["moved_to"] for f in listed] == [new, None]
+    # Once the old address answers itself again, the note goes.
+    serve_feed(server, "/old.xml", [story(server, "/moved-story", 1)])
+    ingest(workspace, [old, temp])
+    assert store.feed_state(old).moved_to is None  # type: ignore[union-attr]
 
 
 def test_failures_are_counted_until_the_feed_recovers(

@@ -46,6 +46,7 @@ def status_data(app: App) -> dict[str, object]:
                 "consecutive_failures": state.consecutive_failures if state else 0,
                 "last_fetched": state.last_fetched if state else None,
                 "articles": state.articles if state else 0,
+                "moved_to": state.moved_to if state else None,
             }
         )
     return {
@@ -93,8 +94,11 @@ def status(app: App, as_json: bool) -> None:
         if feed["last_fetched"] is None:
             mark = "never fetched"
         elif feed["ok"]:
-            # A feed that works can still carry a note: it moved, or it is malformed.
-            note = f" (note: {feed['last_error']})" if feed["last_error"] else ""
+            # A feed that works can still need the user: it moved, or it is malformed.
+            notes = [str(feed["last_error"])] if feed["last_error"] else []
+            if feed["moved_to"]:
+                notes.append(f"moved permanently to {feed['moved_to']}; use that URL in feeds.toml")
+            note = f" (note: {'; '.join(notes)})" if notes else ""
             mark = f"ok, {feed['articles']} articles{note}"
         else:
             mark = f"FAILING x{feed['consecutive_failures']}: {feed['last_error']}"

@@ -24,6 +24,7 @@ def _feed(row: sqlite3.Row) -> FeedState:
         last_success=from_iso(row["last_success"]),
         dead=bool(row["dead"]),
         articles=row["articles"],
+        moved_to=row["moved_to"],
     )
 
 
@@ -66,6 +67,7 @@ class FeedStore(StoreBase):
         last_modified: str | None,
         body_hash: str | None,
         warning: str | None = None,
+        moved_to: str | None = None,
         when: datetime | None = None,
     ) -> None:
         """A fetch that worked (200 or 304): store validators, clear the failure count.
@@ -78,9 +80,10 @@ class FeedStore(StoreBase):
                 """UPDATE feeds SET etag = coalesce(?, etag),
                        last_modified = coalesce(?, last_modified),
                        body_hash = coalesce(?, body_hash), last_status = ?, last_error = ?,
-                       consecutive_failures = 0, last_fetched = ?, last_success = ?, dead = 0
+                       consecutive_failures = 0, last_fetched = ?, last_success = ?, dead = 0,
+                       moved_to = ?
                    WHERE id = ?""",
-                (etag, last_modified, body_hash, status, warning, now, now, feed_id),
+                (etag, last_modified, body_hash, status, warning, now, now, moved_to, feed_id),
             )
 
     def record_feed_failure(

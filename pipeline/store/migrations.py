@@ -386,6 +386,12 @@ def m012_contact_scans(conn: sqlite3.Connection) -> None:
     )
 
 
+def m013_feed_moved_to(conn: sqlite3.Connection) -> None:
+    # Where a feed now lives when every redirect to it was permanent (301/308): it
+    # still works through the detour, but `status` tells the user to take the new URL.
+    _script(conn, "ALTER TABLE feeds ADD COLUMN moved_to TEXT;")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_feeds_and_articles,
     m002_contacts,
@@ -397,4 +403,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     m009_minhash_fingerprints,
     m011_deferred_fts,
     m012_contact_scans,
+    m013_feed_moved_to,
 )
