@@ -426,12 +426,10 @@ class _Ingest:
                 max_bytes=self.settings.page_max_bytes,
                 allow_private=allow_private,
                 admit=admit,
+                accept=_PAGE_TYPES,
             )
         except FetchError as exc:
             return _Page(url, error=ItemError("page", url, f"page not fetched: {exc}"))
-        kind = page.content_type
-        if kind and kind not in _PAGE_TYPES:
-            return _Page(page.url, error=ItemError("page", url, f"the page is {kind}, not HTML"))
         future = self._extractor().submit(
             analyse_page,
             page.body,

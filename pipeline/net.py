@@ -16,7 +16,7 @@ import random
 import socket
 import time
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -78,7 +78,12 @@ class Fetched:
 
     @property
     def content_type(self) -> str:
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+        return media_type(self.headers)
+
+
+def media_type(headers: Mapping[str, str]) -> str:
+    """The media type of lower-case-named headers ("text/html"), "" when none is given."""
+    return headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 async def system_resolver(host: str) -> list[str]:
@@ -322,6 +327,7 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         admit: Admission | None = None,
+        accept: Collection[str] | None = None,
     ) -> Fetched:
         """GET `url` under every limit; retry transient failures; raise FetchError otherwise.
 
@@ -329,6 +335,9 @@ class Fetcher:
         the first request is sent: the caller's own back-pressure. (Ingest holds a page
         slot from then until the page is extracted; taken any earlier, slots would sit
         with pages queued behind a busy host while other hosts stayed idle.)
+
+        `accept`, if given, is the media types the caller can use: a response declaring
+        another type fails before its body is read (a podcast feed's links to audio).
         """
         gate = _Once(admit)
         headers: dict[str, str] = {}
@@ -339,7 +348,7 @@ class Fetcher:
         attempts = 1 + max(0, self.settings.retries)
         for attempt in range(1, attempts + 1):
             try:
-                fetched = await self._follow(url, max_bytes, allow_private, headers, gate)
+                fetched = await self._follow(url, max_bytes, allow_private, headers, gate, accept)
             except _Transient as exc:
                 if attempt == attempts:
                     tries = f" (after {attempts} attempts)" if attempts > 1 else ""
@@ -364,6 +373,7 @@ class Fetcher:
         allow_private: bool,
         headers: Mapping[str, str],
         gate: _Once,
+        accept: Collection[str] | None,
     ) -> Fetched:
         current = url
         permanent = True
@@ -372,7 +382,7 @@ class Fetcher:
             if reason:
                 where = f"redirected to {current}, which" if hop else current
                 raise RefusedURL(f"refused: {where} {reason}")
-            fetched = await self._exchange(current, max_bytes, headers, gate)
+            fetched = await self._exchange(current, max_bytes, headers, gate, accept)
             location = fetched.headers.get("location")
             if fetched.status not in REDIRECTS or not location:
                 if hop and permanent and current != url:
@@ -401,7 +411,12 @@ class Fetcher:
                 yield state
 
     async def _exchange(
-        self, url: str, max_bytes: int, headers: Mapping[str, str], gate: _Once
+        self,
+        url: str,
+        max_bytes: int,
+        headers: Mapping[str, str],
+        gate: _Once,
+        accept: Collection[str] | None,
     ) -> Fetched:
         """One request/response under the host's and the global limits."""
         host = (urlsplit(url).hostname or "").lower()
@@ -410,7 +425,7 @@ class Fetcher:
             self.requests += 1
             try:
                 async with asyncio.timeout(total):
-                    return await self._send(url, max_bytes, headers, state)
+                    return await self._send(url, max_bytes, headers, state, accept)
             except TimeoutError:
                 # Not retried: a server this slow would just hold us as long again.
                 raise FetchError(
@@ -424,7 +439,12 @@ class Fetcher:
                 raise FetchError(f"the request failed ({_describe(exc)})") from None
 
     async def _send(
-        self, url: str, max_bytes: int, headers: Mapping[str, str], host: _Host
+        self,
+        url: str,
+        max_bytes: int,
+        headers: Mapping[str, str],
+        host: _Host,
+        accept: Collection[str] | None,
     ) -> Fetched:
         assert self._client and self._pool, "use Fetcher as an async context manager"
         # The client builds the request (headers, timeouts, cookies to send); the
@@ -449,6 +469,9 @@ class Fetcher:
                 raise _Transient(_status_text(response), status=status, retry_after=retry_after)
             if not 200 <= status < 300:
                 raise FetchError(_status_text(response), status=status)
+            kind = media_type(got)
+            if accept is not None and kind and kind not in accept:
+                raise FetchError(f"the response is {kind}, not a web page (nothing was read)")
             declared = got.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
                 raise FetchError(

@@ -179,19 +179,29 @@ def test_a_page_that_fails_falls_back_to_the_feed_summary(
     server.routes["/broken"] = Response(b"down", status=500)
     server.routes["/thin"] = Response(b"<html><body><p>Subscribe to read.</p></body></html>")
     server.routes["/pdf"] = Response(b"%PDF-1.7", content_type="application/pdf")
+    # A podcast's episode link: 128 MB of audio, refused on its header, never downloaded
+    # (reading it would end at the page size cap instead, a few MB later).
+    audio = Response(endless(b"\xff" * 65536, 2048), content_type="audio/mpeg")
+    server.routes["/episode.mp3"] = audio
     items = [
         Item("Broken page", server.url("/broken"), summary="Freight rates rose in May."),
         Item("Thin page", server.url("/thin"), summary="Arabica futures hit a record."),
         Item("A PDF", server.url("/pdf"), summary="Annual report."),
+        Item("Episode 12", server.url("/episode.mp3"), summary="Port automation, with guests."),
     ]
     report, store = ingest(workspace, [serve_feed(server, "/f.xml", items)])
-    assert (report.new_articles, report.fallbacks, report.extracted) == (3, 3, 0)
+    assert (report.new_articles, report.fallbacks, report.extracted) == (4, 4, 0)
     by_title = {a.title: store.article(a.id) for a in store.articles()}
     broken = by_title["Broken page"]
     assert not broken.extracted and broken.text == "Freight rates rose in May."
     assert broken.extract_error == "page not fetched: HTTP 500 Internal Server Error"
     assert "no article text" in (by_title["Thin page"].extract_error or "")
-    assert by_title["A PDF"].extract_error == "the page is application/pdf, not HTML"
+    assert by_title["A PDF"].extract_error == (
+        "page not fetched: the response is application/pdf, not a web page (nothing was read)"
+    )
+    assert "audio/mpeg, not a web page (nothing was read)" in (
+        by_title["Episode 12"].extract_error or ""
+    )
     assert {e.stage for e in report.errors} == {"page", "extract"}
 
 
