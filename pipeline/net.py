@@ -86,6 +86,15 @@ def media_type(headers: Mapping[str, str]) -> str:
     return headers.get("content-type", "").split(";")[0].strip().lower()
 
 
+@dataclass(frozen=True)
+class _Ask:
+    """What one fetch asks of every hop: its request headers and what it will take back."""
+
+    headers: Mapping[str, str]
+    max_bytes: int
+    accept: Collection[str] | None = None  # media types the caller can use; None: any
+
+
 async def system_resolver(host: str) -> list[str]:
     """The machine's own resolver (getaddrinfo), without blocking the event loop."""
     loop = asyncio.get_running_loop()
@@ -345,10 +354,11 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        ask = _Ask(headers, max_bytes, accept)
         attempts = 1 + max(0, self.settings.retries)
         for attempt in range(1, attempts + 1):
             try:
-                fetched = await self._follow(url, max_bytes, allow_private, headers, gate, accept)
+                fetched = await self._follow(url, ask, allow_private, gate)
             except _Transient as exc:
                 if attempt == attempts:
                     tries = f" (after {attempts} attempts)" if attempts > 1 else ""
@@ -366,15 +376,7 @@ class Fetcher:
             return replace(fetched, attempts=attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _follow(
-        self,
-        url: str,
-        max_bytes: int,
-        allow_private: bool,
-        headers: Mapping[str, str],
-        gate: _Once,
-        accept: Collection[str] | None,
-    ) -> Fetched:
+    async def _follow(self, url: str, ask: _Ask, allow_private: bool, gate: _Once) -> Fetched:
         current = url
         permanent = True
         for hop in range(self.settings.max_redirects + 1):
@@ -382,7 +384,7 @@ class Fetcher:
             if reason:
                 where = f"redirected to {current}, which" if hop else current
                 raise RefusedURL(f"refused: {where} {reason}")
-            fetched = await self._exchange(current, max_bytes, headers, gate, accept)
+            fetched = await self._exchange(current, ask, gate)
             location = fetched.headers.get("location")
             if fetched.status not in REDIRECTS or not location:
                 if hop and permanent and current != url:
@@ -410,14 +412,7 @@ class Fetcher:
             async with self._global:
                 yield state
 
-    async def _exchange(
-        self,
-        url: str,
-        max_bytes: int,
-        headers: Mapping[str, str],
-        gate: _Once,
-        accept: Collection[str] | None,
-    ) -> Fetched:
+    async def _exchange(self, url: str, ask: _Ask, gate: _Once) -> Fetched:
         """One request/response under the host's and the global limits."""
         host = (urlsplit(url).hostname or "").lower()
         total = self.settings.total_timeout
@@ -425,7 +420,7 @@ class Fetcher:
             self.requests += 1
             try:
                 async with asyncio.timeout(total):
-                    return await self._send(url, max_bytes, headers, state, accept)
+                    return await self._send(url, ask, state)
             except TimeoutError:
                 # Not retried: a server this slow would just hold us as long again.
                 raise FetchError(
@@ -438,21 +433,14 @@ class Fetcher:
             except httpx.HTTPError as exc:
                 raise FetchError(f"the request failed ({_describe(exc)})") from None
 
-    async def _send(
-        self,
-        url: str,
-        max_bytes: int,
-        headers: Mapping[str, str],
-        host: _Host,
-        accept: Collection[str] | None,
-    ) -> Fetched:
+    async def _send(self, url: str, ask: _Ask, host: _Host) -> Fetched:
         assert self._client and self._pool, "use Fetcher as an async context manager"
         # The client builds the request (headers, timeouts, cookies to send); the
         # transport answers it. AsyncClient.send would add its redirect and auth
         # machinery, which we do not use (redirects are followed above, each hop
         # re-checked; no credentials are sent), and hand every response to the
         # cookie jar through a urllib Request: a sixth of the fetcher's CPU per page.
-        request = self._client.build_request("GET", url, headers=headers)
+        request = self._client.build_request("GET", url, headers=ask.headers)
         response = await self._pool.handle_async_request(request)
         response.request = request
         if "set-cookie" in response.headers:  # a consent or session cookie, kept for the run
@@ -470,14 +458,14 @@ class Fetcher:
             if not 200 <= status < 300:
                 raise FetchError(_status_text(response), status=status)
             kind = media_type(got)
-            if accept is not None and kind and kind not in accept:
+            if ask.accept is not None and kind and kind not in ask.accept:
                 raise FetchError(f"the response is {kind}, not a web page (nothing was read)")
-            declared = got.get("content-length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
+            declared, limit = got.get("content-length", ""), ask.max_bytes
+            if declared.isdigit() and int(declared) > limit:
                 raise FetchError(
-                    f"the body is {int(declared):,} bytes, over the {max_bytes:,}-byte limit"
+                    f"the body is {int(declared):,} bytes, over the {limit:,}-byte limit"
                 )
-            body = await _read_body(response, max_bytes, got.get("content-encoding", ""))
+            body = await _read_body(response, limit, got.get("content-encoding", ""))
             return Fetched(url, status, body, got)
         finally:
             await response.aclose()
