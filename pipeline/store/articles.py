@@ -10,10 +10,14 @@ from pipeline.errors import NotFoundError, UsageError
 from pipeline.records import Article, NewArticle
 from pipeline.store._base import StoreBase, from_iso, to_iso, utcnow
 
+# An article's feeds in the order they were added (feed id), not the order the run
+# happened to store the entry in: with feeds fetched concurrently that order is a
+# race, and `articles list` shows the first of them as the article's feed.
 _SELECT = """
     SELECT a.*,
-        (SELECT group_concat(f.url, char(10)) FROM feed_entries fe
-            JOIN feeds f ON f.id = fe.feed_id WHERE fe.article_id = a.id) AS feed_urls
+        (SELECT group_concat(url, char(10)) FROM (
+            SELECT f.url FROM feed_entries fe JOIN feeds f ON f.id = fe.feed_id
+            WHERE fe.article_id = a.id ORDER BY f.id)) AS feed_urls
     FROM articles a
 """
 
