@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -278,6 +278,12 @@ def _plan_json(plan: ImportPlan) -> dict[str, object]:
     }
 
 
+def _first(items: Sequence[str], count: int, separator: str) -> str:
+    """The first `count` items joined, and how many more there are."""
+    more = len(items) - count
+    return separator.join(items[:count]) + (f" and {more} more" if more > 0 else "")
+
+
 def _print_plan(plan: ImportPlan) -> None:
     would = "Would " if plan.dry_run else ""
     if plan.dry_run:
@@ -297,17 +303,13 @@ def _print_plan(plan: ImportPlan) -> None:
             f"(same {d.matched_by}): merged.",
             err=True,
         )
-    if plan.ignored_columns:
-        shown, more = plan.ignored_columns[:8], len(plan.ignored_columns) - 8
-        tail = f" and {more} more" if more > 0 else ""  # Outlook's export has ~70 of them
-        click.echo(f"Ignored columns: {', '.join(shown)}{tail}.", err=True)
+    if plan.ignored_columns:  # Outlook's export has about seventy
+        click.echo(f"Ignored columns: {_first(plan.ignored_columns, 8, ', ')}.", err=True)
     if plan.skipped:
-        shown, more = plan.skipped[:5], len(plan.skipped) - 5
-        tail = f" and {more} more" if more > 0 else ""
+        entries = "entry" if len(plan.skipped) == 1 else "entries"
         click.echo(
-            f"Skipped {len(plan.skipped)} {'entry' if len(plan.skipped) == 1 else 'entries'}"
-            " for companies, not people: "
-            f"{'; '.join(shown)}{tail}.",
+            f"Skipped {len(plan.skipped)} {entries} for companies, not people: "
+            f"{_first(plan.skipped, 5, '; ')}.",
             err=True,
         )
     verb = "Dry run of" if plan.dry_run else "Imported"
