@@ -25,9 +25,13 @@ from pipeline.errors import TemplateError
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
 _LINK_SCHEMES = ("http", "https", "mailto")
 # Inline text is one line, so only these act anywhere in it; the block markers
-# (#, -, +, >, "1.") only act at its start, where `md_escape` escapes them too.
+# (#, -, +, >, "1.") only act at its start, where `md_escape` escapes them too, and
+# a heading's closing #s only at its end.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~&])")
 _MD_LEADING = re.compile(r"^(\s*(?:\d+)?)([#+\-=>]|(?<=\d)[.)])")
+# A run of # ending the line after a space is a heading's optional closing sequence,
+# which CommonMark drops: "Rated 5 #" in a "### " heading would lose its "#".
+_MD_CLOSING_HASHES = re.compile(r"(?<=\s)#(?=#*\s*$)")
 
 
 def render(name: str, context: dict[str, Any], templates_dir: Path | None = None) -> str:
@@ -115,6 +119,7 @@ def shorten(text: str, words: int) -> str:
 def md_escape(text: object) -> str:
     """Text for Markdown: one line, every character Markdown or HTML would act on escaped."""
     escaped = _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", str(text or "")))
+    escaped = _MD_CLOSING_HASHES.sub(r"\\#", escaped)
     return _MD_LEADING.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", escaped)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from golden_files import assert_golden
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.digest import DigestResult, write_digest
@@ -737,6 +737,7 @@ def _commonmark():  # type: ignore[no-untyped-def]
 
 @settings(max_examples=200, deadline=None)
 @given(text=_ANY_TEXT, lead=st.sampled_from(["", "> ", "- ", "### ", "Why: "]))
+@example(text="Rated 5 ##", lead="### ")  # a heading's closing sequence, which CommonMark drops
 def test_markdown_escaping_shows_any_text_as_written(text: str, lead: str) -> None:
     collapsed = re.sub(r"\s+", " ", text).strip()
     assume(collapsed)
