@@ -105,6 +105,7 @@ def _metadata(tree: Any, url: str) -> Any:
         log.debug("unreadable JSON-LD in %s", url)
     meta.title = meta.title or extract_title(tree)
     meta.author = meta.author or extract_author(tree)
+    meta.author = _uninverted(tree, meta.author)
     site = (meta.sitename or extract_sitename(tree) or "").lstrip("@")  # a Twitter handle
     if site and "." not in site and not site[0].isupper():
         site = site.title()  # "cleveland" -> "Cleveland", a domain stays as written
@@ -114,6 +115,50 @@ def _metadata(tree: Any, url: str) -> Any:
     meta.date = find_date(tree, **params)
     meta.clean_and_trim()  # entities decoded, whitespace and control characters removed
     return meta
+
+
+# <meta> tags whose content is one author, which scholarly publishers write "Family, Given".
+_BYLINE_TAGS = frozenset({"dc.creator", "dcterms.creator", "citation_author", "author"})
+_INVERTED = re.compile(r"^\s*([^\W\d][^,;\d@/]*?)\s*,\s*([^\W\d][^,;\d@/]*?)\s*$")
+_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md"})
+# A family name of several words starts with one of these ("van der Berg, Anna"); any
+# other "First Last, Something" is a name and its outlet: "Jill Disis, CNN Business".
+_FAMILY_PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "la", "le"})
+
+
+def _uninverted(tree: Any, author: str | None) -> str | None:
+    """Authors as names when the page's byline tags give each "Family, Given".
+
+    trafilatura reads a comma as a separator between authors, so <meta
+    name="dc.creator" content="Brazil, Rachel"> becomes "Brazil; Rachel". When every
+    such tag is one inverted name and `author` is made of exactly their words, the
+    names are put back in order: "Rachel Brazil". Anything else is left as found.
+    """
+    if not author:
+        return author
+    names = []
+    for element in tree.xpath("//head/meta[@name][@content]"):
+        if element.get("name", "").strip().lower() not in _BYLINE_TAGS:
+            continue
+        found = _INVERTED.match(element.get("content", ""))
+        if found is None:
+            return author  # a tag that is not one inverted name: nothing to undo
+        family, given = (part.split() for part in found.groups())
+        if (
+            (len(family) > 1 and family[0].lower() not in _FAMILY_PARTICLES)
+            or len(given) > 2
+            or given[0].lower().strip(".") in _NAME_SUFFIXES
+        ):
+            return author
+        names.append(" ".join([*given, *family]))
+    if not names or _words(author.replace(";", " ")) != _words(" ".join(names)):
+        return author  # the author came from somewhere else (JSON-LD, the byline)
+    return "; ".join(dict.fromkeys(names))
+
+
+def _words(text: str) -> set[str]:
+    # trafilatura title-cases "van der Berg" and drops the dot of an initial.
+    return {word.lower().strip(".") for word in text.split()}
 
 
 def _host_name(url: str) -> str | None:

@@ -100,3 +100,41 @@ def test_a_malformed_canonical_link_costs_only_the_canonical() -> None:
     result = extract_page(html, URL)
     assert result.canonical_url is None
     assert "Lucía Ferreira" in result.text
+
+
+def _byline_page(*creators: str, name: str = "dc.creator") -> bytes:
+    tags = "".join(f'<meta name="{name}" content="{c}">' for c in creators)
+    body = " ".join(
+        "Researchers at the Saltmarsh Institute have mapped how tidal wetlands store carbon "
+        "over decades, and their survey of forty estuaries suggests restoration pays off sooner "
+        "than models assumed."
+        for _ in range(4)
+    )
+    return (
+        f"<html><head><title>Wetlands store carbon faster than thought</title>{tags}</head>"
+        f"<body><article><h1>Wetlands store carbon faster than thought</h1><p>{body}</p>"
+        f"<p>{body}</p></article></body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("creators", "expected"),
+    [
+        # Scholarly publishers write each author "Family, Given"; trafilatura splits on the comma.
+        (["Okonkwo, Adaeze"], "Adaeze Okonkwo"),
+        (
+            ["Lindqvist, Maja", "van der Berg, Anna", "Ferris, Tomas J."],
+            "Maja Lindqvist; Anna van der Berg; Tomas J. Ferris",
+        ),
+    ],
+)
+def test_inverted_byline_tags_read_as_names(creators: list[str], expected: str) -> None:
+    result = extract_page(_byline_page(*creators), "https://journal.saltmarsh.example/a/1")
+    assert result.author == expected
+
+
+def test_a_name_and_its_outlet_are_not_read_as_one_inverted_name() -> None:
+    page_bytes = _byline_page("Priya Castellano, Harbour Ledger", name="author")
+    author = extract_page(page_bytes, "https://harbourledger.example/a/2").author
+    assert author is not None and not author.startswith("Harbour Ledger")
+    assert "Priya Castellano" in author
