@@ -105,7 +105,7 @@ def _metadata(tree: Any, url: str) -> Any:
         log.debug("unreadable JSON-LD in %s", url)
     meta.title = meta.title or extract_title(tree)
     meta.author = meta.author or extract_author(tree)
-    meta.author = _uninverted(tree, meta.author)
+    meta.author = _bylined(_uninverted(tree, meta.author))
     site = (meta.sitename or extract_sitename(tree) or "").lstrip("@")  # a Twitter handle
     if site and "." not in site and not site[0].isupper():
         site = site.title()  # "cleveland" -> "Cleveland", a domain stays as written
@@ -159,6 +159,44 @@ def _uninverted(tree: Any, author: str | None) -> str | None:
 def _words(text: str) -> set[str]:
     # trafilatura title-cases "van der Berg" and drops the dot of an initial.
     return {word.lower().strip(".") for word in text.split()}
+
+
+_CREDENTIAL = re.compile(
+    r"^(?:BA|BSc|MA|MS|MSc|MBA|MPH|MD|DO|PhD|PsyD|DNP|RN|RD|RDN|DDS|JD|Esq|CPA|CFA)\.?$", re.I
+)
+# A dateline run into the byline: "Joshua Sokol May 2, 2024" (or its month alone).
+_DATELINE = re.compile(
+    r"\s+(?:January|February|March|April|May|June|July|August|September|October|November"
+    r"|December)\b[\s\d,.:]*(?:[ap]\.?m\.?)?\s*$",
+    re.I,
+)
+
+
+def _bylined(author: str | None) -> str | None:
+    """The author names without what bylines drag along into them.
+
+    "Brenda Goodman, MA" split at the comma leaves a credential as a second author; a
+    name found in capitals (or lower case) beside the same name in the page's metadata
+    is one author twice, written as a name is; and a byline run into its dateline
+    ("By Joshua Sokol May 2, 2024") is cut before the date where a name of two words
+    or more is left, so "Theresa May" keeps hers.
+    """
+    if not author:
+        return author
+    names: dict[str, list[str]] = {}
+    for part in author.split(";"):
+        name = " ".join(part.split())
+        undated = _DATELINE.sub("", name)
+        if len(undated.split()) >= 2:
+            name = undated
+        if name and not _CREDENTIAL.match(name):
+            names.setdefault(name.casefold(), []).append(name)
+    return "; ".join(max(forms, key=_name_cased) for forms in names.values()) or None
+
+
+def _name_cased(name: str) -> int:
+    """How many words are written as a name is: "Sauli Giliard" over "Sauli giliard"."""
+    return sum(word[:1].isupper() and not word.isupper() for word in name.split())
 
 
 def _host_name(url: str) -> str | None:

@@ -138,3 +138,29 @@ def test_a_name_and_its_outlet_are_not_read_as_one_inverted_name() -> None:
     author = extract_page(page_bytes, "https://harbourledger.example/a/2").author
     assert author is not None and not author.startswith("Harbour Ledger")
     assert "Priya Castellano" in author
+
+
+def _author_of(*head: str) -> str | None:
+    page_bytes = _byline_page().replace(b"</head>", "".join(head).encode() + b"</head>")
+    return extract_page(page_bytes, "https://journal.saltmarsh.example/a/3").author
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("Halima Osei, PhD", "Halima Osei"),  # a credential is no second author
+        ("Ruth Achterberg, MS, RDN", "Ruth Achterberg"),
+        ("By Marguerite Lacroix Okafor May 2, 2025", "Marguerite Lacroix Okafor"),
+        ("Anna Berg March 11, 2015 3:46 PM", "Anna Berg"),
+        ("Theresa May", "Theresa May"),  # a month that is the name stays
+    ],
+)
+def test_bylines_lose_credentials_and_datelines(byline: str, expected: str) -> None:
+    assert _author_of(f'<meta name="author" content="{byline}">') == expected
+
+
+def test_one_author_found_twice_in_different_case_is_one_author() -> None:
+    from pipeline.extract import _bylined
+
+    assert _bylined("Tobias Renner; TOBIAS RENNER") == "Tobias Renner"
+    assert _bylined("sauli giliard; Sauli Giliard; Ana Reyes") == "Sauli Giliard; Ana Reyes"
