@@ -195,6 +195,7 @@ def _profile_key(contact: Contact, feedback: Feedback | None, expansion: Expansi
     acted = feedback or Feedback()
     text = "\n".join(
         [
+            str(profiles.PROFILE_VERSION),
             str(contact.id),
             profiles.profile_text(contact),
             ",".join(map(str, acted.sent)),

@@ -40,6 +40,11 @@ FIELD_WEIGHTS: tuple[tuple[str, float], ...] = (
     ("title", 0.35),
     ("company", 0.35),
 )
+# Part of every cached profile's key: bump when the same contact text and feedback
+# would give another profile, so cached ones are rebuilt (models/ keeps them).
+PROFILE_VERSION = 2
+# Words of a field that say nothing about what its owner reads (see query_terms).
+FIELD_FILLER = {"title": query_terms.RANK_WORDS, "company": query_terms.COMPANY_FORMS}
 # Dismissed articles push the profile away from their distinctive terms that are not
 # the profile's core, never by more than FEEDBACK_CAP of the contact's own words
 # (unit length), however many were dismissed. Sent articles teach through the
@@ -135,7 +140,8 @@ def text_profiles(model: TextModel, contacts: Sequence[Contact]) -> sp.csr_matri
     for name, weight in FIELD_WEIGHTS:
         texts = [field_texts(c)[name] for c in contacts]
         if any(texts):
-            total = total + weight * query_terms.weighted_terms(model, texts)
+            drop = FIELD_FILLER.get(name, frozenset())
+            total = total + weight * query_terms.weighted_terms(model, texts, drop)
     return unit_rows(total)
 
 

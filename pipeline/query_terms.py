@@ -104,6 +104,89 @@ FILLER = frozenset(
         "insights",
     ]
 )
+# A job title and a company name say who someone is; their rank and legal-form words
+# say nothing about what they read, and are common enough in the news to match
+# anything ("Head of Treasury, Kestrel Shipping Group" is about treasury and shipping,
+# not about every story with a "head" or a "group" in it). Dropped from those fields.
+RANK_WORDS = frozenset(
+    [
+        "head",
+        "chief",
+        "senior",
+        "sr",
+        "junior",
+        "jr",
+        "lead",
+        "leader",
+        "principal",
+        "manager",
+        "director",
+        "vice",
+        "president",
+        "vp",
+        "svp",
+        "evp",
+        "avp",
+        "officer",
+        "executive",
+        "exec",
+        "associate",
+        "assistant",
+        "deputy",
+        "staff",
+        "intern",
+        "trainee",
+        "member",
+        "team",
+        "global",
+        "regional",
+        "founder",
+        "cofounder",
+        "owner",
+        "specialist",
+        "coordinator",
+        "representative",
+        "ceo",
+        "md",
+        "gm",
+    ]
+)
+COMPANY_FORMS = frozenset(
+    [
+        "group",
+        "holding",
+        "holdings",
+        "inc",
+        "incorporated",
+        "ltd",
+        "limited",
+        "llc",
+        "llp",
+        "plc",
+        "corp",
+        "corporation",
+        "company",
+        "co",
+        "gmbh",
+        "ag",
+        "sa",
+        "nv",
+        "bv",
+        "ab",
+        "oy",
+        "pty",
+        "sarl",
+        "spa",
+        "srl",
+        "partners",
+        "associates",
+        "international",
+        "worldwide",
+        "global",
+        "enterprises",
+        "solutions",
+    ]
+)
 # A singular found through a plural the contact wrote counts a little less than the
 # word itself: "wars" certainly means "war", but the plural is what they chose.
 SINGULAR_WEIGHT = 0.7
@@ -143,8 +226,8 @@ def singulars(term: str, vocabulary: dict[str, int]) -> list[str]:
     return out
 
 
-def is_filler(term: str) -> bool:
-    return any(word in FILLER for word in term.split(" "))
+def is_filler(term: str, also: frozenset[str] = frozenset()) -> bool:
+    return any(word in FILLER or word in also for word in term.split(" "))
 
 
 def query_idf(model: TextModel, term: str, index: int) -> float:
@@ -158,14 +241,18 @@ def query_idf(model: TextModel, term: str, index: int) -> float:
     return idf
 
 
-def weighted_terms(model: TextModel, texts: Sequence[str]) -> sp.csr_matrix:
+def weighted_terms(
+    model: TextModel, texts: Sequence[str], drop: frozenset[str] = frozenset()
+) -> sp.csr_matrix:
     """One unit row per text (see _weigh), each distinct text weighed once: many
-    contacts share a company, a job title or a tag."""
+    contacts share a company, a job title or a tag. Words in `drop` count as filler."""
     distinct, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
-    return _weigh(model, [str(t) for t in distinct])[inverse.ravel()]
+    return _weigh(model, [str(t) for t in distinct], drop)[inverse.ravel()]
 
 
-def _weigh(model: TextModel, texts: Sequence[str]) -> sp.csr_matrix:
+def _weigh(
+    model: TextModel, texts: Sequence[str], drop: frozenset[str] = frozenset()
+) -> sp.csr_matrix:
     """One unit row per text: sublinear term frequency times query idf, filler words
     removed, singulars of plurals added. An empty or unknown text gives a zero row.
 
@@ -195,7 +282,7 @@ def _weigh(model: TextModel, texts: Sequence[str]) -> sp.csr_matrix:
             continue
         weights: dict[int, float] = {}
         for term, count in Counter(model.analyze(text)).items():
-            if is_filler(term):
+            if is_filler(term, drop):
                 continue
             tf = 1.0 + math.log(count)
             found = singulars_of(term)

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 
 from pipeline import profiles, query_terms, textmodel
 from pipeline.profiles import Expansion
+from pipeline.records import Contact
 
 # A small trade-press corpus (fictional companies and places). The copper stories say
 # "copper" with "mining" or "smelter"; the gold stories are mining-company news that
@@ -177,3 +178,29 @@ def test_too_few_covering_matches_leave_the_feedback_set_as_it_was() -> None:
     plain = profiles.build(*args, Expansion(latent_weight=0.0))
     narrowed = profiles.build(*args, Expansion(latent_weight=0.0), concepts=concepts)
     assert (plain.query != narrowed.query).nnz == 0
+
+
+def test_a_job_title_and_company_lend_their_topic_not_their_rank_or_legal_form() -> None:
+    # A LinkedIn import gives a title and a company and nothing else. "Head" and
+    # "Group" match stories about anything; "copper" and "trading" are the topic.
+    people = [
+        (
+            "Retail group names a new head of stores",
+            "The Marlow retail group named a new head of stores, its third in two years, "
+            "and the group said the head office will move to Leeds.",
+        ),
+        (
+            "Hotel group head resigns after audit",
+            "The head of the Seaview hotel group resigned after an audit; the group board "
+            "asked the deputy head to step in until a search is done.",
+        ),
+    ]
+    model, vectors = textmodel.fit([textmodel.Document(t, b) for t, b in COPPER + OTHER + people])
+    trader = Contact(
+        id=1, name="Ola Brandt", title="Head of Copper Trading", company="Vallenar Group"
+    )
+    direct = profiles.text_profiles(model, [trader])
+    terms = {model.term(int(i)) for i in direct[0].indices}
+    assert "copper" in terms and not {"head", "group"} & terms
+    scores = (direct @ vectors.T).toarray().ravel()
+    assert scores[: len(COPPER)].min() > scores[-len(people) :].max()
