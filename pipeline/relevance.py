@@ -266,6 +266,10 @@ def match_articles(
         changed = np.array([known.get(c.id) != _fingerprint(c) for c in contacts])
         profile_set = profiles_for(store, corpus, contacts, expansion, cache=models_dir)
         taken = store.suggested_stories([c.id for c in contacts])
+        # A story naming the contact is news about them, not reading for them: the
+        # mention offers the congratulation, or stays an alert when the news is bad.
+        for contact_id, stories in store.stories_naming([c.id for c in contacts]).items():
+            taken.setdefault(contact_id, set()).update(stories)
         columns_of_story: dict[int, list[int]] = {}
         for column, story in enumerate(corpus.stories.tolist()):
             columns_of_story.setdefault(story, []).append(column)
@@ -335,7 +339,8 @@ def suggest_for(
 
     Fresh strong matches come first, then older strong ones (when fresh ones run
     out), then weak ones flagged `weak`: a ranked list of `limit` whenever the window
-    holds that many stories the user has not already sent or dismissed.
+    holds that many stories the user has not already sent or dismissed (stories
+    naming the contact are left to `mentions`).
     """
     if limit < 1:
         raise UsageError(f"--limit must be at least 1, not {limit}.")
@@ -348,7 +353,8 @@ def suggest_for(
     if profile_set.empty[0]:
         return []
     acted = store.suggested_stories([contact.id], statuses=("sent", "dismissed"))
-    taken = set(acted.get(contact.id, set()))
+    named = store.stories_naming([contact.id])  # news about them is for `mentions`
+    taken = set(acted.get(contact.id, set())) | named.get(contact.id, set())
     columns = np.flatnonzero(~np.isin(corpus.stories, np.asarray(sorted(taken), np.int64)))
     ((_, candidates, scores),) = list(
         _blocks(profile_set, corpus, columns, np.array([0]), columns.size)
@@ -356,7 +362,8 @@ def suggest_for(
     fresh = corpus.fresh(now, settings.max_age_days)[candidates]
     weak = scores < settings.threshold
     order = np.lexsort((-scores, ~fresh, weak))
-    # Copies of a story the user already sent or dismissed are not offered again.
+    # Copies of a story the user already sent or dismissed, or that names the contact,
+    # are not offered either.
     acted_columns = np.flatnonzero(np.isin(corpus.stories, np.asarray(sorted(taken), np.int64)))
     picked = _pick(
         corpus, candidates[order], scores[order], taken, limit, -np.inf, acted_columns.tolist()

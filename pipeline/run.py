@@ -228,9 +228,10 @@ def _locked_pass(
         if stage("fetch"):
             tally.fetch = fetch_all(store, config, run_id=run_id, progress=progress)
         if stage("match"):
+            # Mentions first: a story naming a contact is never also suggested to them.
+            tally.mentions = len(scan_new_articles(store, now=now))
             matched = match_articles(store, config, workspace.models_dir, now=now)
             tally.suggestions = matched.suggestions
-            tally.mentions = len(scan_new_articles(store, now=now))
         if stage("alerts"):
             tally.alerts = deliver_alerts(
                 store, config, run_id=run_id, templates_dir=templates, now=now

@@ -407,6 +407,39 @@ def test_match_is_incremental_and_suggests_a_story_once(store: Store, workspace:
     assert len(store.suggestions(contact_id=late)) >= 2
 
 
+def test_a_story_naming_the_contact_is_news_about_them_not_a_suggestion(
+    store: Store, workspace: Workspace
+) -> None:
+    # Voltcycle's chief executive follows battery recycling; the Voltcycle story names
+    # him. Sending it "because you are interested in battery recycling" would be
+    # absurd (and cruel, were it bad news): the mention offers the congratulation.
+    from pipeline.mentions import scan_new_articles
+
+    config, models = workspace.config(), workspace.models_dir
+    named = _add(
+        store,
+        "battery-ceo",
+        "Voltcycle names Idris Marlowe chief executive",
+        "Voltcycle, the battery recycling startup, named Idris Marlowe chief executive on "
+        "Monday. Marlowe ran battery recycling at a carmaker's Nevada plant, where recycling "
+        "lines recover lithium, nickel and cobalt from used battery packs, and he takes "
+        "over as Voltcycle doubles its battery recycling capacity.",
+        age=timedelta(0),
+    )
+    cid = _contact(store, "Idris Marlowe", interests="battery recycling", company="Voltcycle")
+    assert [m.article_id for m in scan_new_articles(store, now=NOW)] == [named]
+    relevance.match_articles(store, config, models, now=NOW)
+    suggested = [s.article_id for s in store.suggestions(contact_id=cid)]
+    assert sorted(_keys(store, suggested)) == ["battery", "battery2"]
+    offered = [r.article.id for r in _suggest(store, workspace, "Idris Marlowe", limit=20)]
+    assert named not in offered
+    # Once the user says that is someone else, the story is reading like any other.
+    (mention,) = store.mentions(contact_id=cid)
+    store.set_mention_status(mention.id, "not_them")
+    offered = [r.article.id for r in _suggest(store, workspace, "Idris Marlowe", limit=20)]
+    assert named in offered[:2]
+
+
 def test_profiles_are_rebuilt_only_when_their_inputs_change(
     store: Store, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -79,6 +79,11 @@ def test_run_end_to_end_then_nothing_new(run_cli, workspace, sample) -> None:  #
         last = store.last_run()
         assert last is not None and last["status"] == "ok" and last["finished_at"]
         assert last["report"]["new_articles"] == 28
+        # A story naming a contact is news about them (a mention), never a suggestion to
+        # them: Marcus Hale is not offered the story of his company's lawsuit.
+        named = {(m.contact_id, m.story_id) for m in store.mentions()}
+        offered = {(s.contact_id, s.story_id) for s in store.suggestions()}
+        assert len(named) == 3 and not named & offered
 
     again = json.loads(run_cli("run", "--json").stdout)
     assert (again["new_articles"], again["mentions"], again["suggestions"]) == (0, 0, 0)

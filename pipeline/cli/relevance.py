@@ -21,8 +21,9 @@ from pipeline.store._base import utcnow
 def match(app: App, as_json: bool) -> None:
     """Score new articles against contacts (suggestions) and scan them for press mentions."""
     store, config = app.store(), app.config()
-    report = relevance.match_articles(store, config, app.workspace.models_dir)
+    # Mentions first: a story naming a contact is never also suggested to them.
     mentions = len(scan_new_articles(store))
+    report = relevance.match_articles(store, config, app.workspace.models_dir)
     data: dict[str, Any] = {**dataclasses.asdict(report), "mentions": mentions}
     if as_json:
         emit_json(data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -126,6 +126,17 @@ class MentionStore(StoreBase):
             params.append(status)
         sql = "SELECT * FROM mentions" + (" WHERE " + " AND ".join(where) if where else "")
         return [_mention(r) for r in self._all(sql + " ORDER BY created_at DESC, id DESC", params)]
+
+    def stories_naming(self, contact_ids: Iterable[int]) -> dict[int, set[int]]:
+        """contact id -> stories the contact is named in (mentions they are not denied in)."""
+        wanted = set(contact_ids)
+        out: dict[int, set[int]] = {}
+        for contact_id, story_id in self._all(
+            "SELECT contact_id, story_id FROM mentions WHERE status != 'not_them'"
+        ):
+            if contact_id in wanted:
+                out.setdefault(contact_id, set()).add(story_id)
+        return out
 
     def set_mention_status(self, mention_id: int, status: str) -> Mention:
         if status not in MENTION_STATUSES:
