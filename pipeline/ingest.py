@@ -63,6 +63,15 @@ COMMIT_SECONDS = 0.25
 # the feed's summary; trafilatura takes well under a second on a typical page, and a
 # few seconds on the largest pages the body limit lets through.
 EXTRACT_TIME_LIMIT = 60.0
+# A page holds a slot from the moment its host can be asked until its text is back:
+# through the request, the response, the queue at a worker and the extraction. The
+# slots bound the bodies held in memory (typically 50-100 KB each) and must cover
+# that whole round trip at the rate the workers extract, or the workers wait for
+# pages: with 16 slots for two workers, on benchmarks/ingest.py's 50 ms sites, each
+# worker waited for its next job 4.7 % of the time (gaps of about the event loop's
+# 10 ms poll); with 32, 1.7 %. A slower network needs more, hence per worker.
+MIN_PAGE_SLOTS = 32
+PAGE_SLOTS_PER_WORKER = 16
 _PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/xml", "application/xml")
 
 
@@ -147,9 +156,9 @@ class _Ingest:
         self.tally = _Tally()
         self._pool: WorkerPool | None = None
         self._workers = self.settings.extract_workers or os.cpu_count() or 1
-        # Pages fetched but not yet extracted are held in memory: bound them, and keep
-        # enough in hand that no worker waits for the network.
-        self._page_slots = asyncio.Semaphore(max(16, self._workers * 8))
+        self._page_slots = asyncio.Semaphore(
+            max(MIN_PAGE_SLOTS, self._workers * PAGE_SLOTS_PER_WORKER)
+        )
         # An entry URL being processed right now, so a second feed carrying the same
         # link waits for it instead of fetching the page again.
         self._in_progress: dict[str, asyncio.Future[int | None]] = {}

@@ -384,11 +384,13 @@ def test_no_feeds_is_a_quick_empty_run(workspace: Workspace) -> None:
 
 
 def test_a_slow_site_does_not_hold_up_the_pages_of_other_sites(
-    workspace: Workspace, server: LoopbackServer
+    workspace: Workspace, server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # More entries from one slow site than there are page slots (16 with one worker):
-    # a slot is only taken when the site can be asked, so the other site's pages are
-    # fetched at once instead of queueing behind the slow site's.
+    # More entries from one slow site than there are page slots (16 here): a slot is
+    # only taken when the site can be asked, so the other site's pages are fetched at
+    # once instead of queueing behind the slow site's.
+    monkeypatch.setattr(ingest_module, "MIN_PAGE_SLOTS", 16)
+    monkeypatch.setattr(ingest_module, "PAGE_SLOTS_PER_WORKER", 16)
     asked: dict[str, float] = {}
 
     def serve_timed(site: str, path: str, seed: int, delay: float) -> Item:
