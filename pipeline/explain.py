@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from pipeline.records import RELATED
 from pipeline.textmodel import TextModel
 
-RELATED = " (related)"
 MAX_REASONS = 5
 # Sentences the quote is chosen from: long enough to say something, short enough
 # to sit in an 80-word message.

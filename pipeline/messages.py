@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 
 from pipeline import events
 from pipeline.errors import TemplateError
-from pipeline.records import EVENT_LABELS, Article, Contact, Mention
+from pipeline.records import EVENT_LABELS, RELATED, Article, Contact, Mention
 from pipeline.templating import render, shorten, template_filename
 
 MAX_WORDS = 80
@@ -139,8 +139,9 @@ def interest_phrase(interests: str, reasons: tuple[str, ...] | list[str]) -> str
     """The contact's own words for why an article fits them.
 
     The interest phrase (from their saved interests) sharing most words with the
-    suggestion's reasons; failing that the first reasons, said as a phrase rather
-    than a list. Empty when there is nothing to say.
+    suggestion's reasons; failing that the first of the reasons that are their own
+    words (never one cheesecake inferred, "ships (related)"), said as a phrase
+    rather than a list. Empty when there is nothing to say.
     """
     reason_words = [w for r in reasons for w in _words(r)]
     best, best_hits = "", 0
@@ -153,7 +154,7 @@ def interest_phrase(interests: str, reasons: tuple[str, ...] | list[str]) -> str
             best, best_hits = phrase, hits
     if best:
         return shorten(best, 8).rstrip(" …")
-    named = [_clean(r) for r in reasons if _clean(r)][:2]
+    named = [_clean(r) for r in reasons if not r.endswith(RELATED) and _clean(r)][:2]
     return " and ".join(named)
 
 

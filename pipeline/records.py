@@ -18,6 +18,8 @@ MENTION_PREFIX = "m"
 SUGGESTION_STATUSES = ("new", "sent", "dismissed", "expired")
 MENTION_STATUSES = ("new", "sent", "dismissed", "not_them")
 CONFIDENCES = ("high", "medium", "verify")
+# Ends a suggestion reason that cheesecake inferred rather than the contact wrote.
+RELATED = " (related)"
 EVENTS = (
     "new_role",
     "award",

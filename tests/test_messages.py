@@ -392,3 +392,10 @@ def test_mailto_round_trips_any_text(subject: str, body: str) -> None:
     assert set(fields) == {"subject", "body"}
     assert unquote(fields["subject"], errors="strict") == subject
     assert unquote(fields["body"], errors="strict") == re.sub(r"\r\n|\r|\n", "\r\n", body)
+
+
+def test_interest_phrase_never_says_what_cheesecake_inferred() -> None:
+    # A contact with a job title and no interests: the reasons are partly inferred.
+    reasons = ("shipping", "ships (related)", "container (related)")
+    assert interest_phrase("", reasons) == "shipping"
+    assert interest_phrase("", ("ships (related)", "container (related)")) == ""
