@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pipeline import events
+from pipeline.bylines import author_names
 from pipeline.mention_context import (
     BYLINE,
     Document,
@@ -146,18 +147,6 @@ def _own_words(contact: Contact) -> set[str]:
     }
     words.update(other_first_names(parts.first) if parts.first else ())
     return {w.strip(".") for w in words}
-
-
-def author_names(author: str) -> str:
-    """Author metadata as names: "Brazil; Rachel; You; Xiaoying" -> "Rachel Brazil; Xiaoying You".
-
-    Scholarly citation tags give "Last, First" per author, which extraction joins with
-    semicolons; one-word parts in pairs are read back as first-name-first names.
-    """
-    parts = [p.strip() for p in author.split(";")]
-    if len(parts) >= 2 and len(parts) % 2 == 0 and all(p and " " not in p for p in parts):
-        return "; ".join(f"{parts[i + 1]} {parts[i]}" for i in range(0, len(parts), 2))
-    return author
 
 
 def _trim(sentence: str, around: str) -> str:

@@ -160,7 +160,7 @@ def test_bylines_lose_credentials_and_datelines(byline: str, expected: str) -> N
 
 
 def test_one_author_found_twice_in_different_case_is_one_author() -> None:
-    from pipeline.extract import _bylined
+    from pipeline.bylines import _bylined
 
     assert _bylined("Tobias Renner; TOBIAS RENNER") == "Tobias Renner"
     assert _bylined("sauli giliard; Sauli Giliard; Ana Reyes") == "Sauli Giliard; Ana Reyes"
