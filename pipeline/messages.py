@@ -139,11 +139,12 @@ def interest_phrase(interests: str, reasons: tuple[str, ...] | list[str]) -> str
     """The contact's own words for why an article fits them.
 
     The interest phrase (from their saved interests) sharing most words with the
-    suggestion's reasons; failing that the first of the reasons that are their own
-    words (never one cheesecake inferred, "ships (related)"), said as a phrase
-    rather than a list. Empty when there is nothing to say.
+    suggestion's reasons; empty when none does, and the draft then opens without
+    naming an interest. The reasons alone are no phrase to put in someone's mouth:
+    for a contact imported with a company and a title only, they are that company
+    ("your interest in vantor aerospace"), and some are inferred ("ships (related)").
     """
-    reason_words = [w for r in reasons for w in _words(r)]
+    reason_words = [w for r in reasons for w in _words(r.removesuffix(RELATED))]
     best, best_hits = "", 0
     for phrase in re.split(r"[,;\n|/]+|\s+&\s+", interests):
         phrase = _clean(phrase).strip(" .")
@@ -152,10 +153,7 @@ def interest_phrase(interests: str, reasons: tuple[str, ...] | list[str]) -> str
         hits = sum(1 for w in _words(phrase) if any(_same_word(w, r) for r in reason_words))
         if hits > best_hits:
             best, best_hits = phrase, hits
-    if best:
-        return shorten(best, 8).rstrip(" …")
-    named = [_clean(r) for r in reasons if not r.endswith(RELATED) and _clean(r)][:2]
-    return " and ".join(named)
+    return shorten(best, 8).rstrip(" …") if best else ""
 
 
 # --- rendering ------------------------------------------------------------------------

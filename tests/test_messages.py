@@ -297,8 +297,9 @@ def test_interest_phrase_prefers_the_contacts_own_words() -> None:
     assert interest_phrase(interests, ("invest", "metal", "gold")) == "precious metals investing"
 
 
-def test_interest_phrase_falls_back_to_the_reasons_as_a_phrase() -> None:
-    assert interest_phrase("knitting", ("arabica", "futures", "brazil")) == "arabica and futures"
+def test_interest_phrase_is_empty_rather_than_a_guess() -> None:
+    # No interest phrase the article matches: the draft opens without naming one.
+    assert interest_phrase("knitting", ("arabica", "futures", "brazil")) == ""
     assert interest_phrase("", ()) == ""
 
 
@@ -394,8 +395,9 @@ def test_mailto_round_trips_any_text(subject: str, body: str) -> None:
     assert unquote(fields["body"], errors="strict") == re.sub(r"\r\n|\r|\n", "\r\n", body)
 
 
-def test_interest_phrase_never_says_what_cheesecake_inferred() -> None:
-    # A contact with a job title and no interests: the reasons are partly inferred.
-    reasons = ("shipping", "ships (related)", "container (related)")
-    assert interest_phrase("", reasons) == "shipping"
-    assert interest_phrase("", ("ships (related)", "container (related)")) == ""
+def test_interest_phrase_never_names_a_company_or_an_inferred_reason() -> None:
+    # Imported with a company and a title only: the reasons are their employer's name
+    # and inferred words, none of them an interest they told anyone about.
+    reasons = ("vantor aerospace", "ships (related)", "container (related)")
+    assert interest_phrase("", reasons) == ""
+    assert interest_phrase("container shipping", reasons) == "container shipping"
