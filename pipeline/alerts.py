@@ -41,6 +41,7 @@ from pipeline.records import (
     Mention,
 )
 from pipeline.store import Store
+from pipeline.templating import quoted
 
 __all__ = [
     "AlertMessage",
@@ -178,7 +179,7 @@ def compose_alert(
     subject = f"{contact.name} in the news: {event} — {title}"
     lines = [
         f"{contact.name} is in the news ({event}, {mention.confidence} confidence).",
-        f"“{evidence}”",
+        quoted(evidence, "“", "”"),
         f"{title}\n{url}",
     ]
     if mention.confidence == "verify":

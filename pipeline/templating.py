@@ -88,8 +88,18 @@ def environment(templates_dir: Path | None = None) -> jinja2.Environment:
         highlight=html_highlight,
         md_highlight=md_highlight,
         day=format_day,
+        quoted=quoted,
     )
     return env
+
+
+def quoted(text: object, opening: str = '"', closing: str = '"') -> str:
+    """The text in quotation marks, unless it has its own: a sentence that opens with
+    a quote ('"We are ready," said the chief executive.') would read '""We are...'."""
+    value = str(text or "")
+    if any(mark in value for mark in '"“”'):
+        return value
+    return f"{opening}{value}{closing}"
 
 
 def _template_frame(exc: BaseException, env: jinja2.Environment, name: str) -> tuple[str, str]:

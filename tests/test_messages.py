@@ -401,3 +401,13 @@ def test_interest_phrase_never_names_a_company_or_an_inferred_reason() -> None:
     reasons = ("vantor aerospace", "ships (related)", "container (related)")
     assert interest_phrase("", reasons) == ""
     assert interest_phrase("container shipping", reasons) == "container shipping"
+
+
+def test_a_quote_that_opens_with_quotation_marks_is_not_quoted_twice() -> None:
+    said = '"Automation is no longer optional," said the port\'s chief engineer.'
+    body = share_draft(contact(), article(), suggestion(quote=said), sequence=0).body
+    assert said in body and '""' not in body
+    plain = share_draft(
+        contact(), article(), suggestion(quote="Cranes cut turnaround."), sequence=0
+    )
+    assert '"Cranes cut turnaround."' in plain.body

@@ -9,6 +9,7 @@ import click
 
 from pipeline.cli._app import App, emit_json, parse_date, pass_app
 from pipeline.records import Article, Contact, Mention
+from pipeline.templating import quoted
 
 
 def _draft(app: App, contact: Contact, article: Article, mention: Mention) -> Any:
@@ -76,7 +77,7 @@ def mentions(app: App, since: str | None, name: str | None, as_json: bool) -> No
         )
         click.echo(f"    {article.title}")
         click.echo(f"    {article.url}")
-        click.echo(f'    "{mention.evidence}"')
+        click.echo(f"    {quoted(mention.evidence)}")
         if draft is not None:
             click.echo("    draft:")
             click.echo(textwrap.indent(draft.body, "      "))

@@ -13,6 +13,7 @@ from pipeline.errors import UsageError
 from pipeline.mentions import scan_new_articles
 from pipeline.records import MENTION_PREFIX, SUGGESTION_PREFIX
 from pipeline.store._base import utcnow
+from pipeline.templating import quoted
 
 
 @click.command()
@@ -104,7 +105,7 @@ def suggest(app: App, name: str, limit: int, as_json: bool) -> None:
         if item.reasons:
             click.echo(f"      why: {', '.join(item.reasons)}")
         if item.quote:
-            click.echo(f'      "{item.quote}"')
+            click.echo(f"      {quoted(item.quote)}")
     click.echo(f"\nDraft for {items[0][0].public_id}:\n{items[0][1].subject}\n\n{items[0][1].body}")
 
 
