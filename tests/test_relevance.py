@@ -440,6 +440,25 @@ def test_a_story_naming_the_contact_is_news_about_them_not_a_suggestion(
     assert named in offered[:2]
 
 
+def test_suggest_for_a_contact_added_since_the_last_run_knows_the_news_naming_them(
+    store: Store, run_cli
+) -> None:  # type: ignore[no-untyped-def]
+    named = _add(
+        store,
+        "battery-ceo",
+        "Voltcycle names Idris Marlowe chief executive",
+        "Voltcycle, the battery recycling startup, named Idris Marlowe chief executive on "
+        "Monday. Marlowe ran battery recycling at a carmaker's Nevada plant.",
+        age=timedelta(0),
+    )
+    _contact(store, "Idris Marlowe", interests="battery recycling", company="Voltcycle")
+    result = run_cli("suggest", "--contact", "Idris Marlowe", "--limit", "20", "--json")
+    assert result.exit_code == 0, result.output
+    offered = {item["article_url"] for item in json.loads(result.stdout)}
+    assert store.article(named).url not in offered and offered
+    assert [m.article_id for m in store.mentions()] == [named]
+
+
 def test_profiles_are_rebuilt_only_when_their_inputs_change(
     store: Store, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:

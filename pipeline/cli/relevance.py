@@ -54,6 +54,9 @@ def suggest(app: App, name: str, limit: int, as_json: bool) -> None:
 
     store, config = app.store(), app.config()
     contact = store.find_contact(name)
+    # A contact added since the last run is looked for in the news first, so a story
+    # naming them is known as such (a mention), never offered as reading to them.
+    scan_new_articles(store)
     ranked = relevance.suggest_for(store, config, app.workspace.models_dir, contact, limit=limit)
     items = []
     for item in ranked:
