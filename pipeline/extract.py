@@ -73,7 +73,7 @@ def extract_page(html: bytes, url: str, *, content_type: str | None = None) -> E
         title=_clean(meta.title),
         author=_clean(meta.author),
         published=_date(meta.date),
-        site_name=_clean(meta.sitename) or _host_name(canonical or url),
+        site_name=_site_name(meta.sitename, meta.title),
         description=_clean(meta.description),
         language=language,
         canonical_url=canonical,
@@ -118,9 +118,14 @@ def _metadata(tree: Any, url: str) -> Any:
     return meta
 
 
-def _host_name(url: str) -> str | None:
-    host = (urlsplit(url).hostname or "").removeprefix("www.")
-    return host or None
+def _site_name(found: Any, title: Any) -> str | None:
+    """The page's own name for its site, if it gives one. None rather than the host
+    ("127.0.0.1", "news.example.com"): ingest then names the feed's publication. A
+    "site name" that is the headline (taken from a bare <title>) is none."""
+    site = _clean(found)
+    if site is None or site.casefold() == (_clean(title) or "").casefold():
+        return None
+    return site
 
 
 def _decode(html: bytes, content_type: str | None) -> bytes | str:

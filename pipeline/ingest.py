@@ -43,7 +43,7 @@ from pipeline.net import Admission, Fetched, Fetcher, RefusedURL, Resolver
 from pipeline.records import FeedEntry, FeedState, FetchReport, ItemError, NewArticle
 from pipeline.store import Store
 from pipeline.store._base import utcnow
-from pipeline.urls import clean_url
+from pipeline.urls import clean_url, same_site
 from pipeline.workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -159,6 +159,9 @@ class _Ingest:
         self._page_slots = asyncio.Semaphore(
             max(MIN_PAGE_SLOTS, self._workers * PAGE_SLOTS_PER_WORKER)
         )
+        # Each feed's publication name (the user's name for the feed, else its own
+        # title): an article's site when its page names none.
+        self._publications: dict[int, str | None] = {}
         # An entry URL being processed right now, so a second feed carrying the same
         # link waits for it instead of fetching the page again.
         self._in_progress: dict[str, asyncio.Future[int | None]] = {}
@@ -260,6 +263,7 @@ class _Ingest:
         except ParseError as exc:
             self._feed_failed(state, str(exc), fetched.status)
             return
+        self._publications[state.id] = state.name or parsed.title
         entries = self._new_entries(state, parsed.entries)
         if entries:
             self._extractor()  # its workers start while the pages are fetched
@@ -370,7 +374,10 @@ class _Ingest:
 
     async def _ingest(self, state: FeedState, entry: FeedEntry, allow_private: bool) -> int | None:
         page = await self._page(entry.url, allow_private)
-        article = _article(entry, page)
+        # The feed's name is the page's site only when the page is on the feed's site,
+        # not for an aggregator's links to other publications.
+        publication = self._publications.get(state.id) if same_site(state.url, entry.url) else None
+        article = _article(entry, page, publication)
         existing = self.store.article_id_for_url(article.canonical_url)
         if existing is not None:  # another URL for a page already stored
             self.store.link_entry(state.id, entry.key, existing)
@@ -480,8 +487,9 @@ class _Ingest:
         return None
 
 
-def _article(entry: FeedEntry, page: _Page) -> NewArticle:
-    """The entry's own fields first (the feed knows its dates), the page's to fill gaps."""
+def _article(entry: FeedEntry, page: _Page, publication: str | None = None) -> NewArticle:
+    """The entry's own fields first (the feed knows its dates), the page's to fill gaps;
+    the feed's `publication` name is the site where the page names none."""
     found = page.extracted
     if found is None:
         return NewArticle(
@@ -492,6 +500,7 @@ def _article(entry: FeedEntry, page: _Page) -> NewArticle:
             extracted=False,
             author=entry.author,
             published=entry.published,
+            site_name=publication,
             summary=entry.summary,
             extract_error=page.error.message if page.error else None,
         )
@@ -503,7 +512,7 @@ def _article(entry: FeedEntry, page: _Page) -> NewArticle:
         extracted=True,
         author=entry.author or found.author,
         published=entry.published or found.published,
-        site_name=found.site_name,
+        site_name=found.site_name or publication,
         description=found.description,
         language=found.language,
         summary=entry.summary,

@@ -10,7 +10,7 @@ recognise it. Pages that know better say so with their own canonical URL.
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote_plus, urljoin
+from urllib.parse import unquote_plus, urljoin, urlsplit
 
 # Query parameters that only identify a campaign, click or mailing, never content.
 # Exact names, compared case-insensitively; `utm_*` is handled as a prefix.
@@ -90,6 +90,18 @@ def clean_url(url: str, base: str | None = None) -> str:
         # the strip above on the next call; an empty query keeps it, and cleaning stable.
         cleaned += "?"
     return cleaned
+
+
+def same_site(a: str, b: str) -> bool:
+    """Whether two URLs are on one site: the same registered domain ("feeds.example.com"
+    and "www.example.com"), or the same host where there is none (an IP address)."""
+    from courlan import extract_domain  # imported here: only ingest needs it
+
+    hosts = [urlsplit(url).hostname or "" for url in (a, b)]
+    domains = [extract_domain(url) for url in (a, b)]
+    if all(domains):
+        return domains[0] == domains[1]
+    return bool(hosts[0]) and hosts[0] == hosts[1]
 
 
 def _lower_host(authority: str) -> str:

@@ -159,19 +159,23 @@ def article_html(
     author: str = "Jordan Ellery",
     published: datetime | None = None,
     padding: int = 0,
+    named_site: bool = True,
 ) -> bytes:
     """A news page with navigation, a sidebar and a footer around the article body.
 
     `padding` adds that many bytes of boilerplate markup (menus), as real pages have.
+    `named_site=False`: the page names no site (no og:site_name, a bare <title>).
     """
     when = (published or datetime(2024, 5, 2, 9, 30, tzinfo=UTC)).isoformat()
+    site = " | Harbour &amp; Field News" if named_site else ""
     head = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>{escape(title)} | Harbour &amp; Field News</title>",
+        f"<title>{escape(title)}{site}</title>",
         f"<meta name='author' content='{escape(author)}'>",
         f"<meta property='article:published_time' content='{when}'>",
-        "<meta property='og:site_name' content='Harbour &amp; Field News'>",
     ]
+    if named_site:
+        head.append("<meta property='og:site_name' content='Harbour &amp; Field News'>")
     if canonical:
         head.append(f"<link rel='canonical' href='{escape(canonical)}'>")
     nav = "".join(

@@ -164,3 +164,12 @@ def test_one_author_found_twice_in_different_case_is_one_author() -> None:
 
     assert _bylined("Tobias Renner; TOBIAS RENNER") == "Tobias Renner"
     assert _bylined("sauli giliard; Sauli Giliard; Ana Reyes") == "Sauli Giliard; Ana Reyes"
+
+
+def test_no_site_name_rather_than_the_host_or_the_headline() -> None:
+    # Ingest names the feed's publication instead (never "127.0.0.1" in a draft).
+    bare = extract_page(_byline_page(), "http://127.0.0.1:8765/a/4")
+    assert bare.site_name is None
+    headline = '<meta property="og:site_name" content="Wetlands store carbon faster than thought">'
+    page_bytes = _byline_page().replace(b"</head>", headline.encode() + b"</head>")
+    assert extract_page(page_bytes, "http://127.0.0.1:8765/a/5").site_name is None

@@ -378,6 +378,27 @@ def test_fetch_command_json_and_summary(
     assert status["last_run"]["kind"] == "fetch" and status["last_run"]["status"] == "ok"
 
 
+def test_a_page_naming_no_site_takes_its_feeds_name_on_the_feeds_own_site(
+    workspace: Workspace, server: LoopbackServer
+) -> None:
+    # Drafts say "I saw the news in <site>": never "127.0.0.1", and never an
+    # aggregator's name for a page it only links to on another site.
+    own = story(server, "/own/1", 1, named_site=False)
+    named = story(server, "/own/2", 2)
+    elsewhere = replace(
+        story(server, "/other/3", 3, named_site=False),
+        link=f"http://other.example:{server.port}/other/3",
+    )
+    links = [replace(i, link=i.link.replace("127.0.0.1", "wire.example")) for i in (own, named)]
+    serve_feed(server, "/wire.xml", [*links, elsewhere])
+    url = f"http://wire.example:{server.port}/wire.xml"
+    report, store = ingest(workspace, [url], public=("wire.example", "other.example"))
+    assert report.new_articles == 3 and report.extracted == 3
+    sites = {a.url.rsplit("/", 2)[1] + a.url[-1]: a.site_name for a in store.articles()}
+    store.close()
+    assert sites == {"own1": "Feed /wire.xml", "own2": "Harbour & Field News", "other3": None}
+
+
 def test_no_feeds_is_a_quick_empty_run(workspace: Workspace) -> None:
     report, _ = ingest(workspace, [])
     assert report == FetchReport(seconds=report.seconds)
