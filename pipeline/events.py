@@ -135,6 +135,9 @@ _FIELD_OF_WORK = re.compile(
     r"researchers?|test(?:ing|s)?|law|" + _ROLES + r")\b"
     + r"|\b" + _ROLES + r" (?:of|for|in|on) (?!(?:the|a|an|this|that|its|his|her|their)\b)"
     r"(?:[\w-]+ ){0,2}?" + _FIELD_WORDS + r"\b"
+    # what a product or a team does: "helps shops detect fraudulent card payments"
+    + r"|\b(?:detect|prevent|fight|combat|stop|spot|flag|catch|tackle|reduce)(?:s|ing)? "
+    r"(?:[\w-]+ ){0,2}?(?:fraud\w*|" + _FIELD_WORDS + r")"
 )  # fmt: skip
 
 
@@ -302,6 +305,12 @@ class EventContext:
     authored: bool = False  # the contact wrote the article (byline or metadata)
     # The contact's company and title, lower case: their cue words are their work.
     own_phrases: Sequence[str] = ()
+    named_in_front: bool = False  # the contact is named in the headline or the lead
+    company_elsewhere: bool = False  # their company is named outside their own sentences
+    # Sentences of `mention_sentences` quoting the contact ("..., said Helen Park"),
+    # and those where the event is someone else's ("She will report to Oren Blake").
+    speaking: Sequence[str] = ()
+    beside: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -345,9 +354,20 @@ def _positive(lowered: str) -> str | None:
 
 
 def classify(context: EventContext) -> EventResult:
-    """The event kind and its evidence sentence; negative wins over everything."""
+    """The event kind and its evidence sentence; negative wins over everything.
+
+    What a quoted contact talks about, and an event that is someone else's ("She will
+    report to Oren Blake and join the board"), say nothing about the contact: a
+    threat analyst quoted on a lawsuit is quoted, not sued, and a chief executive
+    whose company names a new commercial chief has no new role. A story about their
+    company speaks for them (its funding, its award), but only a story naming them
+    in its headline or lead gives them its new role.
+    """
     sentences = list(context.mention_sentences)
-    lowered = [s.lower() for s in sentences]
+    speaking, beside = set(context.speaking), set(context.beside)
+    # Their own words (in quotation marks) are not news about them.
+    checked = [_unquoted(s) if s in speaking else s for s in sentences]
+    lowered = [s.lower() for s in checked]
     first = sentences[0] if sentences else context.headline
     around = [context.headline, *context.nearby_sentences]
     if context.about_contact:
@@ -363,21 +383,43 @@ def classify(context: EventContext) -> EventResult:
     # recall"); only what it says about them, checked above, can make it bad news.
     if context.authored:
         return EventResult(AUTHORED, first)
-    if _bad_news("\n".join(around).lower(), own):
+    # Bad news around them is theirs unless they only comment on it or stand beside it
+    # in a story that is not about them or their company. Speaking for the company in
+    # the story ("we", "the company had informed regulators") is no comment from aside.
+    bystander = bool(sentences) and all(
+        s in beside or (s in speaking and not _FOR_THE_COMPANY.search(s)) for s in sentences
+    )
+    aside = bystander and not context.named_in_front and not context.company_elsewhere
+    if not aside and _bad_news("\n".join(around).lower(), own):
         return EventResult(NEGATIVE, first)
     for sentence, low in zip(sentences, lowered, strict=True):
+        if sentence in speaking or sentence in beside:
+            continue
         kind = _positive(low)
         if kind is not None:
             return EventResult(kind, sentence)
     # The headline or lead speaks for the contact only when the story is theirs.
-    if context.about_contact:
+    if context.about_contact and not aside:
         for text in (context.headline, context.lead, *context.nearby_sentences):
             kind = _positive(text.lower())
-            if kind is not None:
+            if kind is not None and (kind != "new_role" or context.named_in_front):
                 return EventResult(kind, first)
     for sentence, low in zip(sentences, lowered, strict=True):
-        if _QUOTED.search(low):
+        if sentence in speaking or _QUOTED.search(low):
             return EventResult(PUBLICATION, sentence)
     if context.company_named or any(_COMPANY_CUES.search(low) for low in lowered):
         return EventResult(COMPANY_NEWS, first)
     return EventResult(OTHER, first)
+
+
+_FOR_THE_COMPANY = re.compile(
+    r"\b(?:we|we're|we've|our|us|the (?:company|firm|group|bank|business|board|"
+    r"organi[sz]ation))\b",
+    re.I,
+)
+_QUOTATION = re.compile(r"\"[^\"]*\"|“[^”]*”")
+
+
+def _unquoted(sentence: str) -> str:
+    """The sentence without the passages in quotation marks."""
+    return _QUOTATION.sub(" ", sentence)

@@ -159,6 +159,36 @@ def _clean_org(org: str, own: set[str]) -> str:
     return " ".join(words)
 
 
+# Where a name stands in its sentence. Speaking: the sentence quotes them ("...,"
+# said Helen Park; Amara Osei, research director at Redline, said the gang...), so its
+# cue words are what they talk about. Beside the news: the event is someone else's
+# ("She will report to Laurent Besson and join the board").
+_REPORTING = r"(?:said|says|told|added|noted|explained|commented|warned|argued)"
+_SPEAKS_AFTER = re.compile(
+    r"^(?:,[^.;:!?\"“”]{0,100},)?\s+(?:also\s+|has\s+|had\s+)?" + _REPORTING + r"\b", re.I
+)
+_SPEAKS_BEFORE = re.compile(
+    r"\b(?:" + _REPORTING + r"|according to)\s+(?:[\w.'’&-]+\s+){0,6}$", re.I
+)
+_BESIDE_BEFORE = re.compile(
+    r"\b(?:report(?:s|ed|ing)?\s+(?:directly\s+)?to|succeed(?:s|ed|ing)?|replac(?:es|ed|ing)|"
+    r"alongside|under|work(?:s|ed|ing)?\s+(?:with|for))\s+(?:[\w.'’&-]+\s+){0,4}$",
+    re.I,
+)
+SPEAKING = "speaking"
+BESIDE = "beside"
+
+
+def role_in_sentence(sentence: str, start: int, end: int) -> str:
+    """SPEAKING, BESIDE or "" for the name at [start, end) of `sentence`."""
+    before, after = sentence[max(0, start - 80) : start], sentence[end:]
+    if _SPEAKS_AFTER.search(after) or _SPEAKS_BEFORE.search(before):
+        return SPEAKING
+    if _BESIDE_BEFORE.search(before):
+        return BESIDE
+    return ""
+
+
 def nearby_organisation(sentence: str, start: int, end: int, own: set[str]) -> str:
     """The organisation a sentence ties the name at [start, end) to, or "".
 

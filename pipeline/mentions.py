@@ -12,6 +12,7 @@ to other stages.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +21,9 @@ from datetime import UTC, datetime, timedelta
 from pipeline import events
 from pipeline.bylines import author_names
 from pipeline.mention_context import (
+    BESIDE,
     BYLINE,
+    SPEAKING,
     Document,
     block_kind,
     company_key,
@@ -28,6 +31,7 @@ from pipeline.mention_context import (
     document_text,
     line_span,
     nearby_organisation,
+    role_in_sentence,
     same_company,
 )
 from pipeline.name_index import Hit, MentionIndex
@@ -55,6 +59,8 @@ _FREEMAIL = word_set(
     "icloud.com me.com aol.com proton.me protonmail.com gmx.com gmx.de mail.com "
     "yandex.com qq.com 163.com fastmail.com hey.com"
 )
+
+_WORD_AT = re.compile(r"[\w'’-]+")
 
 
 @dataclass(frozen=True)
@@ -147,6 +153,12 @@ def _own_words(contact: Contact) -> set[str]:
     }
     words.update(other_first_names(parts.first) if parts.first else ())
     return {w.strip(".") for w in words}
+
+
+def _word_end(text: str, at: int) -> int:
+    """Where the word starting at `at` ends (a surname found on its own)."""
+    found = _WORD_AT.match(text, at)
+    return found.end() if found else at
 
 
 def _trim(sentence: str, around: str) -> str:
@@ -291,8 +303,15 @@ def _mention_of(
     )
 
     # What happened: sentences naming them (full or surname), their neighbours, the headline.
-    offsets = sorted({h.start for h in in_story} | set(follow_ups))
-    mention_sentences = list(dict.fromkeys(doc.sentence(at) for at in offsets))
+    spans = sorted(
+        {(h.start, h.end) for h in in_story} | {(at, _word_end(text, at)) for at in follow_ups}
+    )
+    roles: dict[str, set[str]] = {}
+    for start, end in spans:
+        s_start, s_end = doc.sentence_at(start)
+        role = role_in_sentence(text[s_start:s_end], start - s_start, end - s_start)
+        roles.setdefault(doc.sentence(start), set()).add(role)
+    mention_sentences = list(roles)
     neighbours: list[str] = []
     for h in in_story[:3]:
         s_start, s_end = doc.sentence_at(h.start)
@@ -310,6 +329,10 @@ def _mention_of(
             lead=text[lead_start:lead_end],
             about_contact=bool(in_front) or bool(company_at),
             company_named=bool(company_at),
+            named_in_front=bool(in_front),
+            company_elsewhere=any(doc.sentence(at) not in roles for at in company_at),
+            speaking=tuple(t for t, r in roles.items() if SPEAKING in r),
+            beside=tuple(t for t, r in roles.items() if r == {BESIDE}),
             authored=authored,
             own_phrases=[p.lower() for p in (contact.company, contact.title) if len(p) >= 3],
         )

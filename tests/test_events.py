@@ -87,6 +87,24 @@ BLOCKS = {
             'Rain is expected to persist. "The models are converging," said Nadia Okafor, '
             "a forecaster who has studied the region for a decade.",
         ),
+        # An expert quoted on someone else's bad news is quoted, not sued.
+        (
+            "File transfer vendor Crestline sued by customers",
+            "Customers sued Crestline over a breach of its transfer service. "
+            '"Lawsuits like this will become more common," said Nadia Okafor, threat '
+            "intelligence lead at Redline Labs.",
+        ),
+        (
+            "Ransomware gang behind Crestline attack, researchers say",
+            "Crestline faces a class action. Nadia Okafor, research director at Redline "
+            "Labs, said the campaign had been run by a gang that had hit dozens of firms.",
+        ),
+        # Quoted as her company names someone else: their new role, not hers.
+        (
+            "Brightwater Analytics names Tomas Reyes chief commercial officer",
+            "Brightwater Analytics has named Tomas Reyes chief commercial officer. "
+            '"We are delighted to welcome him," said chief data officer Nadia Okafor.',
+        ),
     ],
     "company_news": [
         (
@@ -96,6 +114,12 @@ BLOCKS = {
         ),
     ],
     "other": [
+        # Someone else's promotion, reporting to her: no congratulation for her.
+        (
+            "Harbourline promotes Tomas Reyes to head of data",
+            "Harbourline promoted Tomas Reyes to head of data on Monday. Reyes will report "
+            "to Nadia Okafor and join the executive committee.",
+        ),
         (
             "Allotment society holds spring fair",
             "Residents queued for seedlings on Saturday. Among the volunteers was Nadia "
@@ -191,6 +215,8 @@ def test_negative_wins_over_positive_in_the_same_sentence() -> None:
         ("new_role", "Nadia Okafor, an expert in corporate insolvency, joins Harbourline as "
          "general counsel."),
         ("launch", "Nadia Okafor unveiled an anti-money laundering toolkit for small banks."),
+        ("funding", "Nadia Okafor's fund led Loomly's $40 million funding round; the "
+         "start-up's software helps shops detect fraudulent card payments."),
         ("launch", "Nadia Okafor launched a crash test laboratory in Leeds."),
         # ...but bad news about someone who works in such a field is still bad news
         ("negative", "Nadia Okafor, head of fraud prevention at Brightwater, was arrested on "
