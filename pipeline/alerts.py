@@ -220,7 +220,9 @@ def _message_for(store: Store, mention: Mention, templates_dir: Path | None) -> 
     contact = store.contact(mention.contact_id)
     article = store.article(mention.article_id)
     try:
-        draft = mention_draft(contact, article, mention, templates_dir=templates_dir)
+        # Phrased as the digest and `mentions` phrase it.
+        turn = store.sent_count(contact.id, kind="mention")
+        draft = mention_draft(contact, article, mention, templates_dir=templates_dir, sequence=turn)
     except CheesecakeError as exc:  # a broken user template must not hold the alert back
         return compose_alert(contact, article, mention, None, draft_problem=f"No draft: {exc}")
     return compose_alert(contact, article, mention, draft)

@@ -85,6 +85,11 @@ def test_run_end_to_end_then_nothing_new(run_cli, workspace, sample) -> None:  #
         offered = {(s.contact_id, s.story_id) for s in store.suggestions()}
         assert len(named) == 3 and not named & offered
 
+    # One mention, one wording: `mentions` shows the draft the digest shows.
+    drafted = [m for m in json.loads(run_cli("mentions", "--json").stdout) if m["draft"]]
+    markdown = digest.with_suffix(".md").read_text(encoding="utf-8")
+    assert drafted and all(f'subject "{m["subject"]}"' in markdown for m in drafted)
+
     again = json.loads(run_cli("run", "--json").stdout)
     assert (again["new_articles"], again["mentions"], again["suggestions"]) == (0, 0, 0)
     assert again["feeds_failed"] == 1 and again["digest"] == first["digest"]

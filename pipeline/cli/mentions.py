@@ -15,7 +15,11 @@ from pipeline.templating import quoted
 def _draft(app: App, contact: Contact, article: Article, mention: Mention) -> Any:
     from pipeline.messages import mention_draft
 
-    return mention_draft(contact, article, mention, templates_dir=app.workspace.templates_dir)
+    # Phrased as the digest phrases it (the turn is how many mentions they were sent).
+    turn = app.store().sent_count(contact.id, kind="mention")
+    return mention_draft(
+        contact, article, mention, templates_dir=app.workspace.templates_dir, sequence=turn
+    )
 
 
 @click.command()

@@ -59,8 +59,11 @@ def suggest(app: App, name: str, limit: int, as_json: bool) -> None:
     scan_new_articles(store)
     ranked = relevance.suggest_for(store, config, app.workspace.models_dir, contact, limit=limit)
     items = []
+    turn = store.sent_count(contact.id, kind="share")  # phrased as the digest phrases it
     for item in ranked:
-        draft = share_draft(contact, item.article, item, templates_dir=app.workspace.templates_dir)
+        draft = share_draft(
+            contact, item.article, item, templates_dir=app.workspace.templates_dir, sequence=turn
+        )
         items.append((item, draft))
     if as_json:
         emit_json(
