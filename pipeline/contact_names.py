@@ -139,6 +139,8 @@ def _spanish_surnames(middle: str, last: str, text: str) -> tuple[str, str]:
 def _parse_cjk(text: str) -> NameParts:
     if "·" in text or "・" in text:  # a transliterated foreign name, given name first
         pieces = [p for p in re.split(r"[·・]", text.replace(" ", "")) if p]
+        if len(pieces) < 2:  # a stray dot ("・", "小明·"): one word, a first name
+            return NameParts(first=pieces[0] if pieces else text)
         return NameParts(first=pieces[0], middle=" ".join(pieces[1:-1]), last=pieces[-1])
     words = text.split()
     if len(words) > 1:

@@ -55,6 +55,8 @@ from pipeline.store import open_store
         ("山田 太郎", NameParts("太郎", "", "山田")),
         ("김민준", NameParts("민준", "", "김")),
         ("约翰·史密斯", NameParts("约翰", "", "史密斯")),
+        ("约翰·", NameParts("约翰")),  # a stray separator (hypothesis found "・" crashing)
+        ("・", NameParts("・")),
         # right-to-left: particles join the next word
         ("محمد عبد الله", NameParts("محمد", "", "عبد الله")),
         ("محمد بن راشد آل مكتوم", NameParts("محمد", "بن راشد", "آل مكتوم")),
