@@ -305,7 +305,7 @@ def test_digest_sections_and_restraint_in_one_morning(world: World) -> None:
     assert "LNG carriers face a crowded summer" in notable
     assert "LNG carriers face crowded summer" not in notable  # one per story
     assert "Last week's shipping rates" not in notable  # not today's
-    assert "Broken Bulletin (HTTP 500 from the server, 2 in a row)" in md
+    assert "Broken Bulletin (2 in a row): HTTP 500 from the server" in md
     assert "4 feeds fetched, 1 failing, 11 new articles, 12.3 s." in md
     assert "1 suggestion for contacts in cooldown" in md
     assert "1 further suggestion for contacts already in this digest" in md

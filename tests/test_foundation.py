@@ -308,4 +308,4 @@ def test_status_counts_contacts_without_a_profile(run_cli) -> None:  # type: ign
     assert run_cli("contacts", "add", "Kwame Mensah", "--interests", "cocoa supply").exit_code == 0
     data = json.loads(run_cli("status", "--json").stdout)
     assert data["contacts"] == 2 and data["contacts_without_profile"] == 1
-    assert "1 contacts have no interests" in run_cli("status").stdout
+    assert "1 contact without interests" in run_cli("status").stdout

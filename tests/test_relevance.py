@@ -558,7 +558,7 @@ def test_match_cli_prints_a_summary_and_json(store: Store, run_cli) -> None:  # 
     data = json.loads(result.stdout)
     assert data["suggestions"] == 2 and data["without_profile"] == 1
     text = run_cli("match")
-    assert "Scored 0 new articles" in text.stdout and "1 contacts have no interests" in text.stdout
+    assert "Scored 0 new articles" in text.stdout and "1 contact without interests" in text.stdout
 
 
 def test_quote_is_never_the_headline() -> None:

@@ -50,6 +50,11 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def counted(n: int, word: str) -> str:
+    """ "1 contact", "2 contacts": a count with its noun (regular plurals only)."""
+    return f"{n} {word if n == 1 else word + 's'}"
+
+
 def emit_json(data: Any) -> None:
     """The only thing `--json` prints on stdout."""
     click.echo(json.dumps(data, default=_default, ensure_ascii=False, indent=2))

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from pipeline import contacts as contacts_stage
-from pipeline.cli._app import App, emit_json, parse_date, pass_app
+from pipeline.cli._app import App, counted, emit_json, parse_date, pass_app
 from pipeline.contact_io import (
     EXPORT_FORMATS,
     FORMATS,
@@ -314,7 +314,7 @@ def _print_plan(plan: ImportPlan) -> None:
         )
     verb = "Dry run of" if plan.dry_run else "Imported"
     click.echo(
-        f"{verb} {plan.records} contacts from {plan.path} ({plan.format}): "
+        f"{verb} {counted(plan.records, 'contact')} from {plan.path} ({plan.format}): "
         f"{len(plan.added)} added, {len(plan.updated)} updated, "
         f"{len(plan.unchanged)} unchanged" + (" (nothing was saved)." if plan.dry_run else ".")
     )

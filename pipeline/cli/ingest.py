@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from pipeline.cli._app import App, emit_json, is_terminal, pass_app
+from pipeline.cli._app import App, counted, emit_json, is_terminal, pass_app
 from pipeline.ingest import Progress, fetch_all
 from pipeline.records import FetchReport
 from pipeline.workspace import workspace_lock
@@ -60,25 +60,17 @@ def report_json(report: FetchReport) -> dict[str, Any]:
 
 def summary_line(report: FetchReport) -> str:
     feeds = (
-        f"{_count(report.feeds, 'feed')} ({report.feeds_failed} failed, "
+        f"{counted(report.feeds, 'feed')} ({report.feeds_failed} failed, "
         f"{report.feeds_unchanged} unchanged)"
     )
     articles = (
-        f"{report.new_articles} new {_plural(report.new_articles, 'article')} "
+        f"{counted(report.new_articles, 'new article')} "
         f"({report.extracted} extracted, "
         f"{report.fallbacks} from the feed summary)"
     )
-    extra = f", {_count(report.duplicates, 'duplicate')}" if report.duplicates else ""
-    errors = f", {_count(len(report.errors), 'error')}" if report.errors else ""
+    extra = f", {counted(report.duplicates, 'duplicate')}" if report.duplicates else ""
+    errors = f", {counted(len(report.errors), 'error')}" if report.errors else ""
     return f"Fetched {feeds}: {articles}{extra}{errors} in {report.seconds:.1f} s."
-
-
-def _plural(n: int, word: str) -> str:
-    return word if n == 1 else word + "s"
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {_plural(n, word)}"
 
 
 @click.command()

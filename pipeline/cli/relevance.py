@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from pipeline import relevance
-from pipeline.cli._app import App, emit_json, pass_app
+from pipeline.cli._app import App, counted, emit_json, pass_app
 from pipeline.errors import UsageError
 from pipeline.mentions import scan_new_articles
 from pipeline.records import MENTION_PREFIX, SUGGESTION_PREFIX
@@ -29,8 +29,9 @@ def match(app: App, as_json: bool) -> None:
     if as_json:
         emit_json(data)
         return
+    scored = counted(report.articles, "new article")
     click.echo(
-        f"Scored {report.articles} new articles for {report.contacts} contacts: "
+        f"Scored {scored} for {counted(report.contacts, 'contact')}: "
         f"{report.suggestions} new suggestions ({report.seconds:.1f}s), {mentions} new press "
         "mentions (see `cheesecake mentions`)."
     )
@@ -38,8 +39,8 @@ def match(app: App, as_json: bool) -> None:
         click.echo(f"Refitted the relevance model ({report.refitted}).")
     if report.without_profile:
         click.echo(
-            f"{report.without_profile} contacts have no interests, title or notes to match "
-            "on (mentions only); add some with `cheesecake contacts edit`."
+            f"{counted(report.without_profile, 'contact')} without interests, title or notes "
+            "to match on (mentions only); add some with `cheesecake contacts edit`."
         )
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli._app import App, emit_json, pass_app
+from pipeline.cli._app import App, counted, emit_json, pass_app
 from pipeline.workspace import init_workspace
 
 
@@ -76,9 +76,10 @@ def status(app: App, as_json: bool) -> None:
         f"{data['suggestions']} suggestions, {data['mentions']} mentions"
     )
     if data["contacts_without_profile"]:
+        bare = counted(int(str(data["contacts_without_profile"])), "contact")
         click.echo(
-            f"{data['contacts_without_profile']} contacts have no interests, title, company or "
-            "notes: they get press mentions but no article suggestions."
+            f"{bare} without interests, title, company or notes: they get press mentions "
+            "but no article suggestions."
         )
     last = data["last_run"]
     if isinstance(last, dict):
