@@ -92,16 +92,25 @@ def clean_url(url: str, base: str | None = None) -> str:
     return cleaned
 
 
+_IP = re.compile(r"^[\d.]+$|:")  # IPv4, or IPv6 (hostname keeps its colons)
+
+
 def same_site(a: str, b: str) -> bool:
     """Whether two URLs are on one site: the same registered domain ("feeds.example.com"
     and "www.example.com"), or the same host where there is none (an IP address)."""
     from courlan import extract_domain  # imported here: only ingest needs it
 
-    hosts = [urlsplit(url).hostname or "" for url in (a, b)]
-    domains = [extract_domain(url) for url in (a, b)]
+    try:
+        hosts = [urlsplit(url).hostname or "" for url in (a, b)]
+        domains = [extract_domain(url) for url in (a, b)]
+    except ValueError:  # "http://[::1/x": a link no fetch could have followed
+        return False
     if all(domains):
         return domains[0] == domains[1]
-    return bool(hosts[0]) and hosts[0] == hosts[1]
+    # No public suffix known ("harbourline.example", an intranet name): the last two
+    # labels stand for the domain; an IP address must be the same address.
+    keys = [h if _IP.match(h) else ".".join(h.split(".")[-2:]) for h in hosts]
+    return bool(keys[0]) and keys[0] == keys[1]
 
 
 def _lower_host(authority: str) -> str:

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from pipeline.errors import ParseError
 from pipeline.feeds import EntryParser, ParsedFeed, html_to_text, parse_feed
 from pipeline.records import FeedEntry
-from pipeline.urls import clean_url
+from pipeline.urls import clean_url, same_site
 
 DATA = Path(__file__).parent / "data" / "feeds"
 CASES: dict[str, dict[str, Any]] = json.loads((DATA / "cases.json").read_text())
@@ -457,3 +457,17 @@ def test_an_entry_with_a_malformed_link_is_kept_without_one() -> None:
         ("Broken link", ""),
         ("Fine", "https://example.org/fine"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("feed", "page", "same"),
+    [
+        ("https://feeds.harbourline.example/rss", "https://www.harbourline.example/a", True),
+        ("https://news.aggregator.example/rss", "https://www.harbourline.example/a", False),
+        ("http://127.0.0.1:8765/feed.xml", "http://127.0.0.1:8765/a", True),
+        ("http://127.0.0.1:8765/feed.xml", "http://127.0.0.2:8765/a", False),
+        ("https://feeds.harbourline.example/rss", "http://[::1/broken", False),
+    ],
+)
+def test_same_site(feed: str, page: str, same: bool) -> None:
+    assert same_site(feed, page) is same
