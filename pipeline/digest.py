@@ -373,6 +373,11 @@ def _quiet_reason(
         )
     if selection.already_mentioned:
         return "The only matches are stories your contacts are in the news for (see above)."
+    if selection.in_bad_news:
+        return (
+            "The only matches are for contacts in bad news today (see above); they wait "
+            "for a later digest."
+        )
     if not candidates and footer.new_articles == 0:
         failing = f"; {_count(len(footer.failing), 'feed')} failing" if footer.failing else ""
         return f"No new articles arrived in the last 24 hours{failing}."
@@ -386,6 +391,11 @@ def _held(selection: restraint.Selection, cap: int) -> tuple[str, ...]:
     notes = []
     if selection.in_cooldown:
         notes.append(f"{_count(selection.in_cooldown, 'suggestion')} for contacts in cooldown")
+    if selection.in_bad_news:
+        notes.append(
+            f"{_count(selection.in_bad_news, 'suggestion')} for contacts in bad news today, "
+            "kept for a later digest"
+        )
     if selection.second_per_contact:
         notes.append(
             f"{_count(selection.second_per_contact, 'further suggestion')} for contacts "

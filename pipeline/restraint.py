@@ -27,6 +27,7 @@ class Selection:
     over_cap: int = 0  # left for a later digest because the digest was full
     second_per_contact: int = 0  # a better suggestion for the same contact was chosen
     already_mentioned: int = 0  # the contact is in the same story's "In the news"
+    in_bad_news: int = 0  # the contact is in the news today for bad news
 
 
 def cooldown_days(contact: Contact, settings: DigestSettings) -> int:
@@ -72,10 +73,13 @@ def select(
         )
     )
     mentioned = {(m.contact_id, m.story_id) for m in shown_mentions}
+    # "Thought you'd enjoy this" on the day their layoffs or lawsuit is in the news
+    # reads as not having noticed; the suggestion waits for a later digest.
+    troubled = {m.contact_id for m in shown_mentions if m.event == "negative"}
     chosen: list[Suggestion] = []
     seen_contacts: set[int] = set()
     seen_pairs: set[tuple[int, int]] = set()
-    cooled = capped = doubled = overlap = 0
+    cooled = capped = doubled = overlap = troubles = 0
     for suggestion in _best_first(suggestions):
         contact = contacts.get(suggestion.contact_id)
         if suggestion.status != "new" or contact is None:
@@ -86,6 +90,8 @@ def select(
         seen_pairs.add(pair)
         if pair in mentioned:
             overlap += 1
+        elif suggestion.contact_id in troubled:
+            troubles += 1
         elif in_cooldown(contact, now, settings):
             cooled += 1
         elif suggestion.contact_id in seen_contacts:
@@ -102,6 +108,7 @@ def select(
         over_cap=capped,
         second_per_contact=doubled,
         already_mentioned=overlap,
+        in_bad_news=troubles,
     )
 
 

@@ -415,6 +415,20 @@ def test_no_share_of_a_story_the_contact_is_in_the_news_for(world: World) -> Non
     assert "in the news for" in result.digest.quiet
 
 
+def test_no_cheerful_share_on_the_day_a_contact_is_in_bad_news(world: World) -> None:
+    # QA: a chief executive sued that day was sent "I came across this and thought
+    # of you" about another story, in the same digest as the lawsuit.
+    amara = world.contact("Amara Okafor")
+    world.mention(amara, world.article("lawsuit", "Harbourline sued by customers"), "negative")
+    other = world.suggest(amara, world.article("cranes", "Cranes cut turnaround"), 0.8)
+    result = world.digest()
+    assert result.digest.shares == () and len(result.digest.news) == 1
+    assert any("in bad news today" in note for note in result.digest.held)
+    assert "in bad news today" in result.digest.quiet
+    assert world.store.suggestion(other).status == "new"  # kept for a later digest
+    world.store.close()
+
+
 def test_suggestions_expire(world: World) -> None:
     ana = world.contact("Ana Lima")
     stale = world.suggest(
