@@ -550,6 +550,23 @@ def test_sent_and_dismiss_record_what_the_user_did(
     assert store.mention(mention.id).status == "sent"
 
 
+def test_sent_and_dismiss_say_when_the_item_was_already_handled(
+    store: Store, workspace: Workspace, run_cli
+) -> None:  # type: ignore[no-untyped-def]
+    cid = _contact(store, "Ada Lindqvist", interests="battery recycling")
+    relevance.match_articles(store, workspace.config(), workspace.models_dir, now=NOW)
+    first, _ = store.suggestions(contact_id=cid)
+    assert "Marked" in run_cli("sent", f"s{first.id}").stdout
+    contacted = store.contact(cid).last_contacted
+    again = run_cli("sent", f"s{first.id}")
+    assert again.exit_code == 0 and "already marked as sent to Ada Lindqvist" in again.stdout
+    assert store.contact(cid).last_contacted == contacted  # the cooldown did not restart
+    flipped = run_cli("dismiss", f"s{first.id}")
+    assert "(it was marked sent)" in flipped.stdout
+    assert store.suggestion(first.id).status == "dismissed"
+    assert "already dismissed" in run_cli("dismiss", f"s{first.id}").stdout
+
+
 def test_match_cli_prints_a_summary_and_json(store: Store, run_cli) -> None:  # type: ignore[no-untyped-def]
     _contact(store, "Ada Lindqvist", interests="battery recycling")
     _contact(store, "Noor Haddad")

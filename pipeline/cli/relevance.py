@@ -12,6 +12,7 @@ from pipeline.cli._app import App, counted, emit_json, pass_app
 from pipeline.errors import UsageError
 from pipeline.mentions import scan_new_articles
 from pipeline.records import MENTION_PREFIX, SUGGESTION_PREFIX
+from pipeline.store import Store
 from pipeline.store._base import utcnow
 from pipeline.templating import quoted
 
@@ -135,6 +136,11 @@ def sent(app: App, item_id: str) -> None:
     """Record that you sent a suggestion or a mention's message (starts the cooldown)."""
     kind, number = _parse_id(item_id)
     store = app.store()
+    was = _status(store, kind, number)
+    if was == "sent":  # again: the cooldown keeps counting from the first time
+        contact_id = _contact_of(store, kind, number)
+        click.echo(f"{item_id} was already marked as sent to {store.contact(contact_id).name}.")
+        return
     if kind == SUGGESTION_PREFIX:
         suggestion = store.set_suggestion_status(number, "sent")
         contact = store.contact(suggestion.contact_id)
@@ -142,7 +148,7 @@ def sent(app: App, item_id: str) -> None:
         mention = store.set_mention_status(number, "sent")
         store.set_last_contacted(mention.contact_id, utcnow())
         contact = store.contact(mention.contact_id)
-    click.echo(f"Marked {item_id} as sent to {contact.name}.")
+    click.echo(f"Marked {item_id} as sent to {contact.name}{_instead(was)}.")
 
 
 @click.command()
@@ -158,8 +164,15 @@ def dismiss(app: App, item_id: str, not_them: bool) -> None:
     if kind == SUGGESTION_PREFIX:
         if not_them:
             raise UsageError("--not-them applies to mentions (m…), not to suggestions.")
+        was = _status(store, kind, number)
+        if was == "dismissed":
+            click.echo(f"{item_id} was already dismissed.")
+            return
         store.set_suggestion_status(number, "dismissed")
-        click.echo(f"Dismissed {item_id}: similar articles will rank lower for this contact.")
+        click.echo(
+            f"Dismissed {item_id}{_instead(was)}: similar articles will rank lower for this "
+            "contact."
+        )
         return
     if not_them:
         from pipeline.mentions import mark_not_them
@@ -167,8 +180,31 @@ def dismiss(app: App, item_id: str, not_them: bool) -> None:
         mark_not_them(store, number)
         click.echo(f"Marked {item_id} as someone else: such mentions will not be reported.")
         return
+    was = _status(store, kind, number)
+    if was == "dismissed":
+        click.echo(f"{item_id} was already dismissed.")
+        return
     store.set_mention_status(number, "dismissed")
-    click.echo(f"Dismissed {item_id}.")
+    click.echo(f"Dismissed {item_id}{_instead(was)}.")
+
+
+def _status(store: Store, kind: str, number: int) -> str:
+    """The suggestion's or mention's status now (NotFoundError for an unknown id)."""
+    if kind == SUGGESTION_PREFIX:
+        return store.suggestion(number).status
+    return store.mention(number).status
+
+
+def _contact_of(store: Store, kind: str, number: int) -> int:
+    if kind == SUGGESTION_PREFIX:
+        return store.suggestion(number).contact_id
+    return store.mention(number).contact_id
+
+
+def _instead(was: str) -> str:
+    """ " (it was marked dismissed)": said when a command changes an earlier answer."""
+    labels = {"sent": "sent", "dismissed": "dismissed", "not_them": "as someone else"}
+    return f" (it was marked {labels[was]})" if was in labels else ""
 
 
 COMMANDS: list[click.Command] = [match, suggest, sent, dismiss]
