@@ -16,6 +16,7 @@ from pipeline.records import NewArticle
 from pipeline.starter import starter_toml
 from pipeline.store import Store, migrate, open_store
 from pipeline.store.migrations import MIGRATIONS
+from pipeline.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -281,6 +282,20 @@ def test_lazy_command_table_matches_the_modules() -> None:
             summary = (command.help or "").split("\n\n")[0]
             defined[command.name] = CommandEntry(module_name, " ".join(summary.split()))
     assert defined == COMMAND_TABLE
+
+
+def test_workspace_after_the_command_says_where_it_goes(workspace: Workspace) -> None:
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli, ["fetch", "--workspace", str(workspace.root)])
+    assert result.exit_code == 2
+    assert "give it before the command, as in `cheesecake --workspace DIR fetch`" in result.output
+
+
+def test_feeds_list_on_a_new_workspace_says_there_are_none(run_cli) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("feeds", "list")
+    assert result.exit_code == 0 and "No feeds yet" in result.output
+    assert run_cli("feeds", "list", "--json").stdout.strip() == "[]"
 
 
 def test_help_lists_commands_without_importing_them() -> None:

@@ -106,6 +106,15 @@ class _Boundary(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.NoSuchOption as exc:
+            if exc.option_name in ("--workspace", "-w"):
+                command = ctx.invoked_subcommand or "status"
+                raise click.UsageError(
+                    f"{exc.option_name} is an option of cheesecake itself: give it before the "
+                    f"command, as in `cheesecake --workspace DIR {command}`.",
+                    ctx=exc.ctx,
+                ) from None
+            raise
         except CheesecakeError as exc:
             click.secho(f"Error: {exc}", err=True, fg="red")
             ctx.exit(exc.exit_code)

@@ -38,6 +38,8 @@ def list_(app: App, as_json: bool) -> None:
     if as_json:
         emit_json([{"url": s.url, "name": s.name, "tags": s.tags} for s in sources])
         return
+    if not sources:
+        click.echo("No feeds yet; add one with `cheesecake feeds add URL`.", err=True)
     for source in sources:
         tags = f"  [{', '.join(source.tags)}]" if source.tags else ""
         click.echo(f"{source.url}  {source.name or ''}{tags}".rstrip())
