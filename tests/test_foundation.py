@@ -213,6 +213,32 @@ def test_articles_indexed_before_the_deferred_index_stay_searchable(tmp_path: Pa
     store.close()
 
 
+def test_status_counts_what_the_listings_show(tmp_path: Path) -> None:
+    # QA: a repost under a new guid made a feed's count 9 where `articles list --feed`
+    # showed 8, and a mention marked as someone else was still counted.
+    from pipeline.records import ContactFields, FeedSource
+
+    store = open_store(tmp_path / "db.sqlite")
+    (feed,) = store.sync_feeds((FeedSource("https://news.example/rss"),))
+    url = "https://news.example/a"
+    article_id, _ = store.add_article(
+        NewArticle(url=url, canonical_url=url, title="A", text="Text.", extracted=True),
+        feed_id=feed.id,
+        entry_key="guid-1",
+    )
+    store.link_entry(feed.id, "guid-1-repost", article_id)
+    assert store.feed_states()[0].articles == 1
+    contact = store.add_contact(ContactFields(name="Ada Lindqvist"))
+    mention = store.add_mention(
+        contact.id, article_id, article_id, confidence="high", event="other",
+        evidence="Ada Lindqvist spoke.", matched="Ada Lindqvist",
+    )  # fmt: skip
+    assert mention is not None and store.count_mentions() == 1
+    store.set_mention_status(mention.id, "not_them")
+    assert store.count_mentions() == 0
+    store.close()
+
+
 def test_schema_enforces_unique_canonical_url(tmp_path: Path) -> None:
     store = open_store(tmp_path / "db.sqlite")
     article = NewArticle(

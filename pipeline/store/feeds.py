@@ -29,7 +29,8 @@ def _feed(row: sqlite3.Row) -> FeedState:
 
 
 _SELECT = """
-    SELECT feeds.*, (SELECT count(*) FROM feed_entries fe WHERE fe.feed_id = feeds.id) AS articles
+    SELECT feeds.*, (SELECT count(DISTINCT fe.article_id) FROM feed_entries fe
+                     WHERE fe.feed_id = feeds.id) AS articles
     FROM feeds
 """
 

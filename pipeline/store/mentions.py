@@ -147,7 +147,8 @@ class MentionStore(StoreBase):
         return self.mention(mention_id)
 
     def count_mentions(self) -> int:
-        return int(self._scalar("SELECT count(*) FROM mentions"))
+        """Mentions as `mentions` lists them: not those the user said were someone else."""
+        return int(self._scalar("SELECT count(*) FROM mentions WHERE status != 'not_them'"))
 
     def mention_terms(self, mention_id: int) -> tuple[str, ...]:
         """The distinctive words stored around a mention (for not-them suppression)."""
