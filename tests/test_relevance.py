@@ -522,12 +522,18 @@ def test_feedback_ids_need_their_prefix(run_cli, bad: str) -> None:  # type: ign
     assert "s12" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_sent_and_dismiss_record_what_the_user_did(
-    store: Store, workspace: Workspace, run_cli
-) -> None:  # type: ignore[no-untyped-def]
+def _two_suggestions(store: Store, workspace: Workspace):  # type: ignore[no-untyped-def]
+    """A battery-recycling contact matched to the corpus's two battery stories."""
     cid = _contact(store, "Ada Lindqvist", interests="battery recycling")
     relevance.match_articles(store, workspace.config(), workspace.models_dir, now=NOW)
     first, second = store.suggestions(contact_id=cid)
+    return cid, first, second
+
+
+def test_sent_and_dismiss_record_what_the_user_did(
+    store: Store, workspace: Workspace, run_cli
+) -> None:  # type: ignore[no-untyped-def]
+    cid, first, second = _two_suggestions(store, workspace)
     assert run_cli("sent", f"s{first.id}").exit_code == 0
     assert run_cli("dismiss", f"S{second.id}").exit_code == 0
     assert store.suggestion(first.id).status == "sent"
@@ -553,9 +559,7 @@ def test_sent_and_dismiss_record_what_the_user_did(
 def test_sent_and_dismiss_say_when_the_item_was_already_handled(
     store: Store, workspace: Workspace, run_cli
 ) -> None:  # type: ignore[no-untyped-def]
-    cid = _contact(store, "Ada Lindqvist", interests="battery recycling")
-    relevance.match_articles(store, workspace.config(), workspace.models_dir, now=NOW)
-    first, _ = store.suggestions(contact_id=cid)
+    cid, first, _ = _two_suggestions(store, workspace)
     assert "Marked" in run_cli("sent", f"s{first.id}").stdout
     contacted = store.contact(cid).last_contacted
     again = run_cli("sent", f"s{first.id}")
