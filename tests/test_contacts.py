@@ -343,6 +343,8 @@ def test_cli_list_filters_by_tag(run_cli) -> None:  # type: ignore[no-untyped-de
     ]
     assert names == ["Jane Doe"]
     assert json.loads(run_cli("contacts", "list", "--tag", "nobody", "--json").stdout) == []
+    everyone = json.loads(run_cli("contacts", "list", "--json").stdout)
+    assert json.loads(run_cli("contacts", "list", "--limit", "1", "--json").stdout) == everyone[:1]
 
 
 def test_cli_ambiguous_name_lists_the_candidates(run_cli) -> None:  # type: ignore[no-untyped-def]

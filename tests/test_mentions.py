@@ -486,6 +486,9 @@ def test_mentions_command_json_contract(run_cli, workspace: Workspace) -> None:
     only = json.loads(run_cli("mentions", "--json", "--contact", "Imelda Varga").output)
     assert [m["contact"] for m in only] == ["Imelda Varga"]
     assert json.loads(run_cli("mentions", "--json", "--since", "2999-01-01").output) == []
+    everyone = json.loads(run_cli("mentions", "--json").output)
+    newest = json.loads(run_cli("mentions", "--json", "--limit", "1").output)
+    assert len(everyone) > 1 and newest == everyone[:1]
     text = run_cli("mentions")
     assert text.exit_code == 0 and "Imelda Varga" in text.output
     bad = run_cli("mentions", "--since", "yesterday")

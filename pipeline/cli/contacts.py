@@ -139,14 +139,16 @@ def add(app: App, name: str, allow_duplicate: bool, **values: Any) -> None:
 
 @contacts.command("list")
 @click.option("--tag", help="Only contacts with this tag.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most N contacts.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
-def list_(app: App, tag: str | None, as_json: bool) -> None:
+def list_(app: App, tag: str | None, limit: int | None, as_json: bool) -> None:
     """List saved contacts."""
     found = app.store().contacts()
     if tag:
         wanted = tag.casefold()
         found = [c for c in found if wanted in (t.casefold() for t in c.tags)]
+    found = found[:limit]
     if as_json:
         emit_json([contact_json(c) for c in found])
         return

@@ -25,9 +25,12 @@ def _draft(app: App, contact: Contact, article: Article, mention: Mention) -> An
 @click.command()
 @click.option("--since", metavar="DATE", help="Only mentions found on or after DATE (YYYY-MM-DD).")
 @click.option("--contact", "name", metavar="NAME", help="Only this contact (name, alias or id).")
+@click.option("--limit", type=click.IntRange(min=1), help="At most N mentions, the newest.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
-def mentions(app: App, since: str | None, name: str | None, as_json: bool) -> None:
+def mentions(
+    app: App, since: str | None, name: str | None, limit: int | None, as_json: bool
+) -> None:
     """Press mentions of your contacts, newest first, with evidence and a draft."""
     since_at = parse_date(since)
     store = app.store()
@@ -36,7 +39,7 @@ def mentions(app: App, since: str | None, name: str | None, as_json: bool) -> No
         m
         for m in store.mentions(since=since_at, contact_id=contact_id)
         if m.status != "not_them"  # the user said it was someone else
-    ]
+    ][:limit]
     contacts: dict[int, Contact] = {}
     articles: dict[int, Article] = {}
     rows = []
