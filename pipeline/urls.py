@@ -9,6 +9,7 @@ recognise it. Pages that know better say so with their own canonical URL.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import unquote_plus, urljoin, urlsplit
 
@@ -92,9 +93,6 @@ def clean_url(url: str, base: str | None = None) -> str:
     return cleaned
 
 
-_IP = re.compile(r"^[\d.]+$|:")  # IPv4, or IPv6 (hostname keeps its colons)
-
-
 def same_site(a: str, b: str) -> bool:
     """Whether two URLs are on one site: the same registered domain ("feeds.example.com"
     and "www.example.com"), or the same host where there is none (an IP address)."""
@@ -109,8 +107,16 @@ def same_site(a: str, b: str) -> bool:
         return domains[0] == domains[1]
     # No public suffix known ("harbourline.example", an intranet name): the last two
     # labels stand for the domain; an IP address must be the same address.
-    keys = [h if _IP.match(h) else ".".join(h.split(".")[-2:]) for h in hosts]
+    keys = [h if _is_ip(h) else ".".join(h.split(".")[-2:]) for h in hosts]
     return bool(keys[0]) and keys[0] == keys[1]
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _lower_host(authority: str) -> str:

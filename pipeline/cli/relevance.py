@@ -11,7 +11,7 @@ from pipeline import relevance
 from pipeline.cli._app import App, counted, emit_json, pass_app
 from pipeline.errors import UsageError
 from pipeline.mentions import scan_new_articles
-from pipeline.records import MENTION_PREFIX, SUGGESTION_PREFIX
+from pipeline.records import MENTION_PREFIX, SUGGESTION_PREFIX, Mention, Suggestion
 from pipeline.store import Store
 from pipeline.store._base import utcnow
 from pipeline.templating import quoted
@@ -136,19 +136,17 @@ def sent(app: App, item_id: str) -> None:
     """Record that you sent a suggestion or a mention's message (starts the cooldown)."""
     kind, number = _parse_id(item_id)
     store = app.store()
-    was = _status(store, kind, number)
-    if was == "sent":  # again: the cooldown keeps counting from the first time
-        contact_id = _contact_of(store, kind, number)
-        click.echo(f"{item_id} was already marked as sent to {store.contact(contact_id).name}.")
+    item = _item(store, kind, number)
+    contact = store.contact(item.contact_id)
+    if item.status == "sent":  # again: the cooldown keeps counting from the first time
+        click.echo(f"{item_id} was already marked as sent to {contact.name}.")
         return
     if kind == SUGGESTION_PREFIX:
-        suggestion = store.set_suggestion_status(number, "sent")
-        contact = store.contact(suggestion.contact_id)
+        store.set_suggestion_status(number, "sent")
     else:
-        mention = store.set_mention_status(number, "sent")
-        store.set_last_contacted(mention.contact_id, utcnow())
-        contact = store.contact(mention.contact_id)
-    click.echo(f"Marked {item_id} as sent to {contact.name}{_instead(was)}.")
+        store.set_mention_status(number, "sent")
+        store.set_last_contacted(item.contact_id, utcnow())
+    click.echo(f"Marked {item_id} as sent to {contact.name}{_instead(item.status)}.")
 
 
 @click.command()
@@ -161,44 +159,32 @@ def dismiss(app: App, item_id: str, not_them: bool) -> None:
     """Dismiss a suggestion (less like this) or a mention (--not-them: wrong person)."""
     kind, number = _parse_id(item_id)
     store = app.store()
-    if kind == SUGGESTION_PREFIX:
-        if not_them:
-            raise UsageError("--not-them applies to mentions (m…), not to suggestions.")
-        was = _status(store, kind, number)
-        if was == "dismissed":
-            click.echo(f"{item_id} was already dismissed.")
-            return
-        store.set_suggestion_status(number, "dismissed")
-        click.echo(
-            f"Dismissed {item_id}{_instead(was)}: similar articles will rank lower for this "
-            "contact."
-        )
-        return
     if not_them:
+        if kind == SUGGESTION_PREFIX:
+            raise UsageError("--not-them applies to mentions (m…), not to suggestions.")
         from pipeline.mentions import mark_not_them
 
         mark_not_them(store, number)
         click.echo(f"Marked {item_id} as someone else: such mentions will not be reported.")
         return
-    was = _status(store, kind, number)
+    was = _item(store, kind, number).status
     if was == "dismissed":
         click.echo(f"{item_id} was already dismissed.")
         return
-    store.set_mention_status(number, "dismissed")
-    click.echo(f"Dismissed {item_id}{_instead(was)}.")
-
-
-def _status(store: Store, kind: str, number: int) -> str:
-    """The suggestion's or mention's status now (NotFoundError for an unknown id)."""
     if kind == SUGGESTION_PREFIX:
-        return store.suggestion(number).status
-    return store.mention(number).status
+        store.set_suggestion_status(number, "dismissed")
+        click.echo(
+            f"Dismissed {item_id}{_instead(was)}: similar articles will rank lower for this "
+            "contact."
+        )
+    else:
+        store.set_mention_status(number, "dismissed")
+        click.echo(f"Dismissed {item_id}{_instead(was)}.")
 
 
-def _contact_of(store: Store, kind: str, number: int) -> int:
-    if kind == SUGGESTION_PREFIX:
-        return store.suggestion(number).contact_id
-    return store.mention(number).contact_id
+def _item(store: Store, kind: str, number: int) -> Suggestion | Mention:
+    """The suggestion or mention an id names (NotFoundError for an unknown one)."""
+    return store.suggestion(number) if kind == SUGGESTION_PREFIX else store.mention(number)
 
 
 def _instead(was: str) -> str:
