@@ -59,6 +59,7 @@ def load_corpus(
     if not entries:
         return None
     ids = np.array([e.id for e in entries], dtype=np.int64)
+    revisions = np.array([e.revision for e in entries], dtype=np.int64)
     model = textmodel.load(models_dir)
     reason = (
         "no model yet"
@@ -70,23 +71,32 @@ def load_corpus(
         model, vectors = textmodel.fit(documents(store, ids), now=now)
         model = textmodel.save(model, models_dir)
         latent = model.latent(vectors)
-        textmodel.save_vectors(models_dir, model, ids, vectors, latent)
+        textmodel.save_vectors(models_dir, model, ids, revisions, vectors, latent)
         return _corpus(model, entries, ids, vectors, latent, reason)
-    vectors, latent = _cached_vectors(store, model, models_dir, ids)
+    vectors, latent = _cached_vectors(store, model, models_dir, ids, revisions)
     return _corpus(model, entries, ids, vectors, latent, None)
 
 
 def _cached_vectors(
-    store: Store, model: TextModel, models_dir: Path, ids: np.ndarray
+    store: Store, model: TextModel, models_dir: Path, ids: np.ndarray, revisions: np.ndarray
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     cached = textmodel.load_vectors(models_dir, model)
     if cached is None:
         cached = (
             np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
             sp.csr_matrix((0, model.size), dtype=textmodel.DTYPE),
             np.zeros((0, model.components.shape[0]), dtype=textmodel.DTYPE),
         )
-    cached_ids, cached_vectors, cached_latent = cached
+    cached_ids, cached_revisions, cached_vectors, cached_latent = cached
+    # A vector made from an earlier text of the article (its feed's summary, before
+    # a later fetch got the page) is made again.
+    wanted = dict(zip(ids.tolist(), revisions.tolist(), strict=True))
+    pairs = zip(cached_ids.tolist(), cached_revisions.tolist(), strict=True)
+    current = np.array([wanted.get(a, r) == r for a, r in pairs], dtype=bool)
+    if not current.all():
+        cached_ids = cached_ids[current]
+        cached_vectors, cached_latent = cached_vectors[current], cached_latent[current]
     missing = np.setdiff1d(ids, cached_ids)
     if missing.size:
         fresh = model.documents(documents(store, missing))
@@ -97,7 +107,7 @@ def _cached_vectors(
     order = np.array([where[int(a)] for a in ids], dtype=np.int64)
     vectors, latent = cached_vectors[order], cached_latent[order]
     if missing.size or len(cached_ids) != len(ids):
-        textmodel.save_vectors(models_dir, model, ids, vectors, latent)
+        textmodel.save_vectors(models_dir, model, ids, revisions, vectors, latent)
     return vectors, latent
 
 

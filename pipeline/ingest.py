@@ -20,7 +20,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import httpx
@@ -40,7 +40,15 @@ from pipeline.errors import ExtractError, FetchError, ParseError
 from pipeline.extract import Extracted, warm_worker
 from pipeline.feeds import ParsedFeed, parse_feed
 from pipeline.net import Admission, Fetched, Fetcher, RefusedURL, Resolver
-from pipeline.records import FeedEntry, FeedState, FetchReport, ItemError, NewArticle
+from pipeline.records import (
+    Article,
+    FeedEntry,
+    FeedState,
+    FetchReport,
+    ItemError,
+    NewArticle,
+    PageRetry,
+)
 from pipeline.store import Store
 from pipeline.store._base import utcnow
 from pipeline.urls import clean_url, same_site
@@ -72,6 +80,13 @@ EXTRACT_TIME_LIMIT = 60.0
 # 10 ms poll); with 32, 1.7 %. A slower network needs more, hence per worker.
 MIN_PAGE_SLOTS = 32
 PAGE_SLOTS_PER_WORKER = 16
+# A page that failed for a passing reason (timeouts, 5xx, resets, after the fetch's own
+# retries) is asked again by later fetches, after these delays since its last failure,
+# then given up (its article keeps the feed's summary). Spread over a day, so a site
+# down for its morning maintenance is back in the evening digest, and a scheduled
+# hourly fetch does not hammer a site that is down for the day.
+PAGE_RETRY_DELAYS = (timedelta(minutes=30), timedelta(hours=2), timedelta(hours=8))
+PAGE_RETRIES_PER_RUN = 200  # at most this many old pages asked again in one fetch
 _PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/xml", "application/xml")
 
 
@@ -83,14 +98,17 @@ def fetch_all(
     progress: Progress | None = None,
     resolver: Resolver | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    now: datetime | None = None,
 ) -> FetchReport:
-    """Pull every configured feed and store its new articles; never raises for one item.
+    """Pull every configured feed and store its new articles, and ask again for the
+    pages earlier runs could not get; never raises for one item.
 
-    `resolver` and `transport` replace DNS and the network (tests, benchmarks).
+    `resolver` and `transport` replace DNS and the network (tests, benchmarks);
+    `now` the clock that says which pages are due again.
     """
     started = time.monotonic()
     fetcher = Fetcher(config.settings, resolver=resolver, transport=transport)
-    ingest = _Ingest(store, config, fetcher, run_id, progress)
+    ingest = _Ingest(store, config, fetcher, run_id, progress, now or utcnow())
     with asyncio.Runner(loop_factory=eventloop.new_event_loop) as runner:
         tally = runner.run(ingest.run())
     return tally.report(seconds=time.monotonic() - started, requests=fetcher.requests)
@@ -107,6 +125,7 @@ class _Tally:
     duplicates: int = 0
     near_duplicates: int = 0
     pages: int = 0
+    recovered: int = 0
     errors: list[ItemError] = field(default_factory=list)
 
     def report(self, *, seconds: float, requests: int) -> FetchReport:
@@ -121,6 +140,7 @@ class _Tally:
             errors=tuple(self.errors),
             near_duplicates=self.near_duplicates,
             pages=self.pages,
+            recovered=self.recovered,
             requests=requests,
             seconds=round(seconds, 3),
         )
@@ -133,6 +153,7 @@ class _Page:
     final_url: str
     extracted: Extracted | None = None
     error: ItemError | None = None
+    passing: bool = False  # the fetch failed for a reason a later run may not meet
 
 
 class _Ingest:
@@ -146,8 +167,10 @@ class _Ingest:
         fetcher: Fetcher,
         run_id: int | None,
         progress: Progress | None,
+        now: datetime,
     ):
         self.store = store
+        self.now = now
         self.settings = config.settings
         self.sources = config.feeds
         self.fetcher = fetcher
@@ -173,11 +196,15 @@ class _Ingest:
 
     async def run(self) -> _Tally:
         states = self.store.sync_feeds(self.sources)
+        retries = self.store.due_page_retries(self.now, PAGE_RETRIES_PER_RUN)
         self.tally.feeds = len(states)
-        self._grow(len(states))
+        self._grow(len(states) + len(retries))
         try:
             async with self.fetcher:
-                await asyncio.gather(*(self._guarded_feed(state) for state in states))
+                await asyncio.gather(
+                    *(self._guarded_feed(state) for state in states),
+                    *(self._guarded_retry(retry) for retry in retries),
+                )
         finally:
             if self._pool is not None:
                 await self._pool.close()
@@ -415,8 +442,60 @@ class _Ingest:
         if story_id is not None:
             self.tally.near_duplicates += 1
         if page.error is not None:
-            self._error(page.error.stage, page.error.item, page.error.message)
+            message = page.error.message
+            if page.passing:
+                self.store.schedule_page_retry(
+                    article_id, 1, self.now + PAGE_RETRY_DELAYS[0], message
+                )
+                message += "; later fetches will ask for it again"
+            self._error(page.error.stage, page.error.item, message)
         return article_id
+
+    # --- pages asked again -----------------------------------------------------------------
+
+    async def _guarded_retry(self, retry: PageRetry) -> None:
+        try:
+            await self._retry(retry)
+        except Exception as exc:
+            log.exception("unexpected failure asking again for %s", retry.url)
+            self._error("page", retry.url, f"unexpected error: {exc!r}")
+        finally:
+            self._advance()
+
+    async def _retry(self, retry: PageRetry) -> None:
+        """Ask again for a page an earlier run could not get; on success the article
+        gets the page's text in place of the feed's summary."""
+        allow_private = await self.fetcher.is_private(retry.feed_url)
+        page = await self._page(retry.url, allow_private)
+        attempts = retry.attempts + 1
+        if page.extracted is None:
+            error = page.error or ItemError("page", retry.url, "no page text")
+            which = f"retry {retry.attempts} of {len(PAGE_RETRY_DELAYS)}"
+            if page.passing and retry.attempts < len(PAGE_RETRY_DELAYS):
+                due = self.now + PAGE_RETRY_DELAYS[retry.attempts]
+                self.store.schedule_page_retry(retry.article_id, attempts, due, error.message)
+                self._error(error.stage, error.item, f"{error.message} ({which})")
+            else:
+                self.store.give_up_page_retry(retry.article_id, error.message)
+                self._error(
+                    error.stage,
+                    error.item,
+                    f"{error.message} ({which}, the last: the article keeps the feed's summary)",
+                )
+            return
+        article = self.store.article(retry.article_id)
+        found = page.extracted
+        found_print = found.fingerprint if isinstance(found, Analysed) else fingerprint(found.text)
+        self.store.begin_batch()
+        self.store.revise_article(
+            article.id,
+            _revised(article, found),
+            bands=found_print.bands if found_print else (),
+            signature=found_print.signature if found_print else None,
+        )
+        self._stored()
+        self.tally.recovered += 1
+        self._unindexed += 1
 
     async def _page(self, url: str, allow_private: bool) -> _Page:
         """Fetch and extract one page, holding a page slot from the moment its host
@@ -445,7 +524,8 @@ class _Ingest:
                 accept=_PAGE_TYPES,
             )
         except FetchError as exc:
-            return _Page(url, error=ItemError("page", url, f"page not fetched: {exc}"))
+            error = ItemError("page", url, f"page not fetched: {exc}")
+            return _Page(url, error=error, passing=exc.retryable)
         future = self._extractor().submit(
             analyse_page,
             page.body,
@@ -516,6 +596,25 @@ def _article(entry: FeedEntry, page: _Page, publication: str | None = None) -> N
         description=found.description,
         language=found.language,
         summary=entry.summary,
+    )
+
+
+def _revised(article: Article, found: Extracted) -> NewArticle:
+    """A summary-only article with its page's text: what the feed said stays first, as
+    in `_article`, and the page fills the gaps (a title the feed did not give, say)."""
+    untitled = article.title == article.url
+    return NewArticle(
+        url=article.url,
+        canonical_url=article.canonical_url,
+        title=(found.title if untitled else None) or article.title,
+        text=found.text,
+        extracted=True,
+        author=article.author or found.author,
+        published=article.published or found.published,
+        site_name=found.site_name or article.site_name,
+        description=found.description,
+        language=found.language,
+        summary=article.summary,
     )
 
 

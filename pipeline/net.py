@@ -362,12 +362,13 @@ class Fetcher:
             except _Transient as exc:
                 if attempt == attempts:
                     tries = f" (after {attempts} attempts)" if attempts > 1 else ""
-                    raise FetchError(f"{exc}{tries}", status=exc.status) from None
+                    raise FetchError(f"{exc}{tries}", status=exc.status, retryable=True) from None
                 if exc.retry_after > self.settings.total_timeout:
                     raise FetchError(
                         f"{exc}, and the server asked us to come back in "
                         f"{exc.retry_after:.0f} s; the next run will try again",
                         status=exc.status,
+                        retryable=True,
                     ) from None
                 # Retry-After already holds the host back; otherwise back off with jitter.
                 if not exc.retry_after:

@@ -112,6 +112,16 @@ class NewArticle:
 
 
 @dataclass(frozen=True)
+class PageRetry:
+    """A stored article whose page failed for a passing reason, due to be asked again."""
+
+    article_id: int
+    url: str  # the entry's link, as first fetched
+    feed_url: str  # the first feed that carried it (a feed on loopback may link there)
+    attempts: int  # fetches of the page so far, the first one included
+
+
+@dataclass(frozen=True)
 class Article:
     id: int
     url: str
@@ -267,5 +277,6 @@ class FetchReport:
     errors: tuple[ItemError, ...] = field(default_factory=tuple)
     near_duplicates: int = 0  # new articles joined to an earlier story by their text
     pages: int = 0  # article pages requested
+    recovered: int = 0  # pages earlier runs could not get, extracted this time
     requests: int = 0  # HTTP exchanges in all (feeds, pages, redirects, retries)
     seconds: float = 0.0

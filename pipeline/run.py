@@ -57,6 +57,7 @@ class RunReport:
     new_articles: int = 0
     extracted: int = 0
     fallbacks: int = 0
+    recovered: int = 0  # summary-only articles of earlier runs whose page came this time
     suggestions: int = 0
     mentions: int = 0
     alerts_sent: int = 0
@@ -83,6 +84,7 @@ class RunReport:
             "digest": self.digest,
             "seconds": round(self.seconds, 2),
             "run_id": self.run_id,
+            "recovered": self.recovered,
             "alerts_failed": self.alerts_failed,
             "digest_emailed_to": self.digest_emailed_to,
             "failed_feeds": [
@@ -285,6 +287,7 @@ def _report(
         new_articles=tally.fetch.new_articles,
         extracted=tally.fetch.extracted,
         fallbacks=tally.fetch.fallbacks,
+        recovered=tally.fetch.recovered,
         suggestions=tally.suggestions,
         mentions=tally.mentions,
         alerts_sent=tally.alerts.sent,
@@ -309,6 +312,11 @@ def summary(report: RunReport, *, with_digest: bool = True) -> str:
             f" ({report.extracted} extracted, {report.fallbacks} from the feed summary)"
             if report.new_articles
             else ""
+        ),
+        *(
+            [f"{report.recovered} earlier page{'s' * (report.recovered != 1)} extracted this time"]
+            if report.recovered
+            else []
         ),
         f"{report.suggestions} new suggestion{'s' * (report.suggestions != 1)}",
         f"{report.mentions} press mention{'s' * (report.mentions != 1)}",

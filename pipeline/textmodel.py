@@ -346,15 +346,18 @@ def save_vectors(
     models_dir: Path,
     model: TextModel,
     ids: np.ndarray,
+    revisions: np.ndarray,
     vectors: sp.csr_matrix,
     latent: np.ndarray,
 ) -> None:
-    """Cache article vectors (they cost far more to compute than to read back)."""
+    """Cache article vectors (they cost far more to compute than to read back), each
+    with the revision of the article's text it was made from."""
     buffer = io.BytesIO()
     np.savez(
         buffer,
         model=np.array(model.info.checksum),
         ids=ids.astype(np.int64),
+        revisions=revisions.astype(np.int64),
         data=vectors.data,
         indices=vectors.indices,
         indptr=vectors.indptr,
@@ -366,8 +369,9 @@ def save_vectors(
 
 def load_vectors(
     models_dir: Path, model: TextModel
-) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray] | None:
-    """Cached article vectors made with this very model, else None (they are recomputed)."""
+) -> tuple[np.ndarray, np.ndarray, sp.csr_matrix, np.ndarray] | None:
+    """Cached article vectors made with this very model (ids, text revisions, vectors,
+    latent rows), else None (they are recomputed)."""
     path = models_dir / VECTORS_FILE
     if not path.exists():
         return None
@@ -380,6 +384,9 @@ def load_vectors(
                 (arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape
             )
             ids = arrays["ids"]
+            # A cache written before articles had revisions holds first texts only.
+            files = set(arrays.files)
+            revisions = arrays["revisions"] if "revisions" in files else np.zeros_like(ids)
             latent = arrays["latent"]
     except (KeyError, TypeError, ValueError, OSError) as exc:
         log.warning("ignoring unreadable article vector cache %s: %s", path, exc)
@@ -387,10 +394,11 @@ def load_vectors(
     if (
         matrix.shape != (len(ids), model.size)
         or latent.shape != (len(ids), model.components.shape[0])
+        or revisions.shape != ids.shape
         or (matrix.indices.size and int(matrix.indices.max()) >= model.size)
     ):
         return None
-    return ids, matrix, latent
+    return ids, revisions, matrix, latent
 
 
 def atomic_write(path: Path, payload: bytes) -> None:

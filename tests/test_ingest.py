@@ -6,7 +6,7 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from ingest_fixtures import (
@@ -203,6 +203,84 @@ def test_a_page_that_fails_falls_back_to_the_feed_summary(
         by_title["Episode 12"].extract_error or ""
     )
     assert {e.stage for e in report.errors} == {"page", "extract"}
+
+
+def _flaky(server: LoopbackServer, path: str, seed: int) -> tuple[Item, dict[str, bool]]:
+    """A page that answers 503 until `state["up"]` is set, then the article."""
+    item = story(server, path, seed)
+    page = server.routes[path]
+    state = {"up": False}
+
+    def route(request: Request) -> Response:
+        assert isinstance(page, Response)
+        return page if state["up"] else Response(b"maintenance", status=503)
+
+    server.routes[path] = route
+    return item, state
+
+
+def test_a_page_that_failed_for_a_passing_reason_is_asked_again_later(
+    workspace: Workspace, server: LoopbackServer
+) -> None:
+    flaky, state = _flaky(server, "/flaky", 31)
+    server.routes["/missing"] = Response(b"no such page", status=404)
+    missing = Item("Missing page", server.url("/missing"), summary="Dock strike ends.")
+    feed = serve_feed(server, "/f.xml", [flaky, missing])
+    workspace.config_path.write_text(feeds_toml([feed]), encoding="utf-8")
+    store = open_store(workspace.db_path())
+    t0 = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+
+    def fetch(at: datetime) -> FetchReport:
+        return fetch_all(store, workspace.config(), now=at)
+
+    first = fetch(t0)
+    assert (first.new_articles, first.fallbacks) == (2, 2)
+    [message] = [e.message for e in first.errors if e.item == flaky.link]
+    assert message.endswith("later fetches will ask for it again")
+    article_id = store.article_id_for_url(flaky.link)
+    assert article_id is not None
+    # The 404 is final; the 503 is asked again, not before its delay.
+    assert [r.article_id for r in store.due_page_retries(t0 + timedelta(days=1), 10)] == [
+        article_id
+    ]
+    state["up"] = True
+    early = fetch(t0 + timedelta(minutes=5))
+    assert (early.recovered, early.pages) == (0, 0)
+    later = fetch(t0 + ingest_module.PAGE_RETRY_DELAYS[0])
+    assert (later.recovered, later.new_articles, later.pages) == (1, 0, 1)
+    article = store.article(article_id)
+    assert article.extracted and article.extract_error is None
+    assert article_paragraphs(31)[-1][:40] in article.text
+    assert article.title == flaky.title and article.summary == flaky.summary.strip()
+    assert len(store.articles()) == 2  # replaced in place: no second article
+    assert article_id in store.unscanned_article_ids()  # mentions look at the new text
+    words = " ".join(article_paragraphs(31)[-1].split()[:4]).strip(".,")
+    assert [a.id for a in store.search_articles(words)] == [article_id]  # indexed anew
+    assert store.due_page_retries(t0 + timedelta(days=2), 10) == []
+
+
+def test_a_page_that_stays_down_is_given_up_after_its_retries(
+    workspace: Workspace, server: LoopbackServer
+) -> None:
+    flaky, _ = _flaky(server, "/flaky", 32)
+    workspace.config_path.write_text(
+        feeds_toml([serve_feed(server, "/f.xml", [flaky])]), encoding="utf-8"
+    )
+    store = open_store(workspace.db_path())
+    at = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+    fetch_all(store, workspace.config(), now=at)
+    messages = []
+    for delay in ingest_module.PAGE_RETRY_DELAYS:
+        at += delay
+        report = fetch_all(store, workspace.config(), now=at)
+        assert report.pages == 1
+        messages += [e.message for e in report.errors]
+    assert messages[0].endswith("(retry 1 of 3)")
+    assert messages[-1].endswith("(retry 3 of 3, the last: the article keeps the feed's summary)")
+    assert store.due_page_retries(at + timedelta(days=30), 10) == []
+    assert fetch_all(store, workspace.config(), now=at + timedelta(days=1)).pages == 0
+    article = store.article(store.articles()[0].id)
+    assert not article.extracted and article.text == flaky.summary.strip()
 
 
 def test_a_gone_feed_is_marked_dead_and_not_asked_again(

@@ -594,3 +594,39 @@ def test_quote_is_never_the_headline() -> None:
     model, _ = fit([Document(title=title, body=text)])
     (quotable,) = quotables(model, [text], [title])
     assert quotable.sentences and all(title not in s for s in quotable.sentences)
+
+
+def test_an_article_whose_page_came_later_is_scored_on_its_page(
+    store: Store, workspace: Workspace
+) -> None:
+    # A fetch stored the feed's one-line summary; a later fetch got the page. The
+    # article must be vectorised and scored again on the page's text, not on the
+    # summary's vector cached under models/.
+    article_id, _ = store.add_article(
+        NewArticle(
+            url="https://news.example.com/late",
+            canonical_url="https://news.example.com/late",
+            title="Weekly round-up",
+            text="Our weekly round-up of the stories you may have missed.",
+            extracted=False,
+            published=NOW - timedelta(hours=1),
+        ),
+        fetched_at=NOW - timedelta(hours=1),
+    )
+    ada = _contact(store, "Ada Lindqvist", interests="battery recycling")
+    config, models = workspace.config(), workspace.models_dir
+    relevance.match_articles(store, config, models, now=NOW)
+    assert article_id not in {s.article_id for s in store.suggestions(contact_id=ada)}
+    page = ARTICLES["battery"][1].replace("Voltcycle", "Cellback")
+    late = store.article(article_id)
+    store.revise_article(
+        article_id, NewArticle(late.url, late.canonical_url, late.title, page, extracted=True)
+    )
+    report = relevance.match_articles(store, config, models, now=NOW)
+    assert report.refitted is None  # the cached model, with this article's vector made again
+    assert article_id in {s.article_id for s in store.suggestions(contact_id=ada)}
+    corpus = corpus_module.load_corpus(store, config.relevance, models, NOW)
+    assert corpus is not None
+    row = int(np.flatnonzero(corpus.ids == article_id)[0])
+    fresh = corpus.model.documents(corpus_module.documents(store, [article_id]))
+    assert abs(corpus.vectors[row] - fresh[0]).max() < 1e-6

@@ -52,6 +52,7 @@ def report_json(report: FetchReport) -> dict[str, Any]:
         "duplicates": report.duplicates,
         "near_duplicates": report.near_duplicates,
         "pages": report.pages,
+        "recovered": report.recovered,
         "requests": report.requests,
         "seconds": report.seconds,
         "errors": [{"stage": e.stage, "item": e.item, "message": e.message} for e in report.errors],
@@ -69,6 +70,8 @@ def summary_line(report: FetchReport) -> str:
         f"{report.fallbacks} from the feed summary)"
     )
     extra = f", {counted(report.duplicates, 'duplicate')}" if report.duplicates else ""
+    if report.recovered:
+        extra += f", {counted(report.recovered, 'earlier page')} extracted this time"
     errors = f", {counted(len(report.errors), 'error')}" if report.errors else ""
     return f"Fetched {feeds}: {articles}{extra}{errors} in {report.seconds:.1f} s."
 

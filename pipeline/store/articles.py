@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from pipeline.errors import NotFoundError, UsageError
-from pipeline.records import Article, NewArticle
+from pipeline.records import Article, NewArticle, PageRetry
 from pipeline.store._base import StoreBase, from_iso, to_iso, utcnow
 
 # An article's feeds in the order they were added (feed id), not the order the run
@@ -167,6 +167,87 @@ class ArticleStore(StoreBase):
             tuple(article_ids),
         )
         return {int(article_id): bytes(signature) for article_id, signature in rows}
+
+    # --- pages asked again ---------------------------------------------------------------
+
+    def schedule_page_retry(
+        self, article_id: int, attempts: int, due: datetime, error: str
+    ) -> None:
+        """Ask for this article's page again once `due` has passed (it failed `attempts`
+        times so far, the last with `error`)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO page_retries (article_id, attempts, due_at, last_error)"
+                " VALUES (?, ?, ?, ?)",
+                (article_id, attempts, to_iso(due), error),
+            )
+
+    def due_page_retries(self, now: datetime, limit: int) -> list[PageRetry]:
+        """Pages due to be asked again, longest waiting first."""
+        rows = self._all(
+            """SELECT r.article_id, a.url, r.attempts,
+                   (SELECT f.url FROM feed_entries fe JOIN feeds f ON f.id = fe.feed_id
+                    WHERE fe.article_id = a.id ORDER BY f.id LIMIT 1) AS feed_url
+               FROM page_retries r JOIN articles a ON a.id = r.article_id
+               WHERE r.due_at <= ? ORDER BY r.due_at, r.article_id LIMIT ?""",
+            (to_iso(now), limit),
+        )
+        return [
+            PageRetry(article_id=r[0], url=r[1], attempts=r[2], feed_url=r[3] or r[1]) for r in rows
+        ]
+
+    def give_up_page_retry(self, article_id: int, error: str) -> None:
+        """The page will not be asked again: the article keeps the feed's summary."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM page_retries WHERE article_id = ?", (article_id,))
+            conn.execute("UPDATE articles SET extract_error = ? WHERE id = ?", (error, article_id))
+
+    def revise_article(
+        self,
+        article_id: int,
+        revised: NewArticle,
+        *,
+        bands: Sequence[tuple[int, str]] = (),
+        signature: bytes | None = None,
+    ) -> None:
+        """Replace a summary-only article's text and metadata with what its page gave.
+
+        Its URL and story stay as they were (mentions and suggestions already point
+        at them); every stage that read the old text reads it again (the `processed`
+        ledger forgets the article, and its `revision` tells cached vectors apart).
+        """
+        with self.transaction() as conn:
+            conn.execute(
+                """UPDATE articles SET title = ?, text = ?, extracted = ?, author = ?,
+                       published = ?, site_name = ?, description = ?, language = ?,
+                       extract_error = ?, revision = revision + 1
+                   WHERE id = ?""",
+                (
+                    revised.title,
+                    revised.text,
+                    int(revised.extracted),
+                    revised.author,
+                    to_iso(revised.published),
+                    revised.site_name,
+                    revised.description,
+                    revised.language,
+                    revised.extract_error,
+                    article_id,
+                ),
+            )
+            conn.execute("DELETE FROM article_bands WHERE article_id = ?", (article_id,))
+            conn.executemany(
+                "INSERT OR IGNORE INTO article_bands (article_id, band, hash) VALUES (?, ?, ?)",
+                [(article_id, band, value) for band, value in bands],
+            )
+            conn.execute("DELETE FROM article_minhash WHERE article_id = ?", (article_id,))
+            if signature is not None:
+                conn.execute(
+                    "INSERT INTO article_minhash (article_id, signature) VALUES (?, ?)",
+                    (article_id, signature),
+                )
+            conn.execute("DELETE FROM processed WHERE article_id = ?", (article_id,))
+            conn.execute("DELETE FROM page_retries WHERE article_id = ?", (article_id,))
 
     def article(self, article_id: int) -> Article:
         row = self._one(_SELECT + " WHERE a.id = ?", (article_id,))

@@ -392,6 +392,26 @@ def m013_feed_moved_to(conn: sqlite3.Connection) -> None:
     _script(conn, "ALTER TABLE feeds ADD COLUMN moved_to TEXT;")
 
 
+def m014_page_retries(conn: sqlite3.Connection) -> None:
+    # A page that failed for a passing reason (a timeout, a 5xx, a reset) is asked
+    # again by later fetches; its article meanwhile holds the feed's summary. Once
+    # extracted, the article's `revision` grows, so article vectors cached under
+    # models/ for the summary are computed again.
+    _script(
+        conn,
+        """
+        CREATE TABLE page_retries (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            attempts INTEGER NOT NULL,
+            due_at TEXT NOT NULL,
+            last_error TEXT NOT NULL
+        );
+        CREATE INDEX page_retries_due ON page_retries(due_at);
+        ALTER TABLE articles ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+        """,
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_feeds_and_articles,
     m002_contacts,
@@ -404,4 +424,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     m011_deferred_fts,
     m012_contact_scans,
     m013_feed_moved_to,
+    m014_page_retries,
 )

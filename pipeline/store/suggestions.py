@@ -40,6 +40,7 @@ class CorpusEntry:
     id: int
     story_id: int
     when: datetime  # published, else fetched
+    revision: int = 0  # grows when the article's text is replaced (its page, got later)
 
 
 @dataclass(frozen=True)
@@ -173,9 +174,10 @@ class SuggestionStore(StoreBase):
                 id=row[0],
                 story_id=row[1] if row[1] is not None else row[0],
                 when=from_iso(row[2]),  # type: ignore[arg-type]
+                revision=row[3],
             )
             for row in self._all(
-                "SELECT id, story_id, coalesce(published, fetched_at) FROM articles "
+                "SELECT id, story_id, coalesce(published, fetched_at), revision FROM articles "
                 "WHERE coalesce(published, fetched_at) >= ? ORDER BY id",
                 (to_iso(since),),
             )
