@@ -42,7 +42,7 @@ FIELD_WEIGHTS: tuple[tuple[str, float], ...] = (
 )
 # Part of every cached profile's key: bump when the same contact text and feedback
 # would give another profile, so cached ones are rebuilt (models/ keeps them).
-PROFILE_VERSION = 2
+PROFILE_VERSION = 3
 # Words of a field that say nothing about what its owner reads (see query_terms).
 FIELD_FILLER = {"title": query_terms.RANK_WORDS, "company": query_terms.COMPANY_FORMS}
 # Dismissed articles push the profile away from their distinctive terms that are not
@@ -161,9 +161,12 @@ def apply_feedback(
     """Rocchio's negative half, restrained: away from what was dismissed.
 
     A dismissed article takes away its FEEDBACK_TERMS strongest terms that are not
-    the profile's own or those of articles sent to the contact: dismissing "EV
+    the profile's own nor any word of an article sent to the contact: dismissing "EV
     sales in China" for a contact into electric vehicles lowers the next story on a
-    carmakers' price war in China, not everything about electric vehicles. Only
+    carmakers' price war in China, not everything about electric vehicles; and what
+    the user chose to send is never pushed away (a cereals follower who dismissed
+    USDA sugar and cotton reports but sent a USDA wheat report keeps "usda" and
+    "tonnes", which only the sent story's strongest terms used to protect). Only
     terms `shared` by several articles (a boolean mask over the vocabulary) take
     part: a word of that one article alone finds nothing else. Negative weights are
     kept, so an article sharing those terms scores lower. The shift is capped at
@@ -188,7 +191,7 @@ def apply_feedback(
         core = set(own.indices[own.data > 0].tolist())
         delta = np.zeros(direct.shape[1], dtype=DTYPE)
         if fb.sent:
-            taught = _top_terms(_mean_rows(vectors, [where[a] for a in fb.sent]), FEEDBACK_TERMS)
+            taught = _mean_rows(vectors, [where[a] for a in fb.sent])
             core.update(taught.indices.tolist())
         if fb.dismissed:
             mean = _mean_rows(vectors, [where[a] for a in fb.dismissed])

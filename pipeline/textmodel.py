@@ -33,11 +33,11 @@ from pipeline.errors import ModelError
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # bump when the saved layout or the analyzer changes: old files are refitted
+FORMAT = 3  # bump when the saved layout, the analyzer or the weighting changes: refitted
 MODEL_FILE = "tfidf.npz"
 META_FILE = "tfidf.json"
 VECTORS_FILE = "article_vectors.npz"
-TITLE_WEIGHT = 3  # a title word counts as three body words: headlines say what it is about
+TITLE_WEIGHT = 2  # a title word counts as two body words: headlines say what it is about
 DTYPE = np.float32
 # Latent space used to expand profiles (see pipeline.profiles); only the most frequent
 # terms take part, which keeps the saved components small and the SVD fast.

@@ -204,3 +204,23 @@ def test_a_job_title_and_company_lend_their_topic_not_their_rank_or_legal_form()
     assert "copper" in terms and not {"head", "group"} & terms
     scores = (direct @ vectors.T).toarray().ravel()
     assert scores[: len(COPPER)].min() > scores[-len(people) :].max()
+
+
+def test_a_dismissal_never_pushes_away_a_word_of_an_article_the_user_sent() -> None:
+    # Vocabulary: 0 "cereals" (the contact's word), 1 "usda", 2 "sugar", 3-42 the sent
+    # story's other words, all stronger than its "usda" (outside its top terms).
+    size = 43
+    own = sp.csr_matrix(([1.0], ([0], [0])), shape=(1, size), dtype=np.float32)
+    sent = np.zeros(size, dtype=np.float32)
+    sent[0], sent[1], sent[3:] = 0.5, 0.01, 0.2
+    dismissed = np.zeros(size, dtype=np.float32)
+    dismissed[1], dismissed[2] = 0.6, 0.8
+    vectors = {10: sent / np.linalg.norm(sent), 11: dismissed / np.linalg.norm(dismissed)}
+
+    def article_vectors(ids):  # type: ignore[no-untyped-def]
+        return sp.csr_matrix(np.vstack([vectors[i] for i in ids]))
+
+    feedback = {1: profiles.Feedback(sent=(10,), dismissed=(11,))}
+    shifted = profiles.apply_feedback(own, [1], feedback, article_vectors).toarray()[0]
+    assert shifted[2] < 0  # the dismissed story's own subject is pushed away
+    assert shifted[1] == 0  # "usda" is in the story the user sent: kept
