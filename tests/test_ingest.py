@@ -220,7 +220,7 @@ def _flaky(server: LoopbackServer, path: str, seed: int) -> tuple[Item, dict[str
 
 
 def test_a_page_that_failed_for_a_passing_reason_is_asked_again_later(
-    workspace: Workspace, server: LoopbackServer
+    workspace: Workspace, server: LoopbackServer, run_cli
 ) -> None:
     flaky, state = _flaky(server, "/flaky", 31)
     server.routes["/missing"] = Response(b"no such page", status=404)
@@ -243,6 +243,10 @@ def test_a_page_that_failed_for_a_passing_reason_is_asked_again_later(
     assert [r.article_id for r in store.due_page_retries(t0 + timedelta(days=1), 10)] == [
         article_id
     ]
+    assert store.pending_page_retries() == (1, t0 + ingest_module.PAGE_RETRY_DELAYS[0])
+    shown = run_cli("status").output
+    assert "1 article still on the feed's summary after a passing failure" in shown
+    assert "the first after 2026-11-27 06:30 UTC" in shown
     state["up"] = True
     early = fetch(t0 + timedelta(minutes=5))
     assert (early.recovered, early.pages) == (0, 0)
@@ -257,6 +261,7 @@ def test_a_page_that_failed_for_a_passing_reason_is_asked_again_later(
     words = " ".join(article_paragraphs(31)[-1].split()[:4]).strip(".,")
     assert [a.id for a in store.search_articles(words)] == [article_id]  # indexed anew
     assert store.due_page_retries(t0 + timedelta(days=2), 10) == []
+    assert "passing failure" not in run_cli("status").output
 
 
 def test_a_page_that_stays_down_is_given_up_after_its_retries(

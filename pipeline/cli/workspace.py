@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -49,9 +50,12 @@ def status_data(app: App) -> dict[str, object]:
                 "moved_to": state.moved_to if state else None,
             }
         )
+    waiting, due = store.pending_page_retries()
     return {
         "feeds": feeds,
         "articles": store.count_articles(),
+        "pages_to_retry": waiting,
+        "next_page_retry": due,
         "contacts": store.count_contacts(),
         "suggestions": store.count_suggestions(),
         "mentions": store.count_mentions(),
@@ -80,6 +84,13 @@ def status(app: App, as_json: bool) -> None:
         click.echo(
             f"{bare} without interests, title, company or notes: they get press mentions "
             "but no article suggestions."
+        )
+    if data["pages_to_retry"]:
+        due = data["next_page_retry"]
+        when = f", the first after {due:%Y-%m-%d %H:%M} UTC" if isinstance(due, datetime) else ""
+        click.echo(
+            f"{counted(int(str(data['pages_to_retry'])), 'article')} still on the feed's summary "
+            f"after a passing failure: the next fetches ask for those pages again{when}."
         )
     last = data["last_run"]
     if isinstance(last, dict):

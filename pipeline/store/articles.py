@@ -196,6 +196,11 @@ class ArticleStore(StoreBase):
             PageRetry(article_id=r[0], url=r[1], attempts=r[2], feed_url=r[3] or r[1]) for r in rows
         ]
 
+    def pending_page_retries(self) -> tuple[int, datetime | None]:
+        """How many pages are waiting to be asked again, and when the first is due."""
+        row = self._one("SELECT count(*), min(due_at) FROM page_retries")
+        return (int(row[0]), from_iso(row[1])) if row else (0, None)
+
     def give_up_page_retry(self, article_id: int, error: str) -> None:
         """The page will not be asked again: the article keeps the feed's summary."""
         with self.transaction() as conn:
