@@ -116,21 +116,33 @@ def normalise_linkedin_url(value: str) -> str:
 _BIRTHDAY = re.compile(r"^(?:(\d{4})-?|--)(\d{2})-?(\d{2})(?:T.*)?$")
 # Apple Contacts writes year 1604 when the year is unknown (X-APPLE-OMIT-YEAR), others 0000.
 _NO_YEAR = ("1604", "0000")
+BIRTHDAY_FORMS = "YYYY-MM-DD, or --MM-DD without the year"
 
 
-def normalise_birthday(value: str) -> str:
-    """ISO 8601 "1985-04-12", or "--04-12" without a year; text that is no date is kept."""
+def normalise_birthday(value: str, *, today: date | None = None) -> str:
+    """ISO 8601 "1985-04-12", or "--04-12" without a year (Feb 29 included); "" for none.
+
+    Raises ContactFieldError for a date that does not exist ("1990-02-30"), one after
+    `today`, or text that is no date in these forms ("13/45", "April 12").
+    """
     text = value.strip()
+    if not text:
+        return ""
     match = _BIRTHDAY.match(text)
-    if not match:
-        return text
-    year, month, day = match.group(1) or "", int(match.group(2)), int(match.group(3))
-    known_year = bool(year) and year not in _NO_YEAR
-    try:
-        date(int(year) if known_year else 2000, month, day)
-    except ValueError:
-        return text
-    return f"{year}-{month:02d}-{day:02d}" if known_year else f"--{month:02d}-{day:02d}"
+    if match:
+        year, month, day = match.group(1) or "", int(match.group(2)), int(match.group(3))
+        known_year = bool(year) and year not in _NO_YEAR
+        try:
+            born = date(int(year) if known_year else 2000, month, day)  # 2000 has a Feb 29
+        except ValueError:
+            pass
+        else:
+            if not known_year:
+                return f"--{month:02d}-{day:02d}"
+            if born <= (today or date.today()):
+                return born.isoformat()
+            raise ContactFieldError("birthday", f"birthday {text!r} is in the future")
+    raise ContactFieldError("birthday", f"birthday {text!r} is not a date ({BIRTHDAY_FORMS})")
 
 
 # --- validation ----------------------------------------------------------------------
@@ -217,6 +229,18 @@ def clean_fields(fields: ContactFields) -> ContactFields:
         birthday=normalise_birthday(_line(fields.birthday)),
         cooldown_days=cooldown,
     )
+
+
+def _clean_keeping_birthday(fields: ContactFields, saved: str) -> ContactFields:
+    """clean_fields, except that a birthday still as saved is not checked again.
+
+    One saved before birthdays were checked may be free text ("4/12/1985"): changing
+    another field of that contact must not fail on it.
+    """
+    if not saved or fields.birthday != saved:
+        return clean_fields(fields)
+    clean = clean_fields(dataclasses.replace(fields, birthday=""))
+    return dataclasses.replace(clean, birthday=saved)
 
 
 def fields_of(contact: ContactFields) -> ContactFields:
@@ -321,7 +345,7 @@ def merge(
     if source is incoming and fold(incoming.name) != fold(base.name):
         values["aliases"] = tuple(_items([*values["aliases"], base.name]))
     merged = ContactFields(**values)
-    return merged if merged == base else clean_fields(merged)
+    return merged if merged == base else _clean_keeping_birthday(merged, base.birthday)
 
 
 def changed_fields(before: ContactFields, after: ContactFields) -> tuple[str, ...]:
@@ -398,7 +422,7 @@ def apply_changes(base: ContactFields, changes: ContactChanges) -> ContactFields
         values["cooldown_days"] = None
     elif changes.cooldown_days is not None:
         values["cooldown_days"] = changes.cooldown_days
-    return clean_fields(ContactFields(**values))
+    return _clean_keeping_birthday(ContactFields(**values), base.birthday)
 
 
 def _check_linkedin_free(store: Store, fields: ContactFields, own_id: int | None) -> None:

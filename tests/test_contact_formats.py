@@ -9,6 +9,7 @@ import json
 import re
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -295,7 +296,9 @@ def test_outlook_csv_export(run_cli) -> None:  # type: ignore[no-untyped-def]
     assert helena.tags == ("Energy", "Mentor") and helena.birthday == ""
     assert helena.department == "Research" and helena.notes.startswith("Met at the hydrogen")
     oskar = people["Oskar Lindgren, Jr."]
-    assert (oskar.suffix, oskar.title, oskar.birthday) == ("Jr.", "Head of Chartering", "4/12/1985")
+    # Outlook writes the birthday in the machine's locale: 4/12/1985 is April or December.
+    assert (oskar.suffix, oskar.title, oskar.birthday) == ("Jr.", "Head of Chartering", "")
+    assert len(source.left_out) == 1 and "'4/12/1985' is not a date" in source.left_out[0]
     assert people["Aiyana Whitehorse"].honorific == "Ms."
     # about seventy address, fax and flag columns are ignored, and the listing says so briefly
     result = run_cli("contacts", "import", str(DATA / "outlook_export.csv"))
@@ -409,6 +412,42 @@ def test_semicolon_and_tab_separated_files(
         csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
     assert detect_format(resaved.read_text(encoding="utf-8")) == fmt
     assert _by_name(resaved) == _by_name(DATA / name)
+
+
+def test_a_bad_birthday_is_left_out_and_listed_not_the_file_rejected(
+    run_cli, workspace, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "birthdays.csv"
+    path.write_text(
+        "name,company,birthday\n"
+        "Maria Lopez,Acme,1990-02-30\n"
+        "Tom Hale,Beta,13/45\n"
+        "Li Wei,Gamma,--02-29\n"
+        "Ines Ruiz,Delta,1984-02-29\n"
+    )
+    dry = json.loads(run_cli("contacts", "import", str(path), "--dry-run", "--json").stdout)
+    assert dry["left_out"] == [
+        "row 1 (line 2): birthday '1990-02-30' is not a date "
+        "(YYYY-MM-DD, or --MM-DD without the year)",
+        "row 2 (line 3): birthday '13/45' is not a date (YYYY-MM-DD, or --MM-DD without the year)",
+    ]
+    result = run_cli("contacts", "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "4 added" in result.stdout
+    assert "Left out 2 birthdays" in result.stderr and "'13/45'" in result.stderr
+    listed = json.loads(run_cli("contacts", "list", "--json").stdout)
+    assert {c["name"]: c["birthday"] for c in listed} == {
+        "Ines Ruiz": "1984-02-29",
+        "Li Wei": "--02-29",
+        "Maria Lopez": None,
+        "Tom Hale": None,
+    }
+    vcf = tmp_path / "one.vcf"
+    vcf.write_text(
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Karl Berg\nN:Berg;Karl;;;\nBDAY:1985-02-30\nEND:VCARD\n"
+    )
+    card = run_cli("contacts", "import", str(vcf))
+    assert card.exit_code == 0 and "card 1 (line 1): birthday '1985-02-30'" in card.stderr
 
 
 def test_nothing_is_imported_when_the_last_row_is_bad(workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -545,7 +584,11 @@ _contact = st.builds(
     linkedin_url=st.one_of(
         st.just(""), st.from_regex(r"https://www\.linkedin\.com/in/[a-z0-9-]{3,20}", fullmatch=True)
     ),
-    birthday=st.one_of(st.just(""), st.dates().map(lambda d: d.isoformat()), st.just("--02-29")),
+    birthday=st.one_of(
+        st.just(""),
+        st.dates(max_value=date.today()).map(lambda d: d.isoformat()),
+        st.just("--02-29"),
+    ),
     cooldown_days=st.one_of(st.none(), st.integers(0, 3650)),
 )
 

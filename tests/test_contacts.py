@@ -141,12 +141,33 @@ def test_clean_fields_rejects_what_it_cannot_fix(
         ("--04-12", "--04-12"),
         ("1604-04-12", "--04-12"),
         ("0000-02-29", "--02-29"),
-        ("1985-02-30", "1985-02-30"),  # not a date: kept as the text it was
-        ("circa 1800", "circa 1800"),
+        ("--02-29", "--02-29"),  # no year: Feb 29 is a birthday
+        ("1984-02-29", "1984-02-29"),
+        ("1985-04-12T00:00:00Z", "1985-04-12"),
+        ("  ", ""),
     ],
 )
 def test_normalise_birthday(value: str, expected: str) -> None:
     assert normalise_birthday(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("1990-02-30", "'1990-02-30' is not a date (YYYY-MM-DD, or --MM-DD without the year)"),
+        ("1985-02-29", "is not a date"),  # 1985 was no leap year
+        ("2001-13-01", "is not a date"),
+        ("--02-30", "is not a date"),
+        ("13/45", "'13/45' is not a date"),
+        ("4/12/1985", "is not a date"),
+        ("circa 1800", "is not a date"),
+        ("2999-01-01", "'2999-01-01' is in the future"),
+    ],
+)
+def test_normalise_birthday_refuses_what_is_no_birthday(value: str, fragment: str) -> None:
+    with pytest.raises(ContactFieldError) as caught:
+        normalise_birthday(value)
+    assert caught.value.field == "birthday" and fragment in str(caught.value)
 
 
 def test_linkedin_urls_have_one_spelling() -> None:
@@ -290,6 +311,18 @@ def test_add_edit_remove_through_the_store(tmp_path) -> None:  # type: ignore[no
     store.close()
 
 
+def test_a_birthday_saved_before_birthdays_were_checked_does_not_block_edits(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = open_store(tmp_path / "db.sqlite")
+    saved = store.add_contact(ContactFields(name="Oskar Lindgren", birthday="4/12/1985"))
+    edited = edit_contact(store, str(saved.id), ContactChanges(title="Head of Chartering"))
+    assert (edited.title, edited.birthday) == ("Head of Chartering", "4/12/1985")
+    with pytest.raises(ContactFieldError, match="is not a date"):
+        edit_contact(store, str(saved.id), ContactChanges(birthday="4/13/1985"))
+    fixed = edit_contact(store, str(saved.id), ContactChanges(birthday="1985-04-12"))
+    assert fixed.birthday == "1985-04-12"
+    store.close()
+
+
 def test_find_contact_by_folded_name_and_first_last(tmp_path) -> None:  # type: ignore[no-untyped-def]
     store = open_store(tmp_path / "db.sqlite")
     maria = add_contact(store, ContactFields(name="Dr. María-José García López Jr."))
@@ -387,6 +420,29 @@ def test_cli_edit_and_remove(run_cli) -> None:  # type: ignore[no-untyped-def]
     assert removed.exit_code == 0 and "Removed contact" in removed.stdout
     missing = run_cli("contacts", "show", "Jane Doe")
     assert missing.exit_code == 1 and "No contact named" in missing.stderr
+
+
+@pytest.mark.parametrize("command", ["add", "edit"])
+@pytest.mark.parametrize("birthday", ["1990-02-30", "13/45"])
+def test_cli_refuses_an_impossible_birthday(run_cli, command: str, birthday: str) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("contacts", "add", "Jane Doe").exit_code == 0
+    name = "John Roe" if command == "add" else "Jane Doe"
+    result = run_cli("contacts", command, name, "--birthday", birthday)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1
+    assert f"'{birthday}' is not a date" in message and "YYYY-MM-DD" in message
+    assert "--MM-DD" in message
+    listed = json.loads(run_cli("contacts", "list", "--json").stdout)
+    assert [c["birthday"] for c in listed] == [None]
+
+
+def test_cli_birthday_without_a_year_may_be_feb_29(run_cli) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("contacts", "add", "Jane Doe", "--birthday", "--02-29").exit_code == 0
+    edited = run_cli("contacts", "edit", "Jane Doe", "--birthday", "--0229")
+    assert edited.exit_code == 0, edited.output
+    (jane,) = json.loads(run_cli("contacts", "list", "--json").stdout)
+    assert jane["birthday"] == "--02-29"
 
 
 def test_cli_add_refuses_a_duplicate(run_cli) -> None:  # type: ignore[no-untyped-def]

@@ -277,6 +277,7 @@ def _plan_json(plan: ImportPlan) -> dict[str, object]:
         ],
         "ignored_columns": plan.ignored_columns,
         "skipped": plan.skipped,
+        "left_out": plan.left_out,
     }
 
 
@@ -312,6 +313,13 @@ def _print_plan(plan: ImportPlan) -> None:
         click.echo(
             f"Skipped {len(plan.skipped)} {entries} for companies, not people: "
             f"{_first(plan.skipped, 5, '; ')}.",
+            err=True,
+        )
+    if plan.left_out:
+        them = "it" if len(plan.left_out) == 1 else "them"
+        click.echo(
+            f"Left out {counted(len(plan.left_out), 'birthday')} (set {them} later with "
+            f"`cheesecake contacts edit NAME --birthday`): {_first(plan.left_out, 5, '; ')}.",
             err=True,
         )
     verb = "Dry run of" if plan.dry_run else "Imported"

@@ -1,7 +1,8 @@
 """Contacts files: LinkedIn, vCard, Google and generic CSV in; generic CSV and vCard out.
 
 Owns turning a file into validated contacts (all of them or none: the first bad row
-rejects the file, naming the row and the reason), telling its format from its content,
+rejects the file, naming the row and the reason; only a birthday that is no date is
+left out of its contact and listed), telling its format from its content,
 planning an import against the saved contacts (added / updated / unchanged) and
 applying it in one transaction. Parsing names and deciding identity is
 `pipeline.contacts`; it never writes part of a file.

@@ -55,6 +55,7 @@ class ImportPlan:
     duplicates: tuple[Duplicate, ...] = ()
     ignored_columns: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()  # records that are companies, not people
+    left_out: tuple[str, ...] = ()  # values not imported ("row 2 (line 3): birthday ...")
     dry_run: bool = False
 
 
@@ -119,6 +120,7 @@ def plan_import(saved: Sequence[Contact], source: ContactsFile) -> ImportPlan:
         duplicates=tuple(duplicates),
         ignored_columns=source.ignored_columns,
         skipped=source.skipped,
+        left_out=source.left_out,
     )
 
 
@@ -127,7 +129,8 @@ def import_file(
 ) -> ImportPlan:
     """Read `path` (its format detected unless given), plan, and apply unless `dry_run`.
 
-    A bad record rejects the whole file (ImportError_) before anything is stored.
+    A bad record rejects the whole file (ImportError_) before anything is stored; a bad
+    birthday is only left out (`ImportPlan.left_out`).
     """
     source = read_contacts(path, fmt)
     plan = plan_import(store.contacts(), source)

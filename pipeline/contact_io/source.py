@@ -8,6 +8,7 @@ not UTF-8 are kept as surrogates so the reader can say which row holds them.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,7 @@ class ParsedContact:
     row: int  # data row (CSV, header excluded) or card (vCard), from 1
     line: int  # the line of the file it starts on, from 1
     fill_only: frozenset[str] = frozenset()  # fields that only fill blanks on re-import
+    left_out: tuple[str, ...] = ()  # values not imported and why ("row 2 (line 3): birthday ...")
 
     @property
     def where(self) -> str:
@@ -50,6 +52,11 @@ class ContactsFile:
     contacts: tuple[ParsedContact, ...]
     ignored_columns: tuple[str, ...] = ()  # header columns no field reads
     skipped: tuple[str, ...] = ()  # records that are no person ("card 3 (line 18): Acme Inc")
+
+    @property
+    def left_out(self) -> tuple[str, ...]:
+        """Values of the file's records that were not imported, and why."""
+        return tuple(note for record in self.contacts for note in record.left_out)
 
 
 def firm(where: str, fields: ContactFields) -> str | None:
@@ -131,12 +138,23 @@ def parsed(
     where: str,
     fill_only: frozenset[str] = frozenset(),
 ) -> ParsedContact:
-    """Validate one record; a bad field rejects the file, naming the record and the field."""
+    """Validate one record; a bad field rejects the file, naming the record and the field.
+
+    Except a birthday: a detail no match depends on, and one address books get wrong
+    in their own ways, so a bad one is left out (and listed) and the contact imported.
+    """
+    left_out: tuple[str, ...] = ()
     try:
-        clean = clean_fields(fields)
+        try:
+            clean = clean_fields(fields)
+        except ContactFieldError as exc:
+            if exc.field != "birthday":
+                raise
+            left_out = (f"{where}: {exc.clause}",)
+            clean = clean_fields(dataclasses.replace(fields, birthday=""))
     except ContactFieldError as exc:
         label = _LABELS.get(exc.field, exc.field.replace("_", " "))
         fix = "give it a name or delete it" if exc.field == "name" else f"correct the {label}"
         problem = f"is invalid: {exc.clause}"
         raise reject(path, where, problem, f"{fix}, then import again") from None
-    return ParsedContact(clean, row=row, line=line, fill_only=fill_only)
+    return ParsedContact(clean, row=row, line=line, fill_only=fill_only, left_out=left_out)
