@@ -4,11 +4,13 @@ The file is the user's, so it is validated strictly (an unknown key is a typo, n
 something to ignore) and every problem is reported as one sentence naming the file,
 the key or line, and the fix. Edits from the CLI go through tomlkit so the user's
 comments and ordering survive. Each section maps onto a frozen dataclass; adding a
-setting means adding a field with its default, nothing else.
+setting means adding a field with its default (through `_setting` for a number, with the
+range it must lie in), nothing else.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -27,38 +29,67 @@ from pipeline.urls import clean_url
 
 
 @dataclass(frozen=True)
+class Range:
+    """Where a number setting must lie: `low` or more (more than `low` when `open_low`),
+    and `high` or less."""
+
+    low: float
+    high: float | None = None
+    open_low: bool = False
+
+    def admits(self, value: float) -> bool:
+        above = value > self.low if self.open_low else value >= self.low
+        return above and (self.high is None or value <= self.high)
+
+    def __str__(self) -> str:
+        if self.high is not None:
+            return f"between {self.low:g} and {self.high:g}"
+        return f"more than {self.low:g}" if self.open_low else f"{self.low:g} or more"
+
+
+def _setting(default: Any, low: float, high: float | None = None, *, open_low: bool = False) -> Any:
+    """A number setting: its default, and the range feeds.toml may set it in."""
+    return field(default=default, metadata={"range": Range(low, high, open_low)})
+
+
+_DAYS = 3650  # ten years: a timedelta of many more overflows when subtracted from now
+
+
+@dataclass(frozen=True)
 class FetchSettings:
     database: str = "cheesecake.db"
-    concurrency: int = 16  # requests in flight in all
-    per_host_concurrency: int = 4
-    per_host_delay: float = 0.0  # seconds between requests to one host
-    connect_timeout: float = 10.0
-    read_timeout: float = 20.0
-    total_timeout: float = 60.0  # a whole response, so a trickling server cannot hold us
-    feed_max_bytes: int = 20_000_000
-    page_max_bytes: int = 5_000_000
-    max_redirects: int = 5
-    retries: int = 2
+    concurrency: int = _setting(16, 1)  # requests in flight in all
+    per_host_concurrency: int = _setting(4, 1)
+    per_host_delay: float = _setting(0.0, 0)  # seconds between requests to one host
+    connect_timeout: float = _setting(10.0, 0, open_low=True)
+    read_timeout: float = _setting(20.0, 0, open_low=True)
+    # a whole response, so a trickling server cannot hold us
+    total_timeout: float = _setting(60.0, 0, open_low=True)
+    feed_max_bytes: int = _setting(20_000_000, 1)
+    page_max_bytes: int = _setting(5_000_000, 1)
+    max_redirects: int = _setting(5, 0)
+    retries: int = _setting(2, 0)
     user_agent: str = "cheesecake/0.1 (+https://github.com/cheesecake-news/cheesecake)"
-    extract_workers: int = 0  # 0 = one per CPU
-    max_entries_per_feed: int = 200
+    extract_workers: int = _setting(0, 0)  # 0 = one per CPU
+    max_entries_per_feed: int = _setting(200, 1)
 
 
 @dataclass(frozen=True)
 class RelevanceSettings:
-    window_days: int = 90  # corpus the TF-IDF model is fitted on
-    max_age_days: int = 7  # articles older than this are not suggested by `match`
-    threshold: float = 0.12  # below this a match is "weak": dropped by match, flagged by suggest
-    per_contact: int = 5  # suggestions kept per contact per match
-    refit_growth: float = 0.2  # refit when the corpus grew by this fraction
+    window_days: int = _setting(90, 1, _DAYS)  # corpus the TF-IDF model is fitted on
+    max_age_days: int = _setting(7, 1, _DAYS)  # older articles are not suggested by `match`
+    # below this a match is "weak": dropped by match, flagged by suggest
+    threshold: float = _setting(0.12, 0, 1)
+    per_contact: int = _setting(5, 1)  # suggestions kept per contact per match
+    refit_growth: float = _setting(0.2, 0)  # refit when the corpus grew by this fraction
 
 
 @dataclass(frozen=True)
 class DigestSettings:
-    max_suggestions: int = 10
-    cooldown_days: int = 14
-    expire_days: int = 14
-    notable: int = 5
+    max_suggestions: int = _setting(10, 0)  # 0: mentions only
+    cooldown_days: int = _setting(14, 0, _DAYS)
+    expire_days: int = _setting(14, 1, _DAYS)
+    notable: int = _setting(5, 0)
 
 
 @dataclass(frozen=True)
@@ -66,9 +97,10 @@ class ScheduleSettings:
     timezone: str = ""  # IANA name; empty = the machine's local zone
     run: str = "0 * * * *"  # fetch + match + alerts
     digest: str = "0 7 * * *"  # a full run that also writes (and e-mails) the day's digest
-    misfire_grace_seconds: int = 900
+    misfire_grace_seconds: int = _setting(900, 1)
     email_digest: bool = True  # e-mail the daily digest when [alerts.email] is configured
-    lock_wait_seconds: float = 600.0  # how long a run waits for another one to finish
+    # how long a run waits for another one to finish
+    lock_wait_seconds: float = _setting(600.0, 0)
 
 
 @dataclass(frozen=True)
@@ -76,21 +108,22 @@ class EmailSettings:
     to: str = ""
     from_: str = ""
     smtp_host: str = ""
-    smtp_port: int = 587
+    smtp_port: int = _setting(587, 1, 65535)
     security: str = "starttls"
     username_env: str = ""
     password_env: str = ""
-    timeout: float = 30.0
+    timeout: float = _setting(30.0, 0, open_low=True)
 
 
 @dataclass(frozen=True)
 class AlertSettings:
     webhook_url: str = ""
     webhook_topic: str = ""  # ntfy: the topic, when webhook_url is the server's root URL
-    retries: int = 3  # further attempts after a failed one, within one run
-    retry_delay: float = 2.0  # seconds before the first retry; doubles each time
-    timeout: float = 15.0  # seconds for one webhook request
-    give_up_hours: int = 24  # a failed alert is retried by later runs for this long
+    retries: int = _setting(3, 0)  # further attempts after a failed one, within one run
+    retry_delay: float = _setting(2.0, 0)  # seconds before the first retry; doubles each time
+    timeout: float = _setting(15.0, 0, open_low=True)  # seconds for one webhook request
+    # a failed alert is retried by later runs for this long
+    give_up_hours: int = _setting(24, 0, _DAYS * 24)
     email: EmailSettings | None = None
 
 
@@ -155,6 +188,7 @@ def parse_config(raw: str, path: Path) -> Config:
 def _build(cls: type, table: dict[str, Any], prefix: str, path: Path, raw: str) -> Any:
     hints = typing.get_type_hints(cls)
     names = {f.name.rstrip("_"): f.name for f in fields(cls)}
+    ranges = {f.name: f.metadata["range"] for f in fields(cls) if "range" in f.metadata}
     kwargs: dict[str, Any] = {}
     for key, value in table.items():
         if key not in names:
@@ -173,7 +207,14 @@ def _build(cls: type, table: dict[str, Any], prefix: str, path: Path, raw: str) 
                 )
             kwargs[attr] = _build(nested, value, f"{prefix}.{key}", path, raw)
             continue
-        kwargs[attr] = _check_type(value, expected, f"{prefix}.{key}", _where(path, raw, key))
+        where = _where(path, raw, key)
+        kwargs[attr] = _check_type(value, expected, f"{prefix}.{key}", where)
+        allowed = ranges.get(attr)
+        if allowed is not None and not allowed.admits(kwargs[attr]):
+            raise ConfigError(
+                f"{where}: '{prefix}.{key}' must be {allowed}, not {value!r}; "
+                f"change it or delete the line for the default ({getattr(cls(), attr)!r})."
+            )
     return cls(**kwargs)
 
 
@@ -189,6 +230,8 @@ def _check_type(value: Any, expected: Any, key: str, where: str) -> Any:
     options = typing.get_args(expected) if isinstance(expected, types.UnionType) else (expected,)
     for option in options:
         if option is float and isinstance(value, int | float) and not isinstance(value, bool):
+            if not math.isfinite(value):  # TOML has inf and nan
+                raise ConfigError(f"{where}: '{key}' must be a finite number, not {value!r}.")
             return float(value)
         if option is int and isinstance(value, int) and not isinstance(value, bool):
             return value

@@ -56,6 +56,23 @@ def test_init_starter_enables_feeds(tmp_path: Path) -> None:
         ("[settings\n", "is not valid TOML"),
         ("[nonsense]\n", "unknown section or key 'nonsense'"),
         ("[alerts.email]\nsmtp_port = '25'\n", "'alerts.email.smtp_port' must be a int"),
+        (
+            "[relevance]\nthreshold = 7\n",
+            "line 2: 'relevance.threshold' must be between 0 and 1, not 7; change it or "
+            "delete the line for the default (0.12).",
+        ),
+        ("[relevance]\nthreshold = -0.1\n", "must be between 0 and 1, not -0.1"),
+        ("[relevance]\nthreshold = nan\n", "'relevance.threshold' must be a finite number"),
+        ("[relevance]\nmax_age_days = 0\n", "'relevance.max_age_days' must be between 1 and"),
+        ("[settings]\nconcurrency = 0\n", "'settings.concurrency' must be 1 or more, not 0"),
+        ("[settings]\nper_host_delay = -1\n", "'settings.per_host_delay' must be 0 or more"),
+        ("[settings]\nconnect_timeout = 0\n", "'settings.connect_timeout' must be more than 0"),
+        ("[settings]\nread_timeout = inf\n", "'settings.read_timeout' must be a finite"),
+        ("[digest]\nmax_suggestions = -3\n", "'digest.max_suggestions' must be 0 or more"),
+        ("[digest]\ncooldown_days = 99999999999\n", "must be between 0 and 3650"),
+        ("[alerts]\ngive_up_hours = -1\n", "'alerts.give_up_hours' must be between 0 and"),
+        ("[alerts.email]\nsmtp_port = 70000\n", "must be between 1 and 65535, not 70000"),
+        ("[schedule]\nlock_wait_seconds = -5\n", "'schedule.lock_wait_seconds' must be 0"),
     ],
 )
 def test_bad_feeds_toml_gets_one_sentence(tmp_path: Path, text: str, fragment: str) -> None:
@@ -66,6 +83,38 @@ def test_bad_feeds_toml_gets_one_sentence(tmp_path: Path, text: str, fragment: s
     message = str(caught.value)
     assert fragment in message and str(path) in message
     assert "\n" not in message
+
+
+def test_every_number_setting_has_a_range_its_default_is_in() -> None:
+    from dataclasses import fields
+
+    from pipeline.config import _SECTIONS, EmailSettings
+
+    for section in [*_SECTIONS.values(), EmailSettings]:
+        for setting in fields(section):
+            if setting.type not in ("int", "float"):
+                continue
+            assert "range" in setting.metadata, f"{section.__name__}.{setting.name}"
+            assert setting.metadata["range"].admits(setting.default), setting.name
+
+
+def test_settings_at_the_ends_of_their_ranges_are_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.toml"
+    path.write_text(
+        "[relevance]\nthreshold = 0\n[digest]\nmax_suggestions = 0\nnotable = 0\n"
+        "[settings]\nretries = 0\nextract_workers = 0\n"
+    )
+    assert load_config(path).relevance.threshold == 0.0
+    path.write_text("[relevance]\nthreshold = 1\n[digest]\ncooldown_days = 3650\n")
+    assert load_config(path).digest.cooldown_days == 3650
+
+
+def test_an_out_of_range_setting_is_a_clean_cli_error(run_cli, workspace) -> None:  # type: ignore[no-untyped-def]
+    workspace.config_path.write_text("[relevance]\nthreshold = 7\n")
+    result = run_cli("status")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    (line,) = result.stderr.splitlines()
+    assert str(workspace.config_path) in line and "'relevance.threshold'" in line
 
 
 def test_bad_config_is_a_clean_cli_error(run_cli, workspace) -> None:  # type: ignore[no-untyped-def]
