@@ -445,6 +445,14 @@ def test_cli_birthday_without_a_year_may_be_feb_29(run_cli) -> None:  # type: ig
     assert jane["birthday"] == "--02-29"
 
 
+def test_cli_last_contacted_in_the_future_is_refused(run_cli) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("contacts", "add", "Jane Doe").exit_code == 0
+    result = run_cli("contacts", "edit", "Jane Doe", "--last-contacted", "2999-01-01")
+    assert result.exit_code == 2 and "'2999-01-01' is in the future" in result.stderr
+    (jane,) = json.loads(run_cli("contacts", "list", "--json").stdout)
+    assert jane["last_contacted"] is None
+
+
 def test_cli_add_refuses_a_duplicate(run_cli) -> None:  # type: ignore[no-untyped-def]
     assert run_cli("contacts", "add", "Jane Doe", "--email", "jane@acme.example").exit_code == 0
     again = run_cli("contacts", "add", "J. Doe", "--email", "JANE@acme.example")

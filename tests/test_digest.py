@@ -673,6 +673,14 @@ def test_cli_digest_bad_date_is_a_usage_error(run_cli) -> None:  # type: ignore[
     assert result.exit_code == 2 and "YYYY-MM-DD" in result.stderr
 
 
+def test_cli_digest_of_a_future_day_is_a_usage_error(run_cli, workspace) -> None:  # type: ignore[no-untyped-def]
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    result = run_cli("digest", "--date", tomorrow)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"Invalid value for '--date': {tomorrow} is after today" in result.stderr
+    assert not list(workspace.digests_dir.iterdir())  # nothing written, no empty digest
+
+
 def test_cli_broken_template_is_one_sentence(run_cli, world: World) -> None:  # type: ignore[no-untyped-def]
     world.workspace.templates_dir.mkdir()
     (world.workspace.templates_dir / "digest.md").write_text("{% for %}\n", encoding="utf-8")

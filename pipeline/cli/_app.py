@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import click
@@ -60,8 +60,14 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, default=_default, ensure_ascii=False, indent=2))
 
 
-def parse_date(value: str | None, option: str = "--since") -> datetime | None:
-    """YYYY-MM-DD (or full ISO 8601) to an aware UTC datetime; a clear error otherwise."""
+def parse_date(
+    value: str | None, option: str = "--since", *, past: bool = False
+) -> datetime | None:
+    """YYYY-MM-DD (or full ISO 8601) to an aware UTC datetime; a clear error otherwise.
+
+    With `past`, a date after today is refused too (a day of slack: the user's today
+    may be UTC's tomorrow).
+    """
     if value is None:
         return None
     try:
@@ -70,7 +76,12 @@ def parse_date(value: str | None, option: str = "--since") -> datetime | None:
         raise click.BadParameter(
             f"{value!r} is not a date; use YYYY-MM-DD.", param_hint=option
         ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if past and parsed > datetime.now(UTC) + timedelta(days=1):
+        raise click.BadParameter(
+            f"{value!r} is in the future; give today's date or an earlier one.", param_hint=option
+        )
+    return parsed
 
 
 def is_terminal() -> bool:

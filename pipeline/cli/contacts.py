@@ -212,7 +212,7 @@ def show(app: App, name_or_id: str, as_json: bool) -> None:
 def edit(app: App, name_or_id: str, **values: Any) -> None:
     """Change a contact's fields (--email, --alias and --tag replace the whole list)."""
     days, clear = _cooldown(values.pop("cooldown_days"))
-    when = parse_date(values.pop("last_contacted"), "--last-contacted")
+    when = parse_date(values.pop("last_contacted"), "--last-contacted", past=True)
     for key in ("emails", "phones", "aliases", "tags"):
         values[key] = values[key] or None  # not given: keep the list
     changes = ContactChanges(

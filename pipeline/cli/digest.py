@@ -22,14 +22,28 @@ def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
 
 
 @click.command()
-@click.option("--date", "day", callback=_parse_day, metavar="YYYY-MM-DD", help="Default: today.")
+@click.option(
+    "--date",
+    "day",
+    callback=_parse_day,
+    metavar="YYYY-MM-DD",
+    help="Today (the default) or an earlier day.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--send", is_flag=True, help="Also e-mail it through [alerts.email] in feeds.toml.")
 @pass_app
 def digest(app: App, day: date | None, as_json: bool, send: bool) -> None:
     """Write digests/YYYY-MM-DD.md and .html (and the index and feed); print their paths."""
     config = app.config()
-    result = write_digest(app.store(), config, app.workspace, day=day or digest_day(config))
+    today = digest_day(config)
+    if day is not None and day > today:
+        # Its suggestions and mentions are not known yet: it could only come out empty.
+        raise click.BadParameter(
+            f"{day} is after today ({today}); a digest covers a day that has begun, so give "
+            "today's date or an earlier one.",
+            param_hint="'--date'",
+        )
+    result = write_digest(app.store(), config, app.workspace, day=day or today)
     emailed_to = None
     if send:
         emailed_to = send_digest(
