@@ -479,8 +479,18 @@ def test_wrong_format_and_undetectable_files(run_cli, tmp_path: Path) -> None:  
     assert (
         run_cli("contacts", "import", str(DATA / "generic.csv"), "--format", "xml").exit_code == 2
     )
-    missing = run_cli("contacts", "import", str(tmp_path / "nope.csv"))
-    assert missing.exit_code == 1 and "no file" in missing.stderr
+
+
+@pytest.mark.parametrize("command", [("contacts", "import"), ("feeds", "import")])
+def test_a_file_argument_that_is_no_readable_file_is_a_usage_error(
+    run_cli, tmp_path: Path, command: tuple[str, str]
+) -> None:  # type: ignore[no-untyped-def]
+    missing = tmp_path / "nope.csv"
+    result = run_cli(*command, str(missing))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"'{missing}' does not exist" in result.stderr
+    folder = run_cli(*command, str(tmp_path))
+    assert folder.exit_code == 2 and f"'{tmp_path}' is a directory" in folder.stderr
 
 
 def test_too_big_binary_and_utf16_files(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

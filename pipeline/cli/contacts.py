@@ -234,7 +234,7 @@ def remove(app: App, name_or_id: str) -> None:
 
 
 @contacts.command("import")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path))
 @click.option(
     "--format",
     "fmt",

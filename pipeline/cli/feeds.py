@@ -55,7 +55,7 @@ def remove(app: App, url_or_name: str) -> None:
 
 
 @feeds.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path))
 @pass_app
 def import_(app: App, file: Path) -> None:
     """Add the feeds of an OPML file (folders and categories become tags)."""
