@@ -497,6 +497,57 @@ def test_mentions_command_json_contract(run_cli, workspace: Workspace) -> None:
     assert missing.exit_code == 1 and "Traceback" not in missing.output
 
 
+def test_cli_mentions_are_dated_by_their_article_not_by_when_they_were_found(
+    run_cli, workspace: Workspace
+) -> None:
+    # The October story is found last (its contact was saved later, as with a late
+    # import): it is still October's news, listed after November's and not --since it.
+    with open_store(workspace.db_path()) as store:
+        varga = store.add_contact(ContactFields(name="Imelda Varga", company="Aster Labs"))
+        brzezinski = store.add_contact(ContactFields(name="Tomasz Brzezinski"))
+        november = add_article(
+            store,
+            "https://a.example/november",
+            "Aster Labs appoints Imelda Varga",
+            "Aster Labs named Imelda Varga chief scientist.",
+        )
+        october = add_article(
+            store,
+            "https://a.example/october",
+            "Quarry Holdings names Tomasz Brzezinski finance chief",
+            "Quarry Holdings named Tomasz Brzezinski its chief financial officer.",
+        )
+        for article_id, contact, when, found in (
+            (
+                november,
+                varga,
+                datetime(2026, 11, 20, tzinfo=UTC),
+                datetime(2026, 11, 20, 9, tzinfo=UTC),
+            ),
+            (
+                october,
+                brzezinski,
+                datetime(2026, 10, 5, tzinfo=UTC),
+                datetime(2026, 11, 25, tzinfo=UTC),
+            ),
+        ):
+            store.conn.execute(
+                "UPDATE articles SET published = ? WHERE id = ?", (when.isoformat(), article_id)
+            )
+            store.add_mention(
+                contact.id, article_id, article_id, confidence="high", event="new_role",
+                evidence="...", matched=contact.name, when=found,
+            )  # fmt: skip
+        store.conn.commit()
+    listed = json.loads(run_cli("mentions", "--json").stdout)
+    assert [m["contact"] for m in listed] == ["Imelda Varga", "Tomasz Brzezinski"]
+    since = json.loads(run_cli("mentions", "--json", "--since", "2026-11-01").stdout)
+    assert [m["contact"] for m in since] == ["Imelda Varga"]
+    bad = run_cli("mentions", "--since", "2026-13-01")
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+    assert "'2026-13-01' is not a date; use YYYY-MM-DD." in bad.stderr
+
+
 def test_match_command_scans_for_mentions(run_cli, workspace: Workspace) -> None:
     with open_store(workspace.db_path()) as store:
         store.add_contact(

@@ -23,7 +23,9 @@ def _draft(app: App, contact: Contact, article: Article, mention: Mention) -> An
 
 
 @click.command()
-@click.option("--since", metavar="DATE", help="Only mentions found on or after DATE (YYYY-MM-DD).")
+@click.option(
+    "--since", metavar="DATE", help="Only mentions in articles published on or after DATE."
+)
 @click.option("--contact", "name", metavar="NAME", help="Only this contact (name, alias or id).")
 @click.option("--limit", type=click.IntRange(min=1), help="At most N mentions, the newest.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")

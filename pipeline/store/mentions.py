@@ -112,20 +112,28 @@ class MentionStore(StoreBase):
         contact_id: int | None = None,
         status: str | None = None,
     ) -> list[Mention]:
-        """Mentions newest first."""
+        """Mentions, newest news first: by the article's date (published, else fetched),
+        which `since` filters on too, as `articles` does.
+
+        Not by when the mention was found: a contact saved today is looked for in last
+        month's articles, and those stories are not today's news.
+        """
         where: list[str] = []
         params: list[object] = []
         if since is not None:
-            where.append("created_at >= ?")
+            where.append("coalesce(a.published, a.fetched_at) >= ?")
             params.append(to_iso(since))
         if contact_id is not None:
-            where.append("contact_id = ?")
+            where.append("m.contact_id = ?")
             params.append(contact_id)
         if status is not None:
-            where.append("status = ?")
+            where.append("m.status = ?")
             params.append(status)
-        sql = "SELECT * FROM mentions" + (" WHERE " + " AND ".join(where) if where else "")
-        return [_mention(r) for r in self._all(sql + " ORDER BY created_at DESC, id DESC", params)]
+        sql = "SELECT m.* FROM mentions m JOIN articles a ON a.id = m.article_id"
+        sql += (" WHERE " + " AND ".join(where) if where else "") + (
+            " ORDER BY coalesce(a.published, a.fetched_at) DESC, m.created_at DESC, m.id DESC"
+        )
+        return [_mention(r) for r in self._all(sql, params)]
 
     def stories_naming(self, contact_ids: Iterable[int]) -> dict[int, set[int]]:
         """contact id -> stories the contact is named in (mentions they are not denied in)."""
