@@ -117,6 +117,29 @@ def test_an_out_of_range_setting_is_a_clean_cli_error(run_cli, workspace) -> Non
     assert str(workspace.config_path) in line and "'relevance.threshold'" in line
 
 
+HUGE = "9" * 30  # more than SQLite's INTEGER can hold
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "fragment"),
+    [
+        (("articles", "show", HUGE), 1, f"No article {HUGE}"),
+        (("sent", f"m{HUGE}"), 1, f"No mention m{HUGE}"),
+        (("dismiss", f"s{HUGE}"), 1, f"No suggestion s{HUGE}"),
+        (("dismiss", f"m{HUGE}", "--not-them"), 1, f"No mention m{HUGE}"),
+        (("contacts", "show", HUGE), 1, f"No contact with id {HUGE}"),
+        (("contacts", "show", "²"), 1, "No contact named '²'"),
+        (("sent", "s²"), 2, "'s²' is not a suggestion or mention id"),
+        (("articles", "list", "--limit", HUGE), 2, "is not in the range"),
+        (("articles", "search", "x", "--limit", HUGE), 2, "is not in the range"),
+    ],
+)
+def test_odd_ids_and_limits_get_one_sentence(run_cli, args, status: int, fragment: str) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli(*args)
+    assert result.exit_code == status and "Traceback" not in result.output, result.output
+    assert fragment in result.stderr
+
+
 def test_bad_config_is_a_clean_cli_error(run_cli, workspace) -> None:  # type: ignore[no-untyped-def]
     workspace.config_path.write_text("[settings]\nper_host_delay = true\n")
     result = run_cli("feeds", "list")

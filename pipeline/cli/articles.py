@@ -11,6 +11,9 @@ from pipeline.errors import UsageError
 from pipeline.records import Article
 from pipeline.store import Store
 
+# SQL's LIMIT takes nothing larger than SQLite's biggest integer.
+_LIMIT = click.IntRange(min=1, max=2**63 - 1)
+
 
 @click.group()
 def articles() -> None:
@@ -61,7 +64,7 @@ def _print_rows(rows: list[Article]) -> None:
 @articles.command("list")
 @click.option("--since", metavar="DATE", help="Only articles published on or after DATE.")
 @click.option("--feed", "feed_url", metavar="URL", help="Only articles from this feed.")
-@click.option("--limit", type=click.IntRange(min=1), help="At most N articles.")
+@click.option("--limit", type=_LIMIT, help="At most N articles.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
 def list_(
@@ -145,7 +148,7 @@ def _quoted(word: str) -> str:
 
 @articles.command("search")
 @click.argument("query")
-@click.option("--limit", type=click.IntRange(min=1), help="At most N articles.")
+@click.option("--limit", type=_LIMIT, help="At most N articles.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
 def search(app: App, query: str, limit: int | None, as_json: bool) -> None:

@@ -121,7 +121,7 @@ def _parse_id(value: str) -> tuple[str, int]:
     """`s12` -> ("s", 12), `m7` -> ("m", 7); anything else is a usage error."""
     text = value.strip().lower()
     prefix, digits = text[:1], text[1:]
-    if prefix in (SUGGESTION_PREFIX, MENTION_PREFIX) and digits.isdigit():
+    if prefix in (SUGGESTION_PREFIX, MENTION_PREFIX) and digits.isdecimal():
         return prefix, int(digits)
     raise UsageError(
         f"{value!r} is not a suggestion or mention id; use the id as listed, "

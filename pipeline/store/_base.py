@@ -84,7 +84,10 @@ class StoreBase:
             self.conn.commit()
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
+        try:
+            row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
+        except OverflowError:  # an id of 30 digits: SQLite cannot hold it, no row has it
+            return None
         return row
 
     def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:

@@ -111,7 +111,7 @@ class ContactStore(StoreBase):
 
         Several matches raise AmbiguousError listing them: never pick one silently.
         """
-        if name_or_id.strip().isdigit():
+        if name_or_id.strip().isdecimal():  # not isdigit: int() refuses "²"
             return self.contact(int(name_or_id))
         wanted = name_or_id.strip().casefold()
         folded = _fold(name_or_id)
