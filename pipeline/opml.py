@@ -4,7 +4,8 @@
 `category` attributes become tags. It is all or nothing: a file that is not
 well-formed OPML, or holds a feed URL cheesecake cannot fetch, raises ImportError_
 and nothing is imported. `write_opml` writes OPML 2.0 that readers accept, one
-folder per feed's first tag. This module never touches feeds.toml itself.
+folder per feed's first tag (`save_opml` into a file). This module never touches
+feeds.toml itself.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from email.utils import formatdate
 from pathlib import Path
 
-from pipeline.config import url_problem
+from pipeline.config import atomic_write_text, url_problem
 from pipeline.errors import ImportError_
 from pipeline.records import FeedSource
 
@@ -114,3 +115,11 @@ def write_opml(sources: Iterable[FeedSource], title: str = "cheesecake feeds") -
         ET.SubElement(parent, "outline", attributes)
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+def save_opml(path: Path, sources: Iterable[FeedSource]) -> None:
+    """Write `write_opml` to `path` (whole or not at all); one sentence if it cannot be."""
+    try:
+        atomic_write_text(path, write_opml(sources))
+    except OSError as exc:
+        raise ImportError_(f"Cannot write {path}: {exc.strerror or exc}.") from None

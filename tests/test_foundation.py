@@ -140,6 +140,16 @@ def test_odd_ids_and_limits_get_one_sentence(run_cli, args, status: int, fragmen
     assert fragment in result.stderr
 
 
+@pytest.mark.parametrize("noun", ["feeds", "contacts"])
+def test_export_to_a_place_that_cannot_take_the_file(run_cli, tmp_path: Path, noun: str) -> None:  # type: ignore[no-untyped-def]
+    nowhere = tmp_path / "no such folder" / "out.txt"
+    result = run_cli(noun, "export", "-o", str(nowhere))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.strip() == f"Error: Cannot write {nowhere}: No such file or directory."
+    folder = run_cli(noun, "export", "-o", str(tmp_path))
+    assert folder.exit_code == 2 and f"'{tmp_path}' is a directory" in folder.stderr
+
+
 def test_bad_config_is_a_clean_cli_error(run_cli, workspace) -> None:  # type: ignore[no-untyped-def]
     workspace.config_path.write_text("[settings]\nper_host_delay = true\n")
     result = run_cli("feeds", "list")

@@ -339,7 +339,12 @@ def _print_plan(plan: ImportPlan) -> None:
     show_default=True,
     help="Generic CSV or vCard 3.0.",
 )
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE, not stdout.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to FILE, not stdout.",
+)
 @click.option("--tag", help="Only contacts with this tag.")
 @pass_app
 def export(app: App, fmt: str, output: Path | None, tag: str | None) -> None:

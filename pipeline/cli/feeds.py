@@ -8,7 +8,7 @@ import click
 
 from pipeline import config as config_module
 from pipeline.cli._app import App, emit_json, pass_app
-from pipeline.opml import read_opml, write_opml
+from pipeline.opml import read_opml, save_opml, write_opml
 from pipeline.records import FeedSource
 
 
@@ -76,12 +76,12 @@ def import_(app: App, file: Path) -> None:
 @pass_app
 def export(app: App, output: Path | None) -> None:
     """Write the feed list as OPML 2.0 (to stdout, or -o FILE)."""
-    text = write_opml(app.config().feeds)
+    sources = app.config().feeds
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(write_opml(sources), nl=False)
         return
-    config_module.atomic_write_text(output, text)
-    click.echo(f"Wrote {len(app.config().feeds)} feeds to {output}")
+    save_opml(output, sources)
+    click.echo(f"Wrote {len(sources)} feeds to {output}")
 
 
 COMMANDS: list[click.Command] = [feeds]
