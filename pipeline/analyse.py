@@ -9,9 +9,12 @@ just these two stages, not the fetcher, the feed parser and the store.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
-from pipeline.dedup import Fingerprint, fingerprint
 from pipeline.extract import Extracted, extract_page
+
+if TYPE_CHECKING:  # dedup loads NumPy, which a fetch with nothing new never needs
+    from pipeline.dedup import Fingerprint
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,8 @@ class Analysed(Extracted):
 
 def analyse_page(html: bytes, url: str, *, content_type: str | None = None) -> Analysed:
     """Runs in an extraction worker (pipeline.workers); ExtractError if no text."""
+    from pipeline.dedup import fingerprint
+
     found = extract_page(html, url, content_type=content_type)
     values = {f.name: getattr(found, f.name) for f in fields(Extracted)}
     return Analysed(**values, fingerprint=fingerprint(found.text))

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
@@ -28,14 +29,6 @@ import httpx
 from pipeline import eventloop
 from pipeline.analyse import Analysed, analyse_page
 from pipeline.config import Config
-from pipeline.dedup import (
-    ESTIMATE_FLOOR,
-    NEAR_DUPLICATE,
-    Fingerprint,
-    estimated_similarity,
-    fingerprint,
-    similarity,
-)
 from pipeline.errors import ExtractError, FetchError, ParseError
 from pipeline.extract import Extracted, warm_worker
 from pipeline.feeds import ParsedFeed, parse_feed
@@ -53,6 +46,9 @@ from pipeline.store import Store
 from pipeline.store._base import utcnow
 from pipeline.urls import clean_url, same_site
 from pipeline.workers import WorkerPool
+
+if TYPE_CHECKING:
+    from pipeline.dedup import Fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -410,10 +406,7 @@ class _Ingest:
             self.store.link_entry(state.id, entry.key, existing)
             self.tally.duplicates += 1
             return existing
-        found = page.extracted
-        found_print = (
-            found.fingerprint if isinstance(found, Analysed) else fingerprint(article.text)
-        )
+        found_print = _fingerprint(page.extracted, article.text)
         story_id = self._story_of(article.text, found_print)
         self.store.begin_batch()
         article_id, created = self.store.add_article(
@@ -485,7 +478,7 @@ class _Ingest:
             return
         article = self.store.article(retry.article_id)
         found = page.extracted
-        found_print = found.fingerprint if isinstance(found, Analysed) else fingerprint(found.text)
+        found_print = _fingerprint(found, found.text)
         self.store.begin_batch()
         self.store.revise_article(
             article.id,
@@ -550,6 +543,13 @@ class _Ingest:
 
     def _story_of(self, text: str, found_print: Fingerprint | None) -> int | None:
         """The story id of an earlier article sharing ≥ NEAR_DUPLICATE of this text."""
+        from pipeline.dedup import (
+            ESTIMATE_FLOOR,
+            NEAR_DUPLICATE,
+            estimated_similarity,
+            similarity,
+        )
+
         if found_print is None:
             return None
         shared = self.store.articles_sharing_bands(found_print.bands)
@@ -597,6 +597,17 @@ def _article(entry: FeedEntry, page: _Page, publication: str | None = None) -> N
         language=found.language,
         summary=entry.summary,
     )
+
+
+def _fingerprint(found: Extracted | None, text: str) -> Fingerprint | None:
+    """The page's fingerprint as its worker computed it, else that of `text` (the
+    feed's summary). dedup is imported here, once a page is stored: it loads NumPy,
+    a tenth of the start-up of a fetch that finds nothing new."""
+    if isinstance(found, Analysed):
+        return found.fingerprint
+    from pipeline.dedup import fingerprint
+
+    return fingerprint(text)
 
 
 def _revised(article: Article, found: Extracted) -> NewArticle:
