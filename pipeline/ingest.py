@@ -458,8 +458,13 @@ class _Ingest:
     async def _retry(self, retry: PageRetry) -> None:
         """Ask again for a page an earlier run could not get; on success the article
         gets the page's text in place of the feed's summary."""
-        allow_private = await self.fetcher.is_private(retry.feed_url)
-        page = await self._page(retry.url, allow_private)
+        try:
+            allow_private = await self.fetcher.is_private(retry.feed_url)
+        except FetchError as exc:  # its feed's host does not resolve (offline?)
+            error = ItemError("page", retry.url, f"page not fetched: {exc}")
+            page = _Page(retry.url, error=error, passing=exc.retryable)
+        else:
+            page = await self._page(retry.url, allow_private)
         attempts = retry.attempts + 1
         if page.extracted is None:
             error = page.error or ItemError("page", retry.url, "no page text")

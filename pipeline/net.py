@@ -296,7 +296,10 @@ class Fetcher:
         try:
             found = await asyncio.shield(future)
         except (OSError, UnicodeError) as exc:
-            raise FetchError(f"cannot resolve the host {host} ({exc})") from None
+            # "Temporary failure in name resolution" (offline, a DNS server down) may
+            # pass by the next run; a name that does not exist will not.
+            passing = isinstance(exc, socket.gaierror) and exc.errno == socket.EAI_AGAIN
+            raise FetchError(f"cannot resolve the host {host} ({exc})", retryable=passing) from None
         if not found:
             raise FetchError(f"the host {host} has no address")
         return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -262,6 +263,45 @@ def test_a_page_that_failed_for_a_passing_reason_is_asked_again_later(
     assert [a.id for a in store.search_articles(words)] == [article_id]  # indexed anew
     assert store.due_page_retries(t0 + timedelta(days=2), 10) == []
     assert "passing failure" not in run_cli("status").output
+
+
+def test_a_retry_while_offline_waits_for_the_next_run(
+    workspace: Workspace, server: LoopbackServer
+) -> None:
+    # A public feed on news.example whose page answered 503; at the next run the
+    # machine is offline (DNS: "Temporary failure in name resolution").
+    port = server.url("/").split(":")[2].rstrip("/")
+    item, state = _flaky(server, "/flaky", 33)
+    item = replace(item, link=f"http://news.example:{port}/flaky")
+    serve_feed(server, "/f.xml", [item])
+    workspace.config_path.write_text(
+        feeds_toml([f"http://news.example:{port}/f.xml"]), encoding="utf-8"
+    )
+    store = open_store(workspace.db_path())
+    online = fake_resolver({"news.example": PUBLIC_ADDRESS})
+
+    async def offline(host: str) -> Sequence[str]:
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    def fetch(at: datetime, resolver: object) -> FetchReport:
+        return fetch_all(
+            store,
+            workspace.config(),
+            resolver=resolver,  # type: ignore[arg-type]
+            transport=LoopbackAliases(["news.example"]),
+            now=at,
+        )
+
+    at = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+    assert fetch(at, online).fallbacks == 1
+    at += ingest_module.PAGE_RETRY_DELAYS[0]
+    report = fetch(at, offline)
+    [message] = [e.message for e in report.errors if e.item == item.link]
+    assert "Temporary failure in name resolution" in message
+    assert message.endswith("(retry 1 of 3)")  # not given up, not an unexpected error
+    state["up"] = True
+    at += ingest_module.PAGE_RETRY_DELAYS[1]
+    assert fetch(at, online).recovered == 1
 
 
 def test_a_page_that_stays_down_is_given_up_after_its_retries(
