@@ -17,11 +17,14 @@ import tomllib
 import types
 import typing
 from dataclasses import dataclass, field, fields, replace
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomlkit
+import tzlocal
 
 from pipeline.errors import ConfigError
 from pipeline.records import FeedSource
@@ -136,6 +139,21 @@ class Config:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     feeds: tuple[FeedSource, ...] = ()
+
+
+def time_zone(config: Config) -> tzinfo:
+    """The workspace's zone, where the user's days start: [schedule] timezone, else the
+    machine's. The digest's day, the schedule and a bare `--since DATE` all use it."""
+    name = config.schedule.timezone
+    if not name:
+        return tzlocal.get_localzone()
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{config.path}: schedule.timezone {name!r} is not a known time zone; "
+            "use an IANA name such as 'Europe/London'."
+        ) from None
 
 
 _SECTIONS: dict[str, type] = {

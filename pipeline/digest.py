@@ -16,15 +16,13 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import css_inline
-import tzlocal
 
 from pipeline import restraint
-from pipeline.config import Config, DigestSettings, atomic_write_text
+from pipeline.config import Config, DigestSettings, atomic_write_text, time_zone
 from pipeline.digest_archive import update_archive
-from pipeline.errors import ConfigError, WorkspaceError
+from pipeline.errors import WorkspaceError
 from pipeline.messages import Draft, event_label, mention_draft, mention_label, share_draft
 from pipeline.records import Article, Contact, Mention, Suggestion
 from pipeline.store import Store
@@ -237,17 +235,8 @@ def digest_day(config: Config, now: datetime | None = None) -> date:
 
 
 def digest_zone(config: Config) -> tzinfo:
-    """The zone that decides where a day starts: [schedule] timezone, else the machine's."""
-    name = config.schedule.timezone
-    if not name:
-        return tzlocal.get_localzone()
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"{config.path}: schedule.timezone {name!r} is not a known time zone; "
-            "use an IANA name such as 'Europe/London'."
-        ) from None
+    """The zone that decides where a digest's day starts (see `config.time_zone`)."""
+    return time_zone(config)
 
 
 def inline_css(html: str) -> str:

@@ -15,7 +15,9 @@ from click.testing import CliRunner, Result
 
 from pipeline.cli import cli
 from pipeline.loopback import LoopbackServer, Response
-from pipeline.workspace import init_workspace
+from pipeline.records import ContactFields, NewArticle
+from pipeline.store import open_store
+from pipeline.workspace import Workspace, init_workspace
 
 STORIES = {
     "/news/cold-chain": (
@@ -258,3 +260,47 @@ def test_empty_store(run_cli) -> None:  # type: ignore[no-untyped-def]
     result = run_cli("articles", "list")
     assert result.exit_code == 0
     assert "No articles." in result.output
+
+
+def test_a_bare_since_date_starts_that_day_in_the_workspace_time_zone(
+    run_cli, workspace: Workspace
+) -> None:
+    # In Tokyo 2026-03-10 starts at 15:00 UTC on the 9th: a story published at 14:00 UTC
+    # is the user's 9 March, not "since 10 March"; one at 16:00 UTC is their 10 March.
+    with workspace.config_path.open("a", encoding="utf-8") as fh:
+        fh.write('\n[schedule]\ntimezone = "Asia/Tokyo"\n')
+    with open_store(workspace.db_path()) as store:
+        contact = store.add_contact(ContactFields(name="Imelda Varga"))
+        for hour, title in ((14, "Late on the ninth"), (16, "Early on the tenth")):
+            article_id, _ = store.add_article(
+                NewArticle(
+                    url=f"https://a.example/{hour}",
+                    canonical_url=f"https://a.example/{hour}",
+                    title=title,
+                    text="Imelda Varga spoke.",
+                    extracted=True,
+                    published=datetime(2026, 3, 9, hour, tzinfo=UTC),
+                )
+            )
+            store.add_mention(
+                contact.id, article_id, article_id, confidence="high", event="other",
+                evidence="Imelda Varga spoke.", matched="Imelda Varga",
+            )  # fmt: skip
+
+    def titles(*args: str) -> list[str]:
+        result = run_cli(*args, "--json")
+        assert result.exit_code == 0, result.output
+        return [row["title"] for row in json.loads(result.stdout)]
+
+    for command in (("articles", "list"), ("mentions",)):
+        assert titles(*command, "--since", "2026-03-10") == ["Early on the tenth"]
+        assert titles(*command, "--since", "2026-03-09T00:00:00+00:00") == [
+            "Early on the tenth",
+            "Late on the ninth",
+        ]
+    assert (
+        run_cli("contacts", "edit", "Imelda Varga", "--last-contacted", "2026-03-10").exit_code == 0
+    )
+    shown = json.loads(run_cli("contacts", "show", "Imelda Varga", "--json").stdout)
+    assert shown["last_contacted"] == "2026-03-09T15:00:00+00:00"
+    assert "last contacted: 2026-03-10" in run_cli("contacts", "show", "Imelda Varga").stdout

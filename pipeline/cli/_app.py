@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import click
 
-from pipeline.config import Config
+from pipeline.config import Config, time_zone
 from pipeline.store import Store, open_store
 from pipeline.workspace import Workspace
 
@@ -61,12 +61,14 @@ def emit_json(data: Any) -> None:
 
 
 def parse_date(
-    value: str | None, option: str = "--since", *, past: bool = False
+    app: App, value: str | None, option: str = "--since", *, past: bool = False
 ) -> datetime | None:
     """YYYY-MM-DD (or full ISO 8601) to an aware UTC datetime; a clear error otherwise.
 
-    With `past`, a date after today is refused too (a day of slack: the user's today
-    may be UTC's tomorrow).
+    A bare date is the start of that day, and a time without an offset a time of day,
+    in the workspace's time zone (where the user's days start, as the digest's do);
+    a timestamp with an offset stays as given. With `past`, a moment after now is
+    refused.
     """
     if value is None:
         return None
@@ -76,8 +78,10 @@ def parse_date(
         raise click.BadParameter(
             f"{value!r} is not a date; use YYYY-MM-DD.", param_hint=option
         ) from None
-    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    if past and parsed > datetime.now(UTC) + timedelta(days=1):
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=time_zone(app.config()))
+    parsed = parsed.astimezone(UTC)
+    if past and parsed > datetime.now(UTC):
         raise click.BadParameter(
             f"{value!r} is in the future; give today's date or an earlier one.", param_hint=option
         )

@@ -71,7 +71,7 @@ def list_(
     app: App, since: str | None, feed_url: str | None, limit: int | None, as_json: bool
 ) -> None:
     """List stored articles, newest first."""
-    rows = app.store().articles(since=parse_date(since), feed_url=feed_url, limit=limit)
+    rows = app.store().articles(since=parse_date(app, since), feed_url=feed_url, limit=limit)
     if as_json:
         emit_json([_row(a) for a in rows])
     else:

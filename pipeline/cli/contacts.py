@@ -10,6 +10,7 @@ import click
 
 from pipeline import contacts as contacts_stage
 from pipeline.cli._app import App, counted, emit_json, parse_date, pass_app
+from pipeline.config import time_zone
 from pipeline.contact_io import (
     EXPORT_FORMATS,
     FORMATS,
@@ -170,7 +171,8 @@ def show(app: App, name_or_id: str, as_json: bool) -> None:
     if as_json:
         emit_json(contact_json(contact))
         return
-    last = contact.last_contacted
+    last = contact.last_contacted  # the day it was, where the user is
+    last_day = last.astimezone(time_zone(app.config())).date().isoformat() if last else ""
     rows = [
         ("id", str(contact.id)),
         ("name", contact.name),
@@ -189,7 +191,7 @@ def show(app: App, name_or_id: str, as_json: bool) -> None:
         ("met", contact.met),
         ("notes", contact.notes),
         ("cooldown", "" if contact.cooldown_days is None else f"{contact.cooldown_days} days"),
-        ("last contacted", last.date().isoformat() if last else ""),
+        ("last contacted", last_day),
     ]
     for label, value in rows:
         if value:
@@ -212,7 +214,7 @@ def show(app: App, name_or_id: str, as_json: bool) -> None:
 def edit(app: App, name_or_id: str, **values: Any) -> None:
     """Change a contact's fields (--email, --alias and --tag replace the whole list)."""
     days, clear = _cooldown(values.pop("cooldown_days"))
-    when = parse_date(values.pop("last_contacted"), "--last-contacted", past=True)
+    when = parse_date(app, values.pop("last_contacted"), "--last-contacted", past=True)
     for key in ("emails", "phones", "aliases", "tags"):
         values[key] = values[key] or None  # not given: keep the list
     changes = ContactChanges(

@@ -34,7 +34,7 @@ def mentions(
     app: App, since: str | None, name: str | None, limit: int | None, as_json: bool
 ) -> None:
     """Press mentions of your contacts, newest first, with evidence and a draft."""
-    since_at = parse_date(since)
+    since_at = parse_date(app, since)
     store = app.store()
     contact_id = store.find_contact(name).id if name else None
     found = [
