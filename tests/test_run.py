@@ -295,3 +295,11 @@ def test_a_pass_told_to_stop_while_waiting_for_the_lock_does_nothing(workspace) 
     assert report.interrupted and report.run_id == 0  # type: ignore[attr-defined]
     with open_store(workspace.db_path()) as store:
         assert store.last_run() is None
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "NaN", "infinity"])
+def test_run_wait_refuses_what_is_no_number_of_seconds(run_cli, value: str) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("run", "--wait", value)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"'{value}' is not a number of seconds" in result.stderr
+    assert "run_id" not in result.output  # nothing ran

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -86,6 +87,21 @@ def parse_date(
             f"{value!r} is in the future; give today's date or an earlier one.", param_hint=option
         )
     return parsed
+
+
+class Seconds(click.FloatRange):
+    """A duration in seconds, 0 or more: float() takes "nan" and "inf", which no wait is."""
+
+    name = "seconds"
+
+    def __init__(self) -> None:
+        super().__init__(min=0)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = click.FLOAT.convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a number of seconds; give one such as 30 (or 0).")
+        return super().convert(number, param, ctx)
 
 
 def is_terminal() -> bool:

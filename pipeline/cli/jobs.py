@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from pipeline.cli._app import App, emit_json, is_terminal, pass_app
+from pipeline.cli._app import App, Seconds, emit_json, is_terminal, pass_app
 from pipeline.demo import DemoResult, run_demo
 from pipeline.run import RunReport, run_pass, summary
 from pipeline.scheduler import Daemon, job_specs, next_fire_times
@@ -83,7 +83,7 @@ def _waiting(quiet: bool) -> Callable[[], None]:
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing unless something fails (cron).")
 @click.option(
     "--wait",
-    type=click.FloatRange(min=0),
+    type=Seconds(),
     metavar="SECONDS",
     help="How long to wait for a run already in progress (default: schedule.lock_wait_seconds).",
 )
