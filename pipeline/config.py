@@ -16,6 +16,7 @@ import re
 import tomllib
 import types
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import tzinfo
 from pathlib import Path
@@ -26,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import tomlkit
 import tzlocal
 
-from pipeline.errors import ConfigError
+from pipeline.errors import AmbiguousError, ConfigError, NotFoundError, UsageError
 from pipeline.records import FeedSource
 from pipeline.urls import clean_url
 
@@ -318,6 +319,37 @@ def url_problem(url: str) -> str | None:
     except ValueError:
         return "has an invalid port"
     return None
+
+
+def find_feed(sources: Iterable[FeedSource], url_or_name: str) -> FeedSource:
+    """The feed `url_or_name` names among `sources`: by URL (as typed or cleaned), else
+    by exact name. UsageError when blank, NotFoundError or AmbiguousError otherwise."""
+    wanted = url_or_name.strip()
+    if not wanted:
+        raise UsageError("The feed is blank; give its URL or name (see `cheesecake feeds list`).")
+    try:
+        cleaned = clean_url(wanted)
+    except ValueError:
+        cleaned = wanted
+    by_url: dict[str, FeedSource] = {}
+    by_name: dict[str, FeedSource] = {}
+    for source in sources:
+        if source.url in (wanted, cleaned):
+            by_url.setdefault(source.url, source)
+        elif source.name == wanted:
+            by_name.setdefault(source.url, source)
+    found = list(by_url.values()) or list(by_name.values())
+    if len(found) > 1:
+        raise AmbiguousError(
+            f"Several feeds are named {wanted!r} ({', '.join(s.url for s in found)}); "
+            "give one's URL instead."
+        )
+    if not found:
+        raise NotFoundError(
+            f"No feed {url_or_name!r} in feeds.toml; see `cheesecake feeds list` for the "
+            "feeds' URLs and names."
+        )
+    return found[0]
 
 
 def _http_guess(url: str) -> str | None:

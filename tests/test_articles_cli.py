@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 
 from pipeline.cli import cli
 from pipeline.loopback import LoopbackServer, Response
-from pipeline.records import ContactFields, NewArticle
+from pipeline.records import ContactFields, FeedSource, NewArticle
 from pipeline.store import open_store
 from pipeline.workspace import Workspace, init_workspace
 
@@ -178,7 +178,41 @@ def test_list_filters(fetched: Fetched) -> None:
         "Kestrel Analytics raises $38 million",
     }
     assert len(listed(fetched, "--limit", "1")) == 1
-    assert listed(fetched, "--feed", "https://nowhere.example/feed") == []
+
+
+def test_list_feed_by_url_as_typed(fetched: Fetched) -> None:
+    markets = {"Arabica futures reach a 14-year high", "Kestrel Analytics raises $38 million"}
+    typed = fetched.feeds["markets"].replace("http://", "HTTP://") + "#latest"
+    assert {r["title"] for r in listed(fetched, "--feed", typed)} == markets
+
+
+@pytest.mark.parametrize("feed", ["notaurl", "https://nowhere.example/feed"])
+def test_list_of_a_feed_that_is_not_configured_says_so(fetched: Fetched, feed: str) -> None:
+    result = fetched.cli("articles", "list", "--feed", feed)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"No feed {feed!r}" in result.stderr and "cheesecake feeds list" in result.stderr
+    assert "No articles." not in result.output
+
+
+def test_list_of_a_removed_feed_shows_its_kept_articles(tmp_path: Path) -> None:
+    workspace, _ = init_workspace(tmp_path / "ws")
+    url = "https://gone.example/feed.xml"
+    with open_store(workspace.db_path()) as store:
+        store.sync_feeds((FeedSource(url=url, name="Gone"),))
+        (feed,) = store.feed_states()
+        store.add_article(
+            NewArticle(
+                url="https://gone.example/a", canonical_url="https://gone.example/a",
+                title="Kept after removal", text="Text.", extracted=True,
+            ),
+            feed_id=feed.id, entry_key="a",
+        )  # fmt: skip
+    for feed in (url, "Gone"):  # by URL or by name
+        result = CliRunner().invoke(
+            cli, ["--workspace", str(workspace.root), "articles", "list", "--feed", feed, "--json"]
+        )
+        assert result.exit_code == 0, result.output
+        assert [r["title"] for r in json.loads(result.stdout)] == ["Kept after removal"]
 
 
 def test_list_human_output(fetched: Fetched) -> None:

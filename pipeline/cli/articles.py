@@ -7,8 +7,9 @@ from typing import Any
 import click
 
 from pipeline.cli._app import App, emit_json, parse_date, pass_app
+from pipeline.config import find_feed
 from pipeline.errors import UsageError
-from pipeline.records import Article
+from pipeline.records import Article, FeedSource
 from pipeline.store import Store
 
 # SQL's LIMIT takes nothing larger than SQLite's biggest integer.
@@ -63,7 +64,9 @@ def _print_rows(rows: list[Article]) -> None:
 
 @articles.command("list")
 @click.option("--since", metavar="DATE", help="Only articles published on or after DATE.")
-@click.option("--feed", "feed_url", metavar="URL", help="Only articles from this feed.")
+@click.option(
+    "--feed", "feed_url", metavar="URL", help="Only articles from this feed (its URL or name)."
+)
 @click.option("--limit", type=_LIMIT, help="At most N articles.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
@@ -71,7 +74,12 @@ def list_(
     app: App, since: str | None, feed_url: str | None, limit: int | None, as_json: bool
 ) -> None:
     """List stored articles, newest first."""
-    rows = app.store().articles(since=parse_date(app, since), feed_url=feed_url, limit=limit)
+    store = app.store()
+    if feed_url is not None:
+        # A feed removed from feeds.toml keeps its articles, so it may still be named.
+        kept = (FeedSource(url=s.url, name=s.name) for s in store.feed_states())
+        feed_url = find_feed((*app.config().feeds, *kept), feed_url).url
+    rows = store.articles(since=parse_date(app, since), feed_url=feed_url, limit=limit)
     if as_json:
         emit_json([_row(a) for a in rows])
     else:
