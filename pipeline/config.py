@@ -423,19 +423,11 @@ def add_feeds(path: Path, sources: list[FeedSource]) -> list[FeedSource]:
 
 
 def remove_feed(path: Path, url_or_name: str) -> FeedSource:
-    """Remove one feed (by URL or exact name) from feeds.toml and return it."""
-    doc = _read_document(path)
-    feeds = doc.get("feeds", [])
-    matches = [i for i, t in enumerate(feeds) if url_or_name in (t.get("url"), t.get("name"))]
-    if not matches:
-        raise ConfigError(f"No feed {url_or_name!r} in {path}; see `cheesecake feeds list`.")
-    if len(matches) > 1:
-        raise ConfigError(f"Several feeds are named {url_or_name!r}; remove one by its URL.")
-    table = feeds[matches[0]]
-    removed = FeedSource(
-        url=str(table["url"]), name=table.get("name"), tags=tuple(table.get("tags", []))
-    )
-    del feeds[matches[0]]
+    """Remove one feed (by URL or exact name, see `find_feed`) from feeds.toml and return it."""
+    removed = find_feed(load_config(path).feeds, url_or_name)
+    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    feeds = doc["feeds"]
+    del feeds[next(i for i, t in enumerate(feeds) if t.get("url") == removed.url)]
     _write_document(path, doc)
     return removed
 

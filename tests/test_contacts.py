@@ -477,3 +477,28 @@ def test_two_word_fast_path_agrees_with_nameparser() -> None:
             human.first, human.middle, human.last, human.suffix, human.nickname, human.title
         )
         assert parse_name(full) == slow, full
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("mentions", "--contact", ""),
+        ("mentions", "--contact", "  "),
+        ("suggest", "--contact", ""),
+        ("contacts", "show", ""),
+        ("contacts", "edit", " ", "--company", "Globex"),
+        ("contacts", "remove", ""),
+    ],
+)
+def test_cli_a_blank_contact_name_is_a_usage_error(run_cli, args: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("contacts", "add", "Jane Doe").exit_code == 0
+    result = run_cli(*args)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "The contact's name is blank" in result.stderr and not result.stdout
+    assert len(json.loads(run_cli("contacts", "list", "--json").stdout)) == 1
+
+
+def test_cli_a_blank_tag_is_a_usage_error(run_cli) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("contacts", "add", "Jane Doe", "--tag", "a").exit_code == 0
+    result = run_cli("contacts", "list", "--tag", " ")
+    assert result.exit_code == 2 and "--tag" in result.stderr and not result.stdout

@@ -176,6 +176,18 @@ def test_feeds_add_and_remove_keep_comments(run_cli, workspace) -> None:  # type
     assert listed == [{"url": "https://a.example/feed", "name": None, "tags": ["x"]}]
 
 
+def test_feeds_remove_by_url_as_typed_and_refuses_blank_or_unknown(run_cli, workspace) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("feeds", "add", "https://a.example/feed").exit_code == 0
+    blank = run_cli("feeds", "remove", " ")
+    assert blank.exit_code == 2 and "The feed is blank" in blank.stderr
+    unknown = run_cli("feeds", "remove", "nope")
+    assert unknown.exit_code == 1 and "No feed 'nope'" in unknown.stderr
+    assert "cheesecake feeds list" in unknown.stderr
+    removed = run_cli("feeds", "remove", "HTTPS://A.example/feed#top")
+    assert removed.exit_code == 0 and "Removed https://a.example/feed" in removed.stdout
+    assert json.loads(run_cli("feeds", "list", "--json").stdout) == []
+
+
 def test_feeds_add_stores_the_cleaned_url_once(run_cli, workspace) -> None:  # type: ignore[no-untyped-def]
     added = run_cli("feeds", "add", "HTTP://News.Example/feed?utm_source=nl&format=rss#top")
     assert added.exit_code == 0 and "Added http://news.example/feed?format=rss" in added.stdout

@@ -145,9 +145,14 @@ def add(app: App, name: str, allow_duplicate: bool, **values: Any) -> None:
 @pass_app
 def list_(app: App, tag: str | None, limit: int | None, as_json: bool) -> None:
     """List saved contacts."""
+    if tag is not None and not tag.strip():
+        raise click.BadParameter(
+            "it is blank; give a tag the contacts carry (see `cheesecake contacts list`).",
+            param_hint="--tag",
+        )
     found = app.store().contacts()
     if tag:
-        wanted = tag.casefold()
+        wanted = tag.strip().casefold()
         found = [c for c in found if wanted in (t.casefold() for t in c.tags)]
     found = found[:limit]
     if as_json:

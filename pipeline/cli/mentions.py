@@ -36,7 +36,7 @@ def mentions(
     """Press mentions of your contacts, newest first, with evidence and a draft."""
     since_at = parse_date(app, since)
     store = app.store()
-    contact_id = store.find_contact(name).id if name else None
+    contact_id = store.find_contact(name).id if name is not None else None
     found = [
         m
         for m in store.mentions(since=since_at, contact_id=contact_id)

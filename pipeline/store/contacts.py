@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pipeline.errors import AmbiguousError, NotFoundError
+from pipeline.errors import AmbiguousError, NotFoundError, UsageError
 from pipeline.records import Contact, ContactFields
 from pipeline.store._base import StoreBase, from_iso, from_json, to_iso, to_json, utcnow
 
@@ -109,8 +109,14 @@ class ContactStore(StoreBase):
     def find_contact(self, name_or_id: str) -> Contact:
         """One contact by id or by name (exact, then case-insensitive, then alias).
 
-        Several matches raise AmbiguousError listing them: never pick one silently.
+        Several matches raise AmbiguousError listing them: never pick one silently; a
+        blank name is a UsageError, never "everyone" or "no one".
         """
+        if not name_or_id.strip():
+            raise UsageError(
+                "The contact's name is blank; give their name, alias, e-mail or id "
+                "(see `cheesecake contacts list`)."
+            )
         if name_or_id.strip().isdecimal():  # not isdigit: int() refuses "²"
             return self.contact(int(name_or_id))
         wanted = name_or_id.strip().casefold()
