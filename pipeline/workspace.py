@@ -48,6 +48,12 @@ class Workspace:
         return self.root / ".cheesecake.lock"
 
     def config(self) -> Config:
+        in_the_way = file_in_the_way(self.root)
+        if in_the_way is not None:
+            raise WorkspaceError(
+                f"{in_the_way} is a file, not a folder; --workspace (or $CHEESECAKE_HOME) "
+                "must name a workspace's folder."
+            )
         if not self.config_path.exists():
             raise WorkspaceError(
                 f"{self.root} is not a cheesecake workspace (no {CONFIG_NAME}); "
@@ -67,6 +73,15 @@ def resolve_workspace(option: str | None) -> Workspace:
     return Workspace(Path(chosen).expanduser().resolve())
 
 
+def file_in_the_way(root: Path) -> Path | None:
+    """`root` itself or the folder above it that exists as something other than a
+    folder (a file), or None: no workspace can be there, and `init` cannot make one."""
+    for path in (root, *root.parents):
+        if os.path.exists(path):  # never raises, unlike Path.exists on a folder we cannot read
+            return None if os.path.isdir(path) else path
+    return None
+
+
 def init_workspace(root: Path, *, starter: bool = False) -> tuple[Workspace, bool]:
     """Create the workspace layout; return it and whether feeds.toml was newly written.
 
@@ -74,6 +89,12 @@ def init_workspace(root: Path, *, starter: bool = False) -> tuple[Workspace, boo
     missing, so it is safe on a workspace in use.
     """
     workspace = Workspace(root.expanduser().resolve())
+    in_the_way = file_in_the_way(workspace.root)
+    if in_the_way is not None:
+        raise WorkspaceError(
+            f"{in_the_way} is a file, not a folder; choose a folder (new or existing) "
+            "for the workspace."
+        )
     try:
         workspace.root.mkdir(parents=True, exist_ok=True)
         workspace.models_dir.mkdir(exist_ok=True)

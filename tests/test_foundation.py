@@ -220,6 +220,22 @@ def test_feeds_add_suggests_nothing_it_would_refuse(run_cli, typed: str) -> None
     assert "did you mean" not in result.stderr
 
 
+@pytest.mark.parametrize("under", ["", "sub"])
+@pytest.mark.parametrize("command", [("status",), ("feeds", "list"), ("init",)])
+def test_a_file_given_as_the_workspace_is_called_a_file(
+    tmp_path: Path, under: str, command: tuple[str, ...]
+) -> None:
+    from click.testing import CliRunner
+
+    file = tmp_path / "notes.txt"
+    file.write_text("not a workspace")
+    result = CliRunner().invoke(cli, ["--workspace", str(file / under), *command])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{file} is a file, not a folder" in result.stderr
+    assert "cheesecake init" not in result.stderr  # it would fail on a file
+    assert file.read_text() == "not a workspace"
+
+
 def test_not_a_workspace_is_explained(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
