@@ -18,7 +18,7 @@ import types
 import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
-from datetime import tzinfo
+from datetime import date, datetime, time, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -256,10 +256,34 @@ def _check_type(value: Any, expected: Any, key: str, where: str) -> Any:
             return value
         if option in (str, bool) and type(value) is option:
             return value
-    wanted = " or ".join(getattr(o, "__name__", str(o)) for o in options if o is not type(None))
-    raise ConfigError(
-        f"{where}: '{key}' must be a {wanted}, not {type(value).__name__} ({value!r})."
-    )
+    wanted = " or ".join(_kind(o) for o in options if o is not type(None))
+    raise ConfigError(f"{where}: '{key}' must be {wanted}, not {_found(value)}.")
+
+
+# What a TOML value is, in the words of the file's reader ("must be an integer").
+_KINDS: dict[type, str] = {
+    bool: "true or false",
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    list: "a list",
+    dict: "a table",
+    datetime: "a date and time",
+    date: "a date",
+    time: "a time of day",
+}
+
+
+def _kind(kind: type) -> str:
+    return _KINDS.get(kind, f"a {kind.__name__}")
+
+
+def _found(value: Any) -> str:
+    """A wrong value, what it is and as the file spells it: "a string ('25')", "false"."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    written = value.isoformat() if isinstance(value, datetime | date | time) else repr(value)
+    return f"{_kind(type(value))} ({written})"
 
 
 def _parse_feeds(items: Any, path: Path, raw: str) -> tuple[FeedSource, ...]:
@@ -278,8 +302,8 @@ def _parse_feeds(items: Any, path: Path, raw: str) -> tuple[FeedSource, ...]:
                 )
             if not isinstance(value, _FEED_KEYS[key]):
                 raise ConfigError(
-                    f"{_where(path, raw, key)}: '{key}' of feed #{n} must be a "
-                    f"{_FEED_KEYS[key].__name__}."
+                    f"{_where(path, raw, key)}: '{key}' of feed #{n} must be "
+                    f"{_kind(_FEED_KEYS[key])}, not {_found(value)}."
                 )
         url = item.get("url")
         if url is None:

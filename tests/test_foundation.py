@@ -50,12 +50,32 @@ def test_init_starter_enables_feeds(tmp_path: Path) -> None:
     ("text", "fragment"),
     [
         ("[settings]\nconcurency = 3\n", "line 2: unknown key 'settings.concurency'"),
-        ("[settings]\nconcurrency = 'many'\n", "'settings.concurrency' must be a int"),
+        (
+            "[settings]\nconcurrency = 'many'\n",
+            "'settings.concurrency' must be an integer, not a string ('many')",
+        ),
+        ("[relevance]\nthreshold = 'high'\n", "'relevance.threshold' must be a number, not a"),
+        ("[schedule]\nemail_digest = 'yes'\n", "'schedule.email_digest' must be true or false"),
+        ("[schedule]\ntimezone = 1\n", "'schedule.timezone' must be a string, not an integer (1)"),
+        ("[schedule]\nrun = false\n", "'schedule.run' must be a string, not false."),
+        (
+            "[schedule]\nrun = 2026-01-01\n",
+            "'schedule.run' must be a string, not a date (2026-01-01)",
+        ),
+        ("[digest]\nnotable = 2.5\n", "'digest.notable' must be an integer, not a number (2.5)"),
+        (
+            "[[feeds]]\nurl = 'https://a.example/f'\nname = 3\n",
+            "'name' of feed #1 must be a string",
+        ),
+        (
+            "[[feeds]]\nurl = 'https://a.example/f'\ntags = 'x'\n",
+            "'tags' of feed #1 must be a list",
+        ),
         ("[[feeds]]\nurl = 'ftp://example.com/x'\n", "must start with http:// or https://"),
         ("[[feeds]]\nname = 'x'\n", "has no url"),
         ("[settings\n", "is not valid TOML"),
         ("[nonsense]\n", "unknown section or key 'nonsense'"),
-        ("[alerts.email]\nsmtp_port = '25'\n", "'alerts.email.smtp_port' must be a int"),
+        ("[alerts.email]\nsmtp_port = '25'\n", "'alerts.email.smtp_port' must be an integer"),
         (
             "[relevance]\nthreshold = 7\n",
             "line 2: 'relevance.threshold' must be between 0 and 1, not 7; change it or "
