@@ -338,3 +338,30 @@ def test_a_bare_since_date_starts_that_day_in_the_workspace_time_zone(
     shown = json.loads(run_cli("contacts", "show", "Imelda Varga", "--json").stdout)
     assert shown["last_contacted"] == "2026-03-09T15:00:00+00:00"
     assert "last contacted: 2026-03-10" in run_cli("contacts", "show", "Imelda Varga").stdout
+
+
+@pytest.mark.parametrize(
+    ("zone", "value", "when"),
+    [
+        ("Asia/Tokyo", "0001-01-01", "past"),  # before year 1 in UTC
+        ("UTC", "0001-01-01T00:00:00+05:00", "past"),
+        ("America/New_York", "9999-12-31T23:00:00", "future"),  # after year 9999 in UTC
+    ],
+)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("articles", "list", "--since"),
+        ("mentions", "--since"),
+        ("contacts", "edit", "Imelda Varga", "--last-contacted"),
+    ],
+)
+def test_a_date_out_of_range_in_utc_is_a_usage_error(
+    run_cli, workspace: Workspace, zone: str, value: str, when: str, command: tuple[str, ...]
+) -> None:
+    with workspace.config_path.open("a", encoding="utf-8") as fh:
+        fh.write(f'\n[schedule]\ntimezone = "{zone}"\n')
+    assert run_cli("contacts", "add", "Imelda Varga").exit_code == 0
+    result = run_cli(*command, value)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"{value!r} is too far in the {when}" in result.stderr

@@ -681,6 +681,14 @@ def test_cli_digest_of_a_future_day_is_a_usage_error(run_cli, workspace) -> None
     assert not list(workspace.digests_dir.iterdir())  # nothing written, no empty digest
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "0009-06-30", "1969-12-31"])
+def test_cli_digest_of_a_day_long_ago_is_a_usage_error(run_cli, workspace, day: str) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("digest", "--date", day)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"Invalid value for '--date': {day} is too long ago" in result.stderr
+    assert not list(workspace.digests_dir.iterdir())
+
+
 def test_cli_broken_template_is_one_sentence(run_cli, world: World) -> None:  # type: ignore[no-untyped-def]
     world.workspace.templates_dir.mkdir()
     (world.workspace.templates_dir / "digest.md").write_text("{% for %}\n", encoding="utf-8")

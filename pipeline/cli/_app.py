@@ -81,7 +81,15 @@ def parse_date(
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=time_zone(app.config()))
-    parsed = parsed.astimezone(UTC)
+    try:
+        parsed = parsed.astimezone(UTC)
+    except OverflowError:  # before year 1 or after 9999 once in UTC
+        when = "past" if parsed.year == 1 else "future"
+        raise click.BadParameter(
+            f"{value!r} is too far in the {when}; give a date such as "
+            f"{datetime.now(UTC):%Y-%m-%d}.",
+            param_hint=option,
+        ) from None
     if past and parsed > datetime.now(UTC):
         raise click.BadParameter(
             f"{value!r} is in the future; give today's date or an earlier one.", param_hint=option

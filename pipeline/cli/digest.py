@@ -11,6 +11,8 @@ from pipeline.alerts import send_digest
 from pipeline.cli._app import App, emit_json, pass_app
 from pipeline.digest import DigestResult, digest_day, write_digest
 
+_FIRST_DAY = date(1970, 1, 1)
+
 
 def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     if value is None:
@@ -36,6 +38,13 @@ def digest(app: App, day: date | None, as_json: bool, send: bool) -> None:
     """Write digests/YYYY-MM-DD.md and .html (and the index and feed); print their paths."""
     config = app.config()
     today = digest_day(config)
+    if day is not None and day < _FIRST_DAY:
+        # A typo ("0026-11-27"): there is no news to file under it, and its look-back
+        # windows would run off the calendar.
+        raise click.BadParameter(
+            f"{day} is too long ago; give a day since {_FIRST_DAY.year}, such as today ({today}).",
+            param_hint="'--date'",
+        )
     if day is not None and day > today:
         # Its suggestions and mentions are not known yet: it could only come out empty.
         raise click.BadParameter(
