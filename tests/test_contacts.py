@@ -498,7 +498,9 @@ def test_cli_a_blank_contact_name_is_a_usage_error(run_cli, args: tuple[str, ...
     assert len(json.loads(run_cli("contacts", "list", "--json").stdout)) == 1
 
 
-def test_cli_a_blank_tag_is_a_usage_error(run_cli) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("command", ["list", "export"])
+def test_cli_a_blank_tag_is_a_usage_error(run_cli, command: str) -> None:  # type: ignore[no-untyped-def]
     assert run_cli("contacts", "add", "Jane Doe", "--tag", "a").exit_code == 0
-    result = run_cli("contacts", "list", "--tag", " ")
+    result = run_cli("contacts", command, "--tag", " ")
     assert result.exit_code == 2 and "--tag" in result.stderr and not result.stdout
+    assert "Jane Doe" in run_cli("contacts", command, "--tag", " A ").stdout

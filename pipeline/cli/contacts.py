@@ -138,6 +138,20 @@ def add(app: App, name: str, allow_duplicate: bool, **values: Any) -> None:
     click.echo(f"  name: {_name_parts(contact)}")
 
 
+def _tagged(found: list[Contact], tag: str | None) -> list[Contact]:
+    """The contacts carrying `tag` (any case), all of them without one; a blank tag is
+    a usage error, not a filter that lets everyone through."""
+    if tag is None:
+        return found
+    wanted = tag.strip().casefold()
+    if not wanted:
+        raise click.BadParameter(
+            "it is blank; give a tag the contacts carry (see `cheesecake contacts list`).",
+            param_hint="--tag",
+        )
+    return [c for c in found if wanted in (t.casefold() for t in c.tags)]
+
+
 @contacts.command("list")
 @click.option("--tag", help="Only contacts with this tag.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most N contacts.")
@@ -145,16 +159,7 @@ def add(app: App, name: str, allow_duplicate: bool, **values: Any) -> None:
 @pass_app
 def list_(app: App, tag: str | None, limit: int | None, as_json: bool) -> None:
     """List saved contacts."""
-    if tag is not None and not tag.strip():
-        raise click.BadParameter(
-            "it is blank; give a tag the contacts carry (see `cheesecake contacts list`).",
-            param_hint="--tag",
-        )
-    found = app.store().contacts()
-    if tag:
-        wanted = tag.strip().casefold()
-        found = [c for c in found if wanted in (t.casefold() for t in c.tags)]
-    found = found[:limit]
+    found = _tagged(app.store().contacts(), tag)[:limit]
     if as_json:
         emit_json([contact_json(c) for c in found])
         return
@@ -356,9 +361,7 @@ def _print_plan(plan: ImportPlan) -> None:
 @pass_app
 def export(app: App, fmt: str, output: Path | None, tag: str | None) -> None:
     """Export contacts as a generic CSV or vCard (the import reads both back)."""
-    found = app.store().contacts()
-    if tag:
-        found = [c for c in found if tag.casefold() in (t.casefold() for t in c.tags)]
+    found = _tagged(app.store().contacts(), tag)
     text = export_contacts(found, fmt.lower())
     if output is None:
         click.echo(text, nl=False)
