@@ -145,7 +145,7 @@ HUGE = "9" * 30  # more than SQLite's INTEGER can hold
     [
         (("articles", "show", HUGE), 1, f"No article {HUGE}"),
         (("sent", f"m{HUGE}"), 1, f"No mention m{HUGE}"),
-        (("dismiss", f"s{HUGE}"), 1, f"No suggestion s{HUGE}"),
+        (("dismiss", f"s{HUGE}"), 1, f"No suggestion s{HUGE}; see `cheesecake digest`"),
         (("dismiss", f"m{HUGE}", "--not-them"), 1, f"No mention m{HUGE}"),
         (("contacts", "show", HUGE), 1, f"No contact with id {HUGE}"),
         (("contacts", "show", "²"), 1, "No contact named '²'"),

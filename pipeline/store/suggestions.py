@@ -221,7 +221,10 @@ class SuggestionStore(StoreBase):
     def suggestion(self, suggestion_id: int) -> Suggestion:
         row = self._one("SELECT * FROM suggestions WHERE id = ?", (suggestion_id,))
         if row is None:
-            raise NotFoundError(f"No suggestion s{suggestion_id}.")
+            raise NotFoundError(
+                f"No suggestion s{suggestion_id}; see `cheesecake digest` or "
+                "`cheesecake suggest --contact NAME` for the current ones."
+            )
         return _suggestion(row)
 
     def suggestions(
