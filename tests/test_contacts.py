@@ -335,6 +335,23 @@ def test_find_contact_by_folded_name_and_first_last(tmp_path) -> None:  # type: 
     store.close()
 
 
+def test_a_first_name_alone_finds_the_one_contact_who_has_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # "What could I send Jane today?" is `suggest --contact Jane`.
+    store = open_store(tmp_path / "db.sqlite")
+    tomasz = add_contact(store, ContactFields(name="Tomasz Kowalczyk", nickname="Tom"))
+    elena = add_contact(store, ContactFields(name="Elena Vasquez"))
+    add_contact(store, ContactFields(name="Elena Marsh", company="Harbourline"))
+    assert store.find_contact("tomasz").id == tomasz.id
+    assert store.find_contact("Tom").id == tomasz.id
+    with pytest.raises(AmbiguousError) as caught:
+        store.find_contact("Elena")
+    assert f"{elena.id}: Elena Vasquez" in str(caught.value)
+    assert "Elena Marsh (Harbourline)" in str(caught.value)
+    with pytest.raises(NotFoundError):
+        store.find_contact("Kowalczyk")  # a family name alone names no one in particular
+    store.close()
+
+
 # --- the CLI ---------------------------------------------------------------------------
 
 

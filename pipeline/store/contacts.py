@@ -107,7 +107,8 @@ class ContactStore(StoreBase):
         return [c for c in found if tag in c.tags] if tag else found
 
     def find_contact(self, name_or_id: str) -> Contact:
-        """One contact by id or by name (exact, then case-insensitive, then alias).
+        """One contact by id or by name (exact, then case-insensitive, then alias or
+        e-mail, then first and last name, then the first name alone).
 
         Several matches raise AmbiguousError listing them: never pick one silently; a
         blank name is a UsageError, never "everyone" or "no one".
@@ -132,6 +133,13 @@ class ContactStore(StoreBase):
             # "Maria Jose Garcia Lopez" finds "María-José García López", and
             # "John Smith" finds "Smith, John Q." (first and last name).
             lambda c: bool(folded) and folded in (_fold(n) for n in _names(c)),
+            # "suggest --contact Jane": the first name (or nickname) alone, when it is
+            # one word and only one contact has it (several: AmbiguousError below).
+            lambda c: (
+                bool(folded)
+                and " " not in folded
+                and folded in (_fold(c.first_name), _fold(c.nickname))
+            ),
         ):
             matches = [c for c in everyone if test(c)]
             if len(matches) == 1:
