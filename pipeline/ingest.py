@@ -2,7 +2,8 @@
 
 Owns the order of work of one `fetch`: feeds fetched concurrently with conditional
 GET, changed ones parsed, each new entry's page fetched and extracted (in a process
-pool), the feed's summary used when that fails, duplicates linked by URL and
+pool), the feed's summary used when that fails (and the page asked for again by later
+fetches when the failure may pass), duplicates linked by URL and
 near-duplicate text, and every article stored in its own transaction (committed a
 few dozen at a time), so a process killed at any moment loses nothing committed and
 duplicates nothing. A feed's validators are saved only once all its entries are
@@ -465,24 +466,11 @@ class _Ingest:
             page = _Page(retry.url, error=error, passing=exc.retryable)
         else:
             page = await self._page(retry.url, allow_private)
-        attempts = retry.attempts + 1
-        if page.extracted is None:
-            error = page.error or ItemError("page", retry.url, "no page text")
-            which = f"retry {retry.attempts} of {len(PAGE_RETRY_DELAYS)}"
-            if page.passing and retry.attempts < len(PAGE_RETRY_DELAYS):
-                due = self.now + PAGE_RETRY_DELAYS[retry.attempts]
-                self.store.schedule_page_retry(retry.article_id, attempts, due, error.message)
-                self._error(error.stage, error.item, f"{error.message} ({which})")
-            else:
-                self.store.give_up_page_retry(retry.article_id, error.message)
-                self._error(
-                    error.stage,
-                    error.item,
-                    f"{error.message} ({which}, the last: the article keeps the feed's summary)",
-                )
+        found = page.extracted
+        if found is None:
+            self._retry_failed(retry, page)
             return
         article = self.store.article(retry.article_id)
-        found = page.extracted
         found_print = _fingerprint(found, found.text)
         self.store.begin_batch()
         self.store.revise_article(
@@ -494,6 +482,23 @@ class _Ingest:
         self._stored()
         self.tally.recovered += 1
         self._unindexed += 1
+
+    def _retry_failed(self, retry: PageRetry, page: _Page) -> None:
+        """Schedule the next retry while the failure may pass and retries remain;
+        otherwise give the page up. Either way the failure is recorded."""
+        error = page.error or ItemError("page", retry.url, "no page text")
+        which = f"retry {retry.attempts} of {len(PAGE_RETRY_DELAYS)}"
+        if page.passing and retry.attempts < len(PAGE_RETRY_DELAYS):
+            due = self.now + PAGE_RETRY_DELAYS[retry.attempts]
+            self.store.schedule_page_retry(retry.article_id, retry.attempts + 1, due, error.message)
+            self._error(error.stage, error.item, f"{error.message} ({which})")
+            return
+        self.store.give_up_page_retry(retry.article_id, error.message)
+        self._error(
+            error.stage,
+            error.item,
+            f"{error.message} ({which}, the last: the article keeps the feed's summary)",
+        )
 
     async def _page(self, url: str, allow_private: bool) -> _Page:
         """Fetch and extract one page, holding a page slot from the moment its host
