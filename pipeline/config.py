@@ -430,7 +430,7 @@ def add_feeds(path: Path, sources: list[FeedSource]) -> list[FeedSource]:
         problem = url_problem(source.url)
         if problem:
             raise ConfigError(f"Feed URL {source.url!r} {problem}.")
-        source = replace(source, url=clean_url(source.url))
+        source = replace(source, url=clean_url(source.url), **_label(source))
         if source.url in existing:
             continue
         table = tomlkit.table()
@@ -444,6 +444,22 @@ def add_feeds(path: Path, sources: list[FeedSource]) -> list[FeedSource]:
         added.append(source)
     _write_document(path, doc)
     return added
+
+
+def _label(source: FeedSource) -> dict[str, Any]:
+    """A feed's name and tags trimmed; a blank one is a mistake, not "none" (it would
+    be saved as `tags = [""]`, or dropped without a word)."""
+    if source.name is not None and not source.name.strip():
+        raise UsageError(
+            "The feed's --name is blank; give the name to show for it, or leave --name out."
+        )
+    tags = tuple(dict.fromkeys(t.strip() for t in source.tags))
+    if "" in tags:
+        raise UsageError(
+            "A --tag is blank; give a word to group the feed by (e.g. --tag logistics), "
+            "or leave --tag out."
+        )
+    return {"name": source.name.strip() if source.name else None, "tags": tags}
 
 
 def remove_feed(path: Path, url_or_name: str) -> FeedSource:

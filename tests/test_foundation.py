@@ -196,6 +196,25 @@ def test_feeds_add_and_remove_keep_comments(run_cli, workspace) -> None:  # type
     assert listed == [{"url": "https://a.example/feed", "name": None, "tags": ["x"]}]
 
 
+@pytest.mark.parametrize(
+    "option", [("--tag", ""), ("--tag", " "), ("--tag", "x", "--tag", ""), ("--name", "")]
+)
+def test_feeds_add_refuses_a_blank_tag_or_name(run_cli, workspace, option: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    before = workspace.config_path.read_text()
+    result = run_cli("feeds", "add", "https://a.example/feed", *option)
+    assert result.exit_code == 2 and "Traceback" not in result.output and not result.stdout
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1 and "is blank" in message and option[-2] in message
+    assert workspace.config_path.read_text() == before
+
+
+def test_feeds_add_trims_its_name_and_tags(run_cli) -> None:  # type: ignore[no-untyped-def]
+    added = run_cli("feeds", "add", "https://a.example/feed", "--name", " A ", "--tag", " x ")
+    assert added.exit_code == 0, added.output
+    listed = json.loads(run_cli("feeds", "list", "--json").stdout)
+    assert listed == [{"url": "https://a.example/feed", "name": "A", "tags": ["x"]}]
+
+
 def test_feeds_remove_by_url_as_typed_and_refuses_blank_or_unknown(run_cli, workspace) -> None:  # type: ignore[no-untyped-def]
     assert run_cli("feeds", "add", "https://a.example/feed").exit_code == 0
     blank = run_cli("feeds", "remove", " ")
