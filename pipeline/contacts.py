@@ -383,9 +383,11 @@ class ContactChanges:
     aliases: tuple[str, ...] | None = None
     tags: tuple[str, ...] | None = None
     add_emails: tuple[str, ...] = ()
+    add_phones: tuple[str, ...] = ()
     add_aliases: tuple[str, ...] = ()
     add_tags: tuple[str, ...] = ()
     remove_emails: tuple[str, ...] = ()
+    remove_phones: tuple[str, ...] = ()
     remove_aliases: tuple[str, ...] = ()
     remove_tags: tuple[str, ...] = ()
     cooldown_days: int | None = None

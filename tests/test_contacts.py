@@ -524,3 +524,59 @@ def test_cli_a_blank_tag_is_a_usage_error(run_cli, command: str) -> None:  # typ
     result = run_cli("contacts", command, "--tag", " ")
     assert result.exit_code == 2 and "--tag" in result.stderr and not result.stdout
     assert "Jane Doe" in run_cli("contacts", command, "--tag", " A ").stdout
+
+
+_LIST_OPTIONS = ("--email", "--phone", "--alias", "--tag")
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        *_LIST_OPTIONS,
+        *(f"--{verb}-{o[2:]}" for verb in ("add", "remove") for o in _LIST_OPTIONS),
+    ],
+)
+@pytest.mark.parametrize("value", ["", " ", ";"])
+def test_cli_edit_refuses_a_blank_list_value(run_cli, option: str, value: str) -> None:  # type: ignore[no-untyped-def]
+    added = run_cli(
+        "contacts", "add", "Jane Doe", "--email", "jane@acme.example", "--phone", "+1 555 010 2345",
+        "--alias", "Janie", "--tag", "a",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    before = json.loads(run_cli("contacts", "show", "Jane Doe", "--json").stdout)
+    result = run_cli("contacts", "edit", "Jane Doe", option, value)
+    assert result.exit_code == 2 and "Traceback" not in result.output and not result.stdout
+    assert option in result.stderr and "blank" in result.stderr
+    assert json.loads(run_cli("contacts", "show", "Jane Doe", "--json").stdout) == before
+
+
+@pytest.mark.parametrize("option", _LIST_OPTIONS)
+def test_cli_add_refuses_a_blank_list_value(run_cli, option: str) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("contacts", "add", "Jane Doe", option, " ")
+    assert result.exit_code == 2 and option in result.stderr and "blank" in result.stderr
+    assert json.loads(run_cli("contacts", "list", "--json").stdout) == []
+
+
+def test_cli_edit_clears_a_list_only_when_told_to(run_cli) -> None:  # type: ignore[no-untyped-def]
+    added = run_cli(
+        "contacts", "add", "Jane Doe", "--email", "jane@acme.example", "--phone", "+1 555 010 2345",
+        "--alias", "Janie", "--tag", "a",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    phone = run_cli("contacts", "edit", "Jane Doe", "--add-phone", "030 1234567")
+    assert phone.exit_code == 0, phone.output
+    dropped = run_cli("contacts", "edit", "Jane Doe", "--remove-phone", "+1 555 010 2345")
+    assert dropped.exit_code == 0, dropped.output
+    shown = json.loads(run_cli("contacts", "show", "Jane Doe", "--json").stdout)
+    assert shown["phones"] == ["030 1234567"]
+    cleared = run_cli(
+        "contacts", "edit", "Jane Doe", "--clear-emails", "--clear-phones", "--clear-aliases",
+        "--clear-tags", "--add-tag", "b",
+    )  # fmt: skip
+    assert cleared.exit_code == 0, cleared.output
+    shown = json.loads(run_cli("contacts", "show", "Jane Doe", "--json").stdout)
+    assert (shown["emails"], shown["phones"], shown["aliases"]) == ([], [], [])
+    assert shown["tags"] == ["b"]
+    both = run_cli("contacts", "edit", "Jane Doe", "--clear-tags", "--tag", "c")
+    assert both.exit_code == 2 and "--clear-tags" in both.stderr and "--tag" in both.stderr
+    assert "--clear-aliases" in run_cli("contacts", "edit", "--help").stdout

@@ -26,6 +26,27 @@ F = TypeVar("F", bound=Callable[..., Any])
 _PARTS = ("honorific", "first_name", "middle_name", "last_name", "suffix", "nickname")
 
 
+def _no_blanks(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    """A list option's values, none of them blank: a blank one would otherwise be
+    dropped without a word (and `edit --tag ""` would empty the whole list)."""
+    for value in values:
+        if not any(piece.strip() for piece in value.split(";")):
+            field = str(param.name).rpartition("_")[2]  # "add_tags": "tags"
+            fix = f" (--clear-{field} empties the list)" if ctx.command.name == "edit" else ""
+            raise click.BadParameter(
+                f"{value!r} is blank; give a value or leave the option out{fix}.",
+                ctx=ctx,
+                param=param,
+            )
+    return values
+
+
+def _list_option(*decls: str, help: str) -> Callable[[F], F]:
+    return click.option(*decls, multiple=True, callback=_no_blanks, help=help)
+
+
 def _field_options(command: F) -> F:
     """The options `add` and `edit` share: one per field of a contact."""
     options = [
@@ -33,15 +54,11 @@ def _field_options(command: F) -> F:
         click.option("--department", help="Their department or team."),
         click.option("--title", help="Their job title."),
         click.option("--industry", help='Their industry, in your words ("maritime logistics").'),
-        click.option(
-            "--email", "emails", multiple=True, help="An email address (repeatable; first is main)."
-        ),
-        click.option("--phone", "phones", multiple=True, help="A phone number (repeatable)."),
+        _list_option("--email", "emails", help="An email address (repeatable; first is main)."),
+        _list_option("--phone", "phones", help="A phone number (repeatable)."),
         click.option("--interests", help="What they care about, in free text."),
-        click.option(
-            "--alias", "aliases", multiple=True, help='Another name they go by (repeatable: "Bob").'
-        ),
-        click.option("--tag", "tags", multiple=True, help="A tag (repeatable)."),
+        _list_option("--alias", "aliases", help='Another name they go by (repeatable: "Bob").'),
+        _list_option("--tag", "tags", help="A tag (repeatable)."),
         click.option("--note", "notes", help="Anything else worth remembering."),
         click.option("--met", help='How and when you met ("interviewed me, March 2026").'),
         click.option("--linkedin", "linkedin_url", help="Their LinkedIn profile URL."),
@@ -213,20 +230,46 @@ def show(app: App, name_or_id: str, as_json: bool) -> None:
 @click.argument("name_or_id")
 @click.option("--name", help="A new full name (parsed again into parts).")
 @_field_options
-@click.option("--add-email", "add_emails", multiple=True, help="Add an email address.")
-@click.option("--add-alias", "add_aliases", multiple=True, help="Add an alias.")
-@click.option("--add-tag", "add_tags", multiple=True, help="Add a tag.")
-@click.option("--remove-email", "remove_emails", multiple=True, help="Remove an email address.")
-@click.option("--remove-alias", "remove_aliases", multiple=True, help="Remove an alias.")
-@click.option("--remove-tag", "remove_tags", multiple=True, help="Remove a tag.")
+@_list_option("--add-email", "add_emails", help="Add an email address.")
+@_list_option("--add-phone", "add_phones", help="Add a phone number.")
+@_list_option("--add-alias", "add_aliases", help="Add an alias.")
+@_list_option("--add-tag", "add_tags", help="Add a tag.")
+@_list_option("--remove-email", "remove_emails", help="Remove an email address.")
+@_list_option("--remove-phone", "remove_phones", help="Remove a phone number.")
+@_list_option("--remove-alias", "remove_aliases", help="Remove an alias.")
+@_list_option("--remove-tag", "remove_tags", help="Remove a tag.")
+@click.option("--clear-emails", is_flag=True, help="Remove every email address.")
+@click.option("--clear-phones", is_flag=True, help="Remove every phone number.")
+@click.option("--clear-aliases", is_flag=True, help="Remove every alias.")
+@click.option("--clear-tags", is_flag=True, help="Remove every tag.")
 @click.option("--last-contacted", help="When you last reached out (YYYY-MM-DD).")
 @pass_app
 def edit(app: App, name_or_id: str, **values: Any) -> None:
-    """Change a contact's fields (--email, --alias and --tag replace the whole list)."""
+    """Change a contact's fields.
+
+    \b
+    A field such as --company takes the value given (a blank one clears it).
+    Lists (emails, phones, aliases, tags), shown here for tags:
+      --tag x --tag y   replaces the whole list (as --email, --phone, --alias do)
+      --add-tag x       adds one item; --remove-tag x removes one
+      --clear-tags      empties it (--clear-emails, --clear-phones, --clear-aliases)
+    A blank list value (--tag "") is refused.
+    """
     days, clear = _cooldown(values.pop("cooldown_days"))
     when = parse_date(app, values.pop("last_contacted"), "--last-contacted", past=True)
-    for key in ("emails", "phones", "aliases", "tags"):
-        values[key] = values[key] or None  # not given: keep the list
+    for key, option in (
+        ("emails", "--email"),
+        ("phones", "--phone"),
+        ("aliases", "--alias"),
+        ("tags", "--tag"),
+    ):
+        emptied = values.pop(f"clear_{key}")
+        if emptied and values[key]:
+            raise click.UsageError(
+                f"Give --clear-{key} or {option}, not both: {option} already replaces "
+                "the whole list."
+            )
+        values[key] = () if emptied else values[key] or None  # None: keep the list
     changes = ContactChanges(
         **values, cooldown_days=days, clear_cooldown=clear, last_contacted=when
     )
