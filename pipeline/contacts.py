@@ -98,6 +98,28 @@ def normalise_email(value: str) -> str:
     return email
 
 
+# Loose on purpose: address books write numbers every which way ("+1 (555) 010-2345",
+# "030 1234567", "089/123 456"); this only keeps out what is no number at all.
+_PHONE = re.compile(
+    r"^(?P<number>[\d\s+().\-/]+?)(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?$", re.IGNORECASE
+)
+MIN_PHONE_DIGITS = 5
+
+
+def normalise_phone(value: str) -> str:
+    """A phone number as written: digits, spaces, + ( ) - . / and an optional extension
+    ("x123", "ext. 123"), with at least five digits before the extension."""
+    phone = _line(value)
+    match = _PHONE.match(phone)
+    if not match or sum(ch.isdigit() for ch in match["number"]) < MIN_PHONE_DIGITS:
+        raise ContactFieldError(
+            "phones",
+            f"{value!r} is not a phone number (digits, spaces and + ( ) - . /, "
+            'with at least five digits and an optional extension such as "ext. 12")',
+        )
+    return phone
+
+
 def normalise_linkedin_url(value: str) -> str:
     """One spelling per profile: https, www host, lower-case path, no query or slash."""
     url = value.strip()
@@ -219,7 +241,7 @@ def clean_fields(fields: ContactFields) -> ContactFields:
         title=_line(fields.title),
         industry=_line(fields.industry),
         emails=tuple(emails),
-        phones=tuple(_items(fields.phones)),
+        phones=tuple(_items(normalise_phone(p) for p in _items(fields.phones))),
         aliases=tuple(aliases),
         interests=_text(fields.interests),
         tags=tuple(_items(fields.tags)),

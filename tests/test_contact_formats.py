@@ -319,6 +319,7 @@ def test_outlook_csv_export(run_cli) -> None:  # type: ignore[no-untyped-def]
         ("broken_unterminated_quote.csv", ["row 2 (line 3)", "broken quoting"]),
         ("broken_extra_column.csv", ["row 2 (line 3)", "10 values but the header has 9"]),
         ("broken_bad_email.csv", ["row 2 (line 3)", "'henrik.lund at nordlys' is not an email"]),
+        ("broken_bad_phone.csv", ["row 3 (line 4)", "'call reception' is not a phone number"]),
         ("broken_latin1.csv", ["row 2 (line 3)", "not UTF-8", "0xE9", "save the file as UTF-8"]),
         ("linkedin_missing_name.csv", ["row 2 (line 6)", "needs a name"]),
         ("broken_vcard_no_name.vcf", ["card 2 (line 7)", "needs a name"]),
@@ -585,7 +586,9 @@ _contact = st.builds(
     industry=_free_text,
     nickname=st.one_of(st.just(""), _word),
     emails=st.lists(_email, max_size=3).map(tuple),
-    phones=st.lists(st.from_regex(r"\+[0-9 -]{6,14}[0-9]", fullmatch=True), max_size=2).map(tuple),
+    phones=st.lists(st.from_regex(r"\+[0-9]{5}[0-9 -]{1,9}[0-9]", fullmatch=True), max_size=2).map(
+        tuple
+    ),
     aliases=st.lists(_free_text, max_size=3).map(tuple),
     tags=st.lists(_free_text, max_size=3).map(tuple),
     interests=_free_text,

@@ -23,6 +23,7 @@ from pipeline.contacts import (
     merge,
     normalise_birthday,
     normalise_linkedin_url,
+    normalise_phone,
     remove_contact,
 )
 from pipeline.errors import AmbiguousError, NotFoundError
@@ -580,3 +581,45 @@ def test_cli_edit_clears_a_list_only_when_told_to(run_cli) -> None:  # type: ign
     both = run_cli("contacts", "edit", "Jane Doe", "--clear-tags", "--tag", "c")
     assert both.exit_code == 2 and "--clear-tags" in both.stderr and "--tag" in both.stderr
     assert "--clear-aliases" in run_cli("contacts", "edit", "--help").stdout
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "+1 (555) 010-2345",
+        "030 1234567",
+        "+44 20 7946 0958 ext. 12",
+        "+44 20 7946 0958 ext 12",
+        "555.010.2345 x123",
+        "+47-912-34-567",
+        "089/123 456",
+        "12345",
+    ],
+)
+def test_a_phone_number_is_checked_loosely(phone: str) -> None:
+    assert normalise_phone(f" {phone} ") == phone
+
+
+@pytest.mark.parametrize(
+    "phone", ["abc", "1234", "555-CALL-NOW", "+1 555 010 2345 (mobile)", "12 34 x 5678"]
+)
+def test_a_phone_number_that_is_not_one_is_refused(phone: str) -> None:
+    with pytest.raises(ContactFieldError, match="is not a phone number") as caught:
+        clean_fields(ContactFields(name="Jane Doe", phones=(phone,)))
+    assert caught.value.field == "phones"
+
+
+@pytest.mark.parametrize("command", ["add", "edit", "edit-add"])
+def test_cli_refuses_a_phone_number_that_is_not_one(run_cli, command: str) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("contacts", "add", "Jane Doe", "--phone", "+1 (555) 010-2345").exit_code == 0
+    args = {
+        "add": ("add", "John Roe", "--phone", "abc"),
+        "edit": ("edit", "Jane Doe", "--phone", "abc"),
+        "edit-add": ("edit", "Jane Doe", "--add-phone", "abc"),
+    }[command]
+    result = run_cli("contacts", *args)
+    assert result.exit_code == 1 and "Traceback" not in result.output and not result.stdout
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1 and "'abc' is not a phone number" in message
+    listed = json.loads(run_cli("contacts", "list", "--json").stdout)
+    assert [c["phones"] for c in listed] == [["+1 (555) 010-2345"]]

@@ -25,7 +25,12 @@ LABELS = {
     "google": "a Google Contacts CSV export",
     "csv": "a contacts CSV with a 'name' column",
 }
-_LABELS = {"emails": "email address", "linkedin_url": "LinkedIn URL", "cooldown_days": "cooldown"}
+_LABELS = {
+    "emails": "email address",
+    "phones": "phone number",
+    "linkedin_url": "LinkedIn URL",
+    "cooldown_days": "cooldown",
+}
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
 UTF8_FIX = 'save the file as UTF-8 ("CSV UTF-8" in Excel) and import it again'
 
