@@ -499,3 +499,23 @@ def test_status_counts_contacts_without_a_profile(run_cli) -> None:  # type: ign
     data = json.loads(run_cli("status", "--json").stdout)
     assert data["contacts"] == 2 and data["contacts_without_profile"] == 1
     assert "1 contact without interests" in run_cli("status").stdout
+
+
+@pytest.mark.parametrize(
+    ("noun", "add", "status"),
+    [
+        ("feeds", ("https://a.example/feed",), "Wrote 1 feed to"),
+        ("contacts", ("Jane Doe",), "Exported 1 contact to"),
+    ],
+)
+def test_export_data_goes_to_stdout_only_without_o(
+    run_cli, tmp_path: Path, noun: str, add: tuple[str, ...], status: str
+) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli(noun, "add", *add).exit_code == 0
+    to_stdout = run_cli(noun, "export")
+    assert to_stdout.exit_code == 0 and to_stdout.stdout and not to_stdout.stderr
+    out = tmp_path / "export.out"
+    to_file = run_cli(noun, "export", "-o", str(out))
+    assert to_file.exit_code == 0 and not to_file.stdout
+    assert to_file.stderr.strip() == f"{status} {out}."
+    assert out.read_text(encoding="utf-8") == to_stdout.stdout

@@ -410,7 +410,7 @@ def export(app: App, fmt: str, output: Path | None, tag: str | None) -> None:
         click.echo(text, nl=False)
         return
     write_export(output, text)
-    click.echo(f"Exported {len(found)} contacts to {output}.", err=True)
+    click.echo(f"Exported {counted(len(found), 'contact')} to {output}.", err=True)
 
 
 COMMANDS: list[click.Command] = [contacts]

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from pipeline import config as config_module
-from pipeline.cli._app import App, emit_json, pass_app
+from pipeline.cli._app import App, counted, emit_json, pass_app
 from pipeline.opml import read_opml, save_opml, write_opml
 from pipeline.records import FeedSource
 
@@ -81,7 +81,7 @@ def export(app: App, output: Path | None) -> None:
         click.echo(write_opml(sources), nl=False)
         return
     save_opml(output, sources)
-    click.echo(f"Wrote {len(sources)} feeds to {output}")
+    click.echo(f"Wrote {counted(len(sources), 'feed')} to {output}.", err=True)
 
 
 COMMANDS: list[click.Command] = [feeds]
