@@ -519,3 +519,25 @@ def test_export_data_goes_to_stdout_only_without_o(
     assert to_file.exit_code == 0 and not to_file.stdout
     assert to_file.stderr.strip() == f"{status} {out}."
     assert out.read_text(encoding="utf-8") == to_stdout.stdout
+
+
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [("Asia/Tokyo", "2026-03-01 18:30 JST"), ("America/Sao_Paulo", "2026-03-01 06:30 -03")],
+)
+def test_status_shows_the_last_run_in_the_workspace_zone(
+    run_cli, workspace, zone: str, shown: str
+) -> None:  # type: ignore[no-untyped-def]
+    with workspace.config_path.open("a", encoding="utf-8") as fh:
+        fh.write(f'\n[schedule]\ntimezone = "{zone}"\n')
+    store = open_store(workspace.db_path(workspace.config()))
+    run_id = store.start_run("run")
+    store.finish_run(run_id, {"feeds": 0})
+    with store.transaction() as conn:  # a known moment: 09:30 UTC
+        conn.execute("UPDATE runs SET started_at = '2026-03-01T09:30:00+00:00'")
+    store.close()
+    result = run_cli("status")
+    assert result.exit_code == 0, result.output
+    assert f"Last run: run started {shown} (ok)" in result.stdout
+    as_json = json.loads(run_cli("status", "--json").stdout)
+    assert as_json["last_run"]["started_at"] == "2026-03-01T09:30:00+00:00"

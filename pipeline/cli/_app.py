@@ -97,6 +97,16 @@ def parse_date(
     return parsed
 
 
+def local_time(app: App, when: datetime | str) -> str:
+    """A moment as the user reads it: in the workspace's zone, with the zone's
+    abbreviation ("2026-03-01 18:30 JST"), or its offset where it has none."""
+    moment = datetime.fromisoformat(when) if isinstance(when, str) else when
+    if moment.tzinfo is None:  # stored timestamps are UTC
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(time_zone(app.config()))
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or f'{local:%z}'}"
+
+
 class Seconds(click.FloatRange):
     """A duration in seconds, 0 or more: float() takes "nan" and "inf", which no wait is."""
 

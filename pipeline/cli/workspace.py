@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli._app import App, counted, emit_json, pass_app
+from pipeline.cli._app import App, counted, emit_json, local_time, pass_app
 from pipeline.workspace import init_workspace
 
 
@@ -87,7 +87,7 @@ def status(app: App, as_json: bool) -> None:
         )
     if data["pages_to_retry"]:
         due = data["next_page_retry"]
-        when = f", the first after {due:%Y-%m-%d %H:%M} UTC" if isinstance(due, datetime) else ""
+        when = f", the first after {local_time(app, due)}" if isinstance(due, datetime) else ""
         click.echo(
             f"{counted(int(str(data['pages_to_retry'])), 'article')} still on the feed's summary "
             f"after a passing failure: the next fetches ask for those pages again{when}."
@@ -96,7 +96,8 @@ def status(app: App, as_json: bool) -> None:
     if isinstance(last, dict):
         from pipeline.run import record_summary
 
-        click.echo(f"Last run: {last['kind']} started {last['started_at']} ({last['status']})")
+        started = local_time(app, last["started_at"])
+        click.echo(f"Last run: {last['kind']} started {started} ({last['status']})")
         if record_summary(last):
             click.echo(f"  {record_summary(last)}")
     else:
