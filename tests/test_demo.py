@@ -92,3 +92,20 @@ def test_demo_never_writes_into_a_folder_in_use(tmp_path) -> None:  # type: igno
     assert result.exit_code == 1
     assert "not an empty folder" in result.stderr and "Traceback" not in result.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_demo_says_its_sample_feeds_end_with_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # QA: `demo --keep DIR` then `cheesecake --workspace DIR run` failed every feed with
+    # connection errors, and nothing had said the feeds were the demo's own server.
+    keep = tmp_path / "demo"
+    result = CliRunner().invoke(cli, ["demo", "--keep", str(keep)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "only while `cheesecake demo` runs" in text and "feeds add URL" in text
+    assert result.stdout.strip().splitlines()[-1].startswith("Digest: ")
+    toml = (keep / "feeds.toml").read_text(encoding="utf-8")
+    header = toml.split("\n\n", 1)[0]
+    assert header.startswith("#") and all(line.startswith("#") for line in header.splitlines())
+    header = " ".join(header.replace("#", " ").split())
+    assert "only while `cheesecake demo` runs" in header and "feeds add URL" in header
+    assert "feeds remove" in header

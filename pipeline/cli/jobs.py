@@ -184,6 +184,10 @@ def _demo_text(result: DemoResult) -> str:
         f"  cheesecake --workspace {root} status",
         f"  cheesecake --workspace {root} mentions",
         f'  cheesecake --workspace {root} suggest --contact "Elena Vasquez"',
+        "The sample feeds exist only while `cheesecake demo` runs, so a `run` in this "
+        "workspace finds them failing.",
+        "For real news: `cheesecake init DIR`, then `cheesecake --workspace DIR feeds add URL` "
+        "(or `feeds import FILE.opml`).",
         f"Digest: {result.digest}" if result.digest else "No digest was written.",
     ]
     return "\n".join(lines)

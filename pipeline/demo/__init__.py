@@ -28,7 +28,7 @@ import jinja2
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup
 
-from pipeline.config import add_feeds
+from pipeline.config import add_feeds, atomic_write_text
 from pipeline.contact_io import import_file
 from pipeline.errors import WorkspaceError
 from pipeline.loopback import LoopbackServer, Response
@@ -218,6 +218,18 @@ def _feed(site: Site, articles: list[SampleArticle], base_url: str, now: datetim
 
 # --- the show -----------------------------------------------------------------------------
 
+# At the top of the kept workspace's feeds.toml: its feeds pointed at a server that
+# stopped with the demo, and a later `run` there would otherwise fail them all unexplained.
+FEEDS_NOTE = """\
+# This workspace was made by `cheesecake demo`. Its sample feeds (the 127.0.0.1 URLs
+# below) were served by the demo itself and exist only while `cheesecake demo` runs:
+# a `cheesecake run` here finds them all failing. To follow real news, remove them
+# (`cheesecake --workspace {root} feeds remove URL`, or delete their [[feeds]] tables)
+# and add real feeds with `cheesecake --workspace {root} feeds add URL` or
+# `feeds import FILE.opml`; or start afresh with `cheesecake init DIR`.
+
+"""
+
 
 def _fresh_folder(keep: Path | None) -> Path:
     if keep is None:
@@ -255,6 +267,8 @@ def run_demo(
         report = run_pass(
             workspace, digest=True, lock_timeout=0, progress=progress, on_stage=on_stage
         )
+    config_text = workspace.config_path.read_text(encoding="utf-8")
+    atomic_write_text(workspace.config_path, FEEDS_NOTE.format(root=root) + config_text)
     with open_store(workspace.db_path()) as store:
         lines = tuple(_mention_line(store, m, workspace) for m in reversed(store.mentions()))
         contacts = store.count_contacts()
