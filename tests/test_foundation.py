@@ -541,3 +541,32 @@ def test_status_shows_the_last_run_in_the_workspace_zone(
     assert f"Last run: run started {shown} (ok)" in result.stdout
     as_json = json.loads(run_cli("status", "--json").stdout)
     assert as_json["last_run"]["started_at"] == "2026-03-01T09:30:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "fragment"),
+    [
+        (("articles", "show", "-1"), 1, "No article -1; see `cheesecake articles list`"),
+        (("articles", "show", "-1", "--json"), 1, "No article -1; see"),
+        (("articles", "show", "--text", "-7"), 1, "No article -7; see"),
+        (("articles", "show", "0"), 1, "No article 0; see `cheesecake articles list`"),
+        (("contacts", "show", "-1"), 1, "No contact named '-1'"),
+        (("contacts", "remove", "-1"), 1, "No contact named '-1'"),
+        (("contacts", "edit", "-1", "--title", "x"), 1, "No contact named '-1'"),
+        (("sent", "-1"), 2, "'-1' is not a suggestion or mention id"),
+        (("dismiss", "-1"), 2, "'-1' is not a suggestion or mention id"),
+    ],
+)
+def test_a_negative_id_is_an_unknown_id(run_cli, args, status: int, fragment: str) -> None:  # type: ignore[no-untyped-def]
+    # QA: click read "-1" as an option and answered "No such option '-1'".
+    result = run_cli(*args)
+    assert result.exit_code == status and "Traceback" not in result.output, result.output
+    assert fragment in result.stderr and "No such option" not in result.stderr
+
+
+def test_a_negative_option_value_stays_with_its_option(run_cli) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("contacts", "add", "Jane Doe").exit_code == 0
+    result = run_cli("contacts", "edit", "Jane Doe", "--cooldown-days", "-5")
+    assert result.exit_code == 1 and "between 0 and 3650 days, not -5" in result.stderr
+    unknown = run_cli("articles", "show", "1", "--txt")
+    assert unknown.exit_code == 2 and "No such option '--txt'" in unknown.stderr

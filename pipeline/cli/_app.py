@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -105,6 +106,34 @@ def local_time(app: App, when: datetime | str) -> str:
         moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(time_zone(app.config()))
     return f"{local:%Y-%m-%d %H:%M} {local.tzname() or f'{local:%z}'}"
+
+
+_NEGATIVE = re.compile(r"-\d+")
+
+
+class NegativeIds(click.Command):
+    """A command whose ID argument may be "-1": click reads any "-..." word as an
+    option ("No such option '-1'"), where the user should hear that there is no such
+    id. Negative numbers not given to an option are moved after a "--"."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" not in args:
+            takes_value = {
+                name
+                for p in self.params
+                if isinstance(p, click.Option) and not p.is_flag and not p.count
+                for name in p.opts
+            }
+            kept: list[str] = []
+            numbers: list[str] = []
+            for arg in args:
+                if _NEGATIVE.fullmatch(arg) and not (kept and kept[-1] in takes_value):
+                    numbers.append(arg)
+                else:
+                    kept.append(arg)
+            if numbers:
+                args = [*kept, "--", *numbers]
+        return super().parse_args(ctx, args)
 
 
 class Seconds(click.FloatRange):

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from pipeline.cli._app import App, emit_json, parse_date, pass_app
+from pipeline.cli._app import App, NegativeIds, emit_json, parse_date, pass_app
 from pipeline.config import find_feed
 from pipeline.errors import UsageError
 from pipeline.records import Article, FeedSource
@@ -86,7 +86,7 @@ def list_(
         _print_rows(rows)
 
 
-@articles.command("show")
+@articles.command("show", cls=NegativeIds)
 @click.argument("article_id", metavar="ID", type=int)
 @click.option("--text", "with_text", is_flag=True, help="Include the article's full text.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")

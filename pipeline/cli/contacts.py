@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from pipeline import contacts as contacts_stage
-from pipeline.cli._app import App, counted, emit_json, parse_date, pass_app
+from pipeline.cli._app import App, NegativeIds, counted, emit_json, parse_date, pass_app
 from pipeline.config import time_zone
 from pipeline.contact_io import (
     EXPORT_FORMATS,
@@ -188,7 +188,7 @@ def list_(app: App, tag: str | None, limit: int | None, as_json: bool) -> None:
         click.echo("No contacts" + (f" tagged {tag!r}" if tag else "") + ".", err=True)
 
 
-@contacts.command("show")
+@contacts.command("show", cls=NegativeIds)
 @click.argument("name_or_id")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
@@ -226,7 +226,7 @@ def show(app: App, name_or_id: str, as_json: bool) -> None:
             click.echo(f"{label + ':':<16}{indented}")
 
 
-@contacts.command("edit")
+@contacts.command("edit", cls=NegativeIds)
 @click.argument("name_or_id")
 @click.option("--name", help="A new full name (parsed again into parts).")
 @_field_options
@@ -279,7 +279,7 @@ def edit(app: App, name_or_id: str, **values: Any) -> None:
     click.echo(f"Updated contact {contact.id}: {describe(contact)}")
 
 
-@contacts.command("remove")
+@contacts.command("remove", cls=NegativeIds)
 @click.argument("name_or_id")
 @pass_app
 def remove(app: App, name_or_id: str) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from pipeline import relevance
-from pipeline.cli._app import App, counted, emit_json, pass_app
+from pipeline.cli._app import App, NegativeIds, counted, emit_json, pass_app
 from pipeline.errors import UsageError
 from pipeline.mentions import scan_new_articles
 from pipeline.records import MENTION_PREFIX, SUGGESTION_PREFIX, Mention, Suggestion
@@ -129,7 +129,7 @@ def _parse_id(value: str) -> tuple[str, int]:
     )
 
 
-@click.command()
+@click.command(cls=NegativeIds)
 @click.argument("item_id", metavar="ID")
 @pass_app
 def sent(app: App, item_id: str) -> None:
@@ -149,7 +149,7 @@ def sent(app: App, item_id: str) -> None:
     click.echo(f"Marked {item_id} as sent to {contact.name}{_instead(item.status)}.")
 
 
-@click.command()
+@click.command(cls=NegativeIds)
 @click.argument("item_id", metavar="ID")
 @click.option(
     "--not-them", is_flag=True, help="A mention of someone else with the same name (mentions)."
