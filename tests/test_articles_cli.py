@@ -365,3 +365,27 @@ def test_a_date_out_of_range_in_utc_is_a_usage_error(
     result = run_cli(*command, value)
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert f"{value!r} is too far in the {when}" in result.stderr
+
+
+def test_dates_shown_are_in_the_workspace_zone(run_cli, workspace: Workspace) -> None:  # type: ignore[no-untyped-def]
+    # QA: `articles list` showed the UTC day, while `--since` days start in the workspace's
+    # zone: a story at 22:30 UTC on the 10th is on the 11th in Tokyo.
+    with workspace.config_path.open("a", encoding="utf-8") as fh:
+        fh.write('\n[schedule]\ntimezone = "Asia/Tokyo"\n')
+    store = open_store(workspace.db_path(workspace.config()))
+    url = "https://news.example/late"
+    published = datetime(2025, 3, 10, 22, 30, tzinfo=UTC)
+    article = NewArticle(
+        url=url, canonical_url=url, title="Late story", text="Text.", extracted=True,
+        published=published,
+    )  # fmt: skip
+    article_id, _ = store.add_article(article)
+    store.close()
+    listed = run_cli("articles", "list")
+    assert "2025-03-11  Late story" in listed.stdout
+    since = run_cli("articles", "list", "--since", "2025-03-11")
+    assert "Late story" in since.stdout
+    shown = run_cli("articles", "show", str(article_id))
+    assert "published: 2025-03-11 07:30 JST" in shown.stdout
+    as_json = json.loads(run_cli("articles", "show", str(article_id), "--json").stdout)
+    assert as_json["published"] == "2025-03-10T22:30:00+00:00"

@@ -6,8 +6,8 @@ from typing import Any
 
 import click
 
-from pipeline.cli._app import App, NegativeIds, emit_json, parse_date, pass_app
-from pipeline.config import find_feed
+from pipeline.cli._app import App, NegativeIds, emit_json, local_time, parse_date, pass_app
+from pipeline.config import find_feed, time_zone
 from pipeline.errors import UsageError
 from pipeline.records import Article, FeedSource
 from pipeline.store import Store
@@ -52,9 +52,10 @@ def _detail(article: Article, with_text: bool) -> dict[str, Any]:
     return data
 
 
-def _print_rows(rows: list[Article]) -> None:
+def _print_rows(app: App, rows: list[Article]) -> None:
+    zone = time_zone(app.config())  # the day where the user is, as `--since` reads it
     for article in rows:
-        when = (article.published or article.fetched_at).strftime("%Y-%m-%d")
+        when = (article.published or article.fetched_at).astimezone(zone).strftime("%Y-%m-%d")
         note = "" if article.extracted else "  (feed summary only)"
         click.echo(f"{article.id:>6}  {when}  {article.title}{note}")
         click.echo(f"{'':>6}  {'':>10}  {article.url}")
@@ -83,7 +84,7 @@ def list_(
     if as_json:
         emit_json([_row(a) for a in rows])
     else:
-        _print_rows(rows)
+        _print_rows(app, rows)
 
 
 @articles.command("show", cls=NegativeIds)
@@ -102,12 +103,12 @@ def show(app: App, article_id: int, with_text: bool, as_json: bool) -> None:
     if article.canonical_url != article.url:
         click.echo(f"canonical: {article.canonical_url}")
     details = [
-        ("published", article.published.isoformat() if article.published else None),
+        ("published", local_time(app, article.published) if article.published else None),
         ("author", article.author),
         ("site", article.site_name),
         ("language", article.language),
         ("feeds", ", ".join(article.feed_urls) or None),
-        ("fetched", article.fetched_at.isoformat()),
+        ("fetched", local_time(app, article.fetched_at)),
         ("text", "extracted from the page" if article.extracted else "feed summary only"),
         ("why", article.extract_error),
     ]
@@ -165,7 +166,7 @@ def search(app: App, query: str, limit: int | None, as_json: bool) -> None:
     if as_json:
         emit_json([_row(a) for a in rows])
     else:
-        _print_rows(rows)
+        _print_rows(app, rows)
 
 
 COMMANDS: list[click.Command] = [articles]
