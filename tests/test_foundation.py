@@ -570,3 +570,11 @@ def test_a_negative_option_value_stays_with_its_option(run_cli) -> None:  # type
     assert result.exit_code == 1 and "between 0 and 3650 days, not -5" in result.stderr
     unknown = run_cli("articles", "show", "1", "--txt")
     assert unknown.exit_code == 2 and "No such option '--txt'" in unknown.stderr
+
+
+def test_status_counts_one_of_a_kind_in_the_singular(run_cli) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("contacts", "add", "Jane Doe", "--interests", "ports").exit_code == 0
+    assert run_cli("feeds", "add", "https://a.example/feed").exit_code == 0
+    shown = run_cli("status").stdout
+    assert "0 articles, 1 contact, 0 suggestions, 0 mentions" in shown
+    assert "\n1 feed:\n" in shown

@@ -358,7 +358,7 @@ def test_a_feed_that_moved_permanently_says_where(
     ingest(workspace, [old, temp])
     assert store.feed_state(old).moved_to == new  # type: ignore[union-attr]
     status = run_cli("status")
-    assert f"ok, 1 articles (note: moved permanently to {new}; use that URL" in status.stdout
+    assert f"ok, 1 article (note: moved permanently to {new}; use that URL" in status.stdout
     listed = json.loads(run_cli("status", "--json").stdout)["feeds"]
     assert [f["moved_to"] for f in listed] == [new, None]
     # Once the old address answers itself again, the note goes.

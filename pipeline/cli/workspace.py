@@ -76,8 +76,10 @@ def status(app: App, as_json: bool) -> None:
     feeds: list[dict[str, object]] = data["feeds"]  # type: ignore[assignment]
     click.echo(f"Workspace {app.workspace.root}")
     click.echo(
-        f"{data['articles']} articles, {data['contacts']} contacts, "
-        f"{data['suggestions']} suggestions, {data['mentions']} mentions"
+        ", ".join(
+            counted(int(str(data[key])), key[:-1])
+            for key in ("articles", "contacts", "suggestions", "mentions")
+        )
     )
     if data["contacts_without_profile"]:
         bare = counted(int(str(data["contacts_without_profile"])), "contact")
@@ -102,7 +104,7 @@ def status(app: App, as_json: bool) -> None:
             click.echo(f"  {record_summary(last)}")
     else:
         click.echo("No run yet: try `cheesecake run`.")
-    click.echo(f"{len(feeds)} feeds:")
+    click.echo(f"{counted(len(feeds), 'feed')}:")
     for feed in feeds:
         if feed["last_fetched"] is None:
             mark = "never fetched"
@@ -112,7 +114,7 @@ def status(app: App, as_json: bool) -> None:
             if feed["moved_to"]:
                 notes.append(f"moved permanently to {feed['moved_to']}; use that URL in feeds.toml")
             note = f" (note: {'; '.join(notes)})" if notes else ""
-            mark = f"ok, {feed['articles']} articles{note}"
+            mark = f"ok, {counted(int(str(feed['articles'])), 'article')}{note}"
         else:
             mark = f"FAILING x{feed['consecutive_failures']}: {feed['last_error']}"
         click.echo(f"  {feed['name'] or feed['url']}: {mark}")
