@@ -110,6 +110,8 @@ def normalise_phone(value: str) -> str:
     """A phone number as written: digits, spaces, + ( ) - . / and an optional extension
     ("x123", "ext. 123"), with at least five digits before the extension."""
     phone = _line(value)
+    if phone[:4].casefold() == "tel:":  # vCard 4.0 writes numbers as tel: URIs
+        phone = phone[4:].strip()
     match = _PHONE.match(phone)
     if not match or sum(ch.isdigit() for ch in match["number"]) < MIN_PHONE_DIGITS:
         raise ContactFieldError(

@@ -24,7 +24,13 @@ from pipeline.contact_io import (
     plan_import,
     read_contacts,
 )
-from pipeline.contacts import ContactFieldError, IdentityIndex, clean_fields, fields_of
+from pipeline.contacts import (
+    ContactFieldError,
+    IdentityIndex,
+    clean_fields,
+    fields_of,
+    normalise_phone,
+)
 from pipeline.errors import ImportError_
 from pipeline.records import ContactFields
 from pipeline.store import open_store
@@ -319,7 +325,6 @@ def test_outlook_csv_export(run_cli) -> None:  # type: ignore[no-untyped-def]
         ("broken_unterminated_quote.csv", ["row 2 (line 3)", "broken quoting"]),
         ("broken_extra_column.csv", ["row 2 (line 3)", "10 values but the header has 9"]),
         ("broken_bad_email.csv", ["row 2 (line 3)", "'henrik.lund at nordlys' is not an email"]),
-        ("broken_bad_phone.csv", ["row 3 (line 4)", "'call reception' is not a phone number"]),
         ("broken_latin1.csv", ["row 2 (line 3)", "not UTF-8", "0xE9", "save the file as UTF-8"]),
         ("linkedin_missing_name.csv", ["row 2 (line 6)", "needs a name"]),
         ("broken_vcard_no_name.vcf", ["card 2 (line 7)", "needs a name"]),
@@ -413,6 +418,29 @@ def test_semicolon_and_tab_separated_files(
         csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
     assert detect_format(resaved.read_text(encoding="utf-8")) == fmt
     assert _by_name(resaved) == _by_name(DATA / name)
+
+
+def test_a_bad_phone_number_is_left_out_and_listed_not_the_file_rejected(
+    run_cli, workspace
+) -> None:  # type: ignore[no-untyped-def]
+    # Address books hold "call reception" or a number with a note where a number goes:
+    # the contact is imported without it, and the listing says what was left out.
+    path = DATA / "broken_bad_phone.csv"
+    result = run_cli("contacts", "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "3 added" in result.output
+    assert "row 3 (line 4): 'call reception' is not a phone number" in result.stderr
+    people = {c["name"]: c for c in json.loads(run_cli("contacts", "list", "--json").stdout)}
+    henrik = run_cli("contacts", "show", "Henrik Lund", "--json")
+    assert json.loads(henrik.stdout)["phones"] == []
+    rosa = json.loads(run_cli("contacts", "show", "Rosa Lindqvist", "--json").stdout)
+    assert rosa["phones"] == ["+47 22 12 34 56 ext. 12"]
+    assert set(people) == {"Grace Adeyemi", "Rosa Lindqvist", "Henrik Lund"}
+
+
+def test_a_vcard_4_phone_uri_is_read_as_its_number() -> None:
+    assert normalise_phone("tel:+1-555-010-2345") == "+1-555-010-2345"
+    assert normalise_phone("TEL:+44 20 7946 0958") == "+44 20 7946 0958"
 
 
 def test_a_bad_birthday_is_left_out_and_listed_not_the_file_rejected(

@@ -10,10 +10,11 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.contacts import ContactFieldError, clean_fields
+from pipeline.contacts import ContactFieldError, clean_fields, normalise_phone
 from pipeline.errors import ImportError_
 from pipeline.records import ContactFields
 
@@ -145,21 +146,43 @@ def parsed(
 ) -> ParsedContact:
     """Validate one record; a bad field rejects the file, naming the record and the field.
 
-    Except a birthday: a detail no match depends on, and one address books get wrong
-    in their own ways, so a bad one is left out (and listed) and the contact imported.
+    Except a birthday or a phone number: details no match or message depends on, and
+    ones address books write in their own ways (a birthday in the machine's locale, a
+    phone as "call reception" or "+1 555 0100 (mobile)"), so a bad one is left out
+    (and listed) and the contact imported.
     """
-    left_out: tuple[str, ...] = ()
+    left_out: list[str] = []
     try:
-        try:
-            clean = clean_fields(fields)
-        except ContactFieldError as exc:
-            if exc.field != "birthday":
-                raise
-            left_out = (f"{where}: {exc.clause}",)
-            clean = clean_fields(dataclasses.replace(fields, birthday=""))
+        while True:
+            try:
+                clean = clean_fields(fields)
+                break
+            except ContactFieldError as exc:
+                if exc.field == "birthday":
+                    fields = dataclasses.replace(fields, birthday="")
+                    left_out.append(f"{where}: {exc.clause}")
+                elif exc.field == "phones":
+                    kept, dropped = _split_phones(fields.phones)
+                    fields = dataclasses.replace(fields, phones=kept)
+                    left_out.extend(f"{where}: {clause}" for clause in dropped)
+                else:
+                    raise
     except ContactFieldError as exc:
         label = _LABELS.get(exc.field, exc.field.replace("_", " "))
         fix = "give it a name or delete it" if exc.field == "name" else f"correct the {label}"
         problem = f"is invalid: {exc.clause}"
         raise reject(path, where, problem, f"{fix}, then import again") from None
-    return ParsedContact(clean, row=row, line=line, fill_only=fill_only, left_out=left_out)
+    return ParsedContact(clean, row=row, line=line, fill_only=fill_only, left_out=tuple(left_out))
+
+
+def _split_phones(phones: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
+    """The phone numbers that read as numbers, and why each other one does not."""
+    kept, dropped = [], []
+    for phone in phones:
+        try:
+            normalise_phone(phone)
+        except ContactFieldError as exc:
+            dropped.append(exc.clause)
+            continue
+        kept.append(phone)
+    return tuple(kept), dropped
