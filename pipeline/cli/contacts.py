@@ -342,6 +342,11 @@ def _first(items: Sequence[str], count: int, separator: str) -> str:
     return separator.join(items[:count]) + (f" and {more} more" if more > 0 else "")
 
 
+def _listed(what: str, items: Sequence[str]) -> None:
+    """One line on stderr: what was set aside, then the first few of them."""
+    click.echo(f"{what}: {_first(items, 5, '; ')}.", err=True)
+
+
 def _print_plan(plan: ImportPlan) -> None:
     would = "Would " if plan.dry_run else ""
     if plan.dry_run:
@@ -365,17 +370,13 @@ def _print_plan(plan: ImportPlan) -> None:
         click.echo(f"Ignored columns: {_first(plan.ignored_columns, 8, ', ')}.", err=True)
     if plan.skipped:
         entries = "entry" if len(plan.skipped) == 1 else "entries"
-        click.echo(
-            f"Skipped {len(plan.skipped)} {entries} for companies, not people: "
-            f"{_first(plan.skipped, 5, '; ')}.",
-            err=True,
-        )
+        _listed(f"Skipped {len(plan.skipped)} {entries} for companies, not people", plan.skipped)
     if plan.left_out:
-        them = "it" if len(plan.left_out) == 1 else "them"
-        click.echo(
-            f"Left out {counted(len(plan.left_out), 'birthday')} (set {them} later with "
-            f"`cheesecake contacts edit NAME --birthday`): {_first(plan.left_out, 5, '; ')}.",
-            err=True,
+        _listed(
+            f"Left out {counted(len(plan.left_out), 'value')} that could "
+            "not be read (set them later with `cheesecake contacts edit NAME --birthday` "
+            "or `--add-phone`)",
+            plan.left_out,
         )
     verb = "Dry run of" if plan.dry_run else "Imported"
     click.echo(
