@@ -403,9 +403,11 @@ def _where(path: Path, raw: str, needle: str) -> str:
 # --- comment-preserving edits -------------------------------------------------------
 
 
-def _read_document(path: Path) -> tomlkit.TOMLDocument:
-    load_config(path)  # refuse to edit a file that does not validate
-    return tomlkit.parse(path.read_text(encoding="utf-8"))
+def _read_document(path: Path) -> tuple[Config, tomlkit.TOMLDocument]:
+    """The file as settings, and as a document to edit: one that does not validate is
+    never edited."""
+    config = load_config(path)
+    return config, tomlkit.parse(path.read_text(encoding="utf-8"))
 
 
 def _write_document(path: Path, doc: tomlkit.TOMLDocument) -> None:
@@ -421,7 +423,7 @@ def add_feeds(path: Path, sources: list[FeedSource]) -> list[FeedSource]:
     parameters), so "HTTP://Example.com/feed#top" is the feed already listed as
     "http://example.com/feed" rather than a second copy fetched twice.
     """
-    doc = _read_document(path)
+    _, doc = _read_document(path)
     existing = {clean_url(str(t.get("url"))) for t in doc.get("feeds", [])}
     if "feeds" not in doc:
         doc.append("feeds", tomlkit.aot())
@@ -464,8 +466,8 @@ def _label(source: FeedSource) -> dict[str, Any]:
 
 def remove_feed(path: Path, url_or_name: str) -> FeedSource:
     """Remove one feed (by URL or exact name, see `find_feed`) from feeds.toml and return it."""
-    removed = find_feed(load_config(path).feeds, url_or_name)
-    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    config, doc = _read_document(path)
+    removed = find_feed(config.feeds, url_or_name)
     feeds = doc["feeds"]
     del feeds[next(i for i, t in enumerate(feeds) if t.get("url") == removed.url)]
     _write_document(path, doc)
