@@ -2,7 +2,7 @@
 
 This module owns the definition of "one story": two texts whose sets of word
 shingles have a Jaccard similarity of at least `NEAR_DUPLICATE`. It produces
-MinHash LSH band hashes (stored in `article_bands`, so candidates are found with
+MinHash LSH band keys (stored in `article_band_keys`, so candidates are found with
 one indexed lookup) and the exact similarity that confirms a candidate. It refuses
 to touch the store or decide what to do with a duplicate: that is ingest's call.
 
@@ -40,10 +40,16 @@ BANDS = 20
 ROWS = 6
 NUM_PERM = BANDS * ROWS
 ESTIMATE_FLOOR = 0.6
-# Stored band hashes depend on everything below: changing any of it needs a
+# Stored band keys depend on everything below: changing any of it needs a
 # migration that re-bands every stored article (see m009 in store/migrations.py).
 SEED = 0x5EED_CA4E
 SCHEME = "crc32-mix64-multiply-shift"
+# A band's key is one integer: the band's number in the bits above KEY_SHIFT, the
+# high bits of the BLAKE2b digest of its rows below (58 bits: two different bands of
+# rows share a key about once in 10**17 comparisons). One integer column keeps the
+# stored index small; see m015 in store/migrations.py.
+KEY_SHIFT = 58
+assert BANDS <= 1 << (63 - KEY_SHIFT)  # every key fits a signed 64-bit SQLite integer
 
 _WORD = re.compile(r"\w+")
 _M64 = (1 << 64) - 1
@@ -122,10 +128,22 @@ def similarity(a: str, b: str) -> float:
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """A text's MinHash signature (NUM_PERM little-endian uint32) and its LSH bands."""
+    """A text's MinHash signature (NUM_PERM little-endian uint32) and the keys of its
+    LSH bands (one per band, see `band_key`)."""
 
     signature: bytes
-    bands: tuple[tuple[int, str], ...]
+    band_keys: tuple[int, ...]
+
+
+def band_digest(signature: bytes, band: int) -> bytes:
+    """The 8-byte BLAKE2b digest of one band's rows of a signature."""
+    width = ROWS * 4  # bytes per band: ROWS little-endian uint32
+    return hashlib.blake2b(signature[band * width : (band + 1) * width], digest_size=8).digest()
+
+
+def band_key(band: int, digest: bytes) -> int:
+    """The stored key of a band whose rows have this digest."""
+    return (band << KEY_SHIFT) | (int.from_bytes(digest, "big") >> (64 - KEY_SHIFT))
 
 
 def fingerprint(text: str) -> Fingerprint | None:
@@ -143,17 +161,9 @@ def fingerprint(text: str) -> Fingerprint | None:
             values += _ADD
             values >>= np.uint64(32)
             np.minimum(signature, values.min(axis=1), out=signature)
-    rows = signature.astype("<u4")
-    bands = tuple(
-        (
-            band,
-            hashlib.blake2b(
-                rows[band * ROWS : (band + 1) * ROWS].tobytes(), digest_size=8
-            ).hexdigest(),
-        )
-        for band in range(BANDS)
-    )
-    return Fingerprint(rows.tobytes(), bands)
+    rows = signature.astype("<u4").tobytes()
+    keys = tuple(band_key(band, band_digest(rows, band)) for band in range(BANDS))
+    return Fingerprint(rows, keys)
 
 
 def estimated_similarity(a: bytes, b: bytes) -> float:

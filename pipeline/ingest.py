@@ -415,7 +415,7 @@ class _Ingest:
             feed_id=state.id,
             entry_key=entry.key,
             story_id=story_id,
-            bands=found_print.bands if found_print else (),
+            band_keys=found_print.band_keys if found_print else (),
             signature=found_print.signature if found_print else None,
         )
         self._stored()
@@ -476,7 +476,7 @@ class _Ingest:
         self.store.revise_article(
             article.id,
             _revised(article, found),
-            bands=found_print.bands if found_print else (),
+            band_keys=found_print.band_keys if found_print else (),
             signature=found_print.signature if found_print else None,
         )
         self._stored()
@@ -562,7 +562,7 @@ class _Ingest:
 
         if found_print is None:
             return None
-        shared = self.store.articles_sharing_bands(found_print.bands)
+        shared = self.store.articles_sharing_bands(found_print.band_keys)
         best = sorted(shared, key=lambda a: (-shared[a], a))[:CANDIDATES_CHECKED]
         signatures = self.store.minhash_signatures(best)
         for candidate in best:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from pathlib import Path
 
@@ -12,8 +13,10 @@ from hypothesis import strategies as st
 from pipeline.dedup import (
     BANDS,
     ESTIMATE_FLOOR,
+    KEY_SHIFT,
     MIN_WORDS,
     NEAR_DUPLICATE,
+    ROWS,
     SHINGLE_WORDS,
     estimated_similarity,
     fingerprint,
@@ -22,7 +25,7 @@ from pipeline.dedup import (
     words,
 )
 from pipeline.records import NewArticle
-from pipeline.store import open_store
+from pipeline.store import Store, open_store
 from pipeline.workspace import Workspace
 
 
@@ -34,9 +37,9 @@ def shingles(text: str) -> set[str]:
     return {" ".join(tokens[i : i + SHINGLE_WORDS]) for i in range(len(tokens) - SHINGLE_WORDS + 1)}
 
 
-def text_bands(text: str) -> list[tuple[int, str]]:
+def text_bands(text: str) -> list[int]:
     found = fingerprint(text)
-    return list(found.bands) if found else []
+    return list(found.band_keys) if found else []
 
 
 ORIGINAL = """
@@ -104,8 +107,8 @@ def test_republished_story_is_a_near_duplicate() -> None:
 def test_bands_are_deterministic_and_well_formed() -> None:
     bands = text_bands(ORIGINAL)
     assert bands == text_bands(ORIGINAL)
-    assert [band for band, _ in bands] == list(range(BANDS))
-    assert all(len(value) == 16 and int(value, 16) >= 0 for _, value in bands)
+    assert [key >> KEY_SHIFT for key in bands] == list(range(BANDS))
+    assert all(0 <= key < 2**63 for key in bands)  # SQLite's signed 64-bit integers
 
 
 def test_short_texts_get_no_bands() -> None:
@@ -163,10 +166,7 @@ def test_similarity_is_a_symmetric_fraction(a: str, b: str) -> None:
 
 def test_bands_find_candidates_through_the_store(workspace: Workspace) -> None:
     with open_store(workspace.db_path(workspace.config())) as store:
-        article_id, _ = store.add_article(
-            ARABICA_HIGH,
-            bands=text_bands(ORIGINAL),
-        )
+        article_id, _ = store.add_article(ARABICA_HIGH, band_keys=text_bands(ORIGINAL))
         candidates = store.articles_sharing_bands(text_bands(REPUBLISHED))
         assert article_id in candidates
         assert store.articles_sharing_bands(text_bands(UNRELATED)) == {}
@@ -186,30 +186,71 @@ def test_fixture_pages_are_not_near_duplicates_of_each_other() -> None:
             assert not is_near_duplicate(a, b)
 
 
+def _legacy_bands(store: Store, rows: list[tuple[int, int, str]]) -> None:
+    """Turn the store back into one written before m015: bands as (band, hex digest)
+    rows, m015 not applied."""
+    with store.conn:
+        store.conn.execute("DROP TABLE article_band_keys")
+        store.conn.execute(
+            "CREATE TABLE article_bands (article_id INTEGER NOT NULL, band INTEGER NOT NULL,"
+            " hash TEXT NOT NULL, PRIMARY KEY (band, hash, article_id))"
+        )
+        store.conn.executemany("INSERT INTO article_bands VALUES (?, ?, ?)", rows)
+        store.conn.execute("DELETE FROM _migrations WHERE name = 'm015_band_keys'")
+
+
+def _old_scheme_digests(text: str) -> list[str]:
+    """The band hashes stores held before m015: BLAKE2b-64 hex of each band's rows."""
+    found = fingerprint(text)
+    assert found is not None
+    width = ROWS * 4
+    return [
+        hashlib.blake2b(found.signature[b * width : (b + 1) * width], digest_size=8).hexdigest()
+        for b in range(BANDS)
+    ]
+
+
 def test_an_old_workspace_is_rebanded_when_it_opens(workspace: Workspace) -> None:
     # A database written before m009 holds band hashes of the old scheme, which no
     # new article would ever share, and no signatures: opening it must fingerprint
-    # every article again.
+    # every article again (and m015 then keys the new bands).
     db = workspace.db_path(workspace.config())
     with open_store(db) as store:
-        article_id, _ = store.add_article(
-            ARABICA_HIGH,
-            bands=[(band, f"{band:016x}") for band in range(BANDS)],  # the old scheme's
-        )
-        assert store.articles_sharing_bands(text_bands(REPUBLISHED)) == {}
+        article_id, _ = store.add_article(ARABICA_HIGH)
+        _legacy_bands(store, [(article_id, band, f"{band:016x}") for band in range(BANDS)])
         with store.conn:
             store.conn.execute("DROP TABLE article_minhash")
             store.conn.execute("DELETE FROM _migrations WHERE name = 'm009_minhash_fingerprints'")
     with open_store(db) as store:
         assert article_id in store.articles_sharing_bands(text_bands(REPUBLISHED))
         stored = store.conn.execute(
-            "SELECT band, hash FROM article_bands WHERE article_id = ? ORDER BY band",
-            (article_id,),
+            "SELECT key FROM article_band_keys WHERE article_id = ? ORDER BY key", (article_id,)
         ).fetchall()
-        assert [tuple(row) for row in stored] == text_bands(ORIGINAL)
+        assert [row[0] for row in stored] == text_bands(ORIGINAL)
         expected = fingerprint(ORIGINAL)
         assert expected is not None
         assert store.minhash_signatures([article_id]) == {article_id: expected.signature}
+
+
+def test_band_digests_stored_before_m015_become_the_same_keys(workspace: Workspace) -> None:
+    # m015 keys the digests already stored: a story stored last month is still found
+    # when a copy of it arrives after the upgrade, with no text fingerprinted again.
+    db = workspace.db_path(workspace.config())
+    with open_store(db) as store:
+        old_id, _ = store.add_article(ARABICA_HIGH)
+        rows = [(old_id, band, h) for band, h in enumerate(_old_scheme_digests(ORIGINAL))]
+        rows.append((old_id, 0, "not a digest"))  # unreadable: left out, not fatal
+        _legacy_bands(store, rows)
+    with open_store(db) as store:
+        assert store.articles_sharing_bands(text_bands(REPUBLISHED)) == {
+            old_id: len(set(text_bands(ORIGINAL)) & set(text_bands(REPUBLISHED)))
+        }
+        keys = store.conn.execute(
+            "SELECT key FROM article_band_keys WHERE article_id = ? ORDER BY key", (old_id,)
+        ).fetchall()
+        assert [k[0] for k in keys] == text_bands(ORIGINAL)
+        tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
+        assert "article_bands" not in tables
 
 
 def test_the_signature_estimate_tracks_the_exact_similarity() -> None:

@@ -416,20 +416,20 @@ def test_a_batch_commits_whole_items_and_a_failed_one_leaves_no_trace(tmp_path: 
         return NewArticle(url=url, canonical_url=url, title=str(n), text="t", extracted=True)
 
     store.begin_batch()
-    store.add_article(article(1), bands=[(0, "a1")])
+    store.add_article(article(1), band_keys=[1])
     with pytest.raises(RuntimeError), store.transaction() as conn:
         conn.execute(
             "INSERT INTO articles (url, canonical_url, fetched_at, extracted) "
             "VALUES ('https://n.example/2', 'https://n.example/2', '2026-01-01', 1)"
         )
         raise RuntimeError("the second item fails half-way")
-    store.add_article(article(3), bands=[(0, "a3")])
+    store.add_article(article(3), band_keys=[3])
     assert other.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 0
     store.commit_batch()
 
     urls = [r[0] for r in other.conn.execute("SELECT url FROM articles ORDER BY url")]
     assert urls == ["https://n.example/1", "https://n.example/3"]
-    assert other.conn.execute("SELECT COUNT(*) FROM article_bands").fetchone()[0] == 2
+    assert other.conn.execute("SELECT COUNT(*) FROM article_band_keys").fetchone()[0] == 2
     assert not store.conn.in_transaction
 
 

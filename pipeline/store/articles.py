@@ -84,12 +84,12 @@ class ArticleStore(StoreBase):
         feed_id: int | None = None,
         entry_key: str | None = None,
         story_id: int | None = None,
-        bands: Sequence[tuple[int, str]] = (),
+        band_keys: Sequence[int] = (),
         signature: bytes | None = None,
         fetched_at: datetime | None = None,
     ) -> tuple[int, bool]:
         """Store an article, its feed link and near-duplicate fingerprint (MinHash
-        `signature` and its LSH `bands`) in one transaction.
+        `signature` and its LSH `band_keys`) in one transaction.
 
         Returns (article id, created). An article whose canonical URL is already
         stored is not stored again; the feed link is still recorded, so the same
@@ -126,8 +126,8 @@ class ArticleStore(StoreBase):
                 )
                 article_id, created = int(cursor.lastrowid or 0), True
                 conn.executemany(
-                    "INSERT OR IGNORE INTO article_bands (article_id, band, hash) VALUES (?, ?, ?)",
-                    [(article_id, band, value) for band, value in bands],
+                    "INSERT OR IGNORE INTO article_band_keys (key, article_id) VALUES (?, ?)",
+                    [(key, article_id) for key in band_keys],
                 )
                 if signature is not None:
                     conn.execute(
@@ -142,15 +142,13 @@ class ArticleStore(StoreBase):
                 )
         return article_id, created
 
-    def articles_sharing_bands(self, bands: Sequence[tuple[int, str]]) -> dict[int, int]:
+    def articles_sharing_bands(self, band_keys: Sequence[int]) -> dict[int, int]:
         """Candidate near-duplicates: article id -> number of LSH bands shared."""
-        if not bands:
+        if not band_keys:
             return {}
-        # One statement of one primary-key lookup per band, rather than 20 round trips.
-        lookup = "SELECT article_id FROM article_bands WHERE band = ? AND hash = ?"
+        marks = ",".join("?" * len(band_keys))
         rows = self._all(
-            " UNION ALL ".join([lookup] * len(bands)),
-            tuple(v for pair in bands for v in pair),
+            f"SELECT article_id FROM article_band_keys WHERE key IN ({marks})", tuple(band_keys)
         )
         counts: dict[int, int] = {}
         for (article_id,) in rows:
@@ -212,7 +210,7 @@ class ArticleStore(StoreBase):
         article_id: int,
         revised: NewArticle,
         *,
-        bands: Sequence[tuple[int, str]] = (),
+        band_keys: Sequence[int] = (),
         signature: bytes | None = None,
     ) -> None:
         """Replace a summary-only article's text and metadata with what its page gave.
@@ -240,10 +238,10 @@ class ArticleStore(StoreBase):
                     article_id,
                 ),
             )
-            conn.execute("DELETE FROM article_bands WHERE article_id = ?", (article_id,))
+            conn.execute("DELETE FROM article_band_keys WHERE article_id = ?", (article_id,))
             conn.executemany(
-                "INSERT OR IGNORE INTO article_bands (article_id, band, hash) VALUES (?, ?, ?)",
-                [(article_id, band, value) for band, value in bands],
+                "INSERT OR IGNORE INTO article_band_keys (key, article_id) VALUES (?, ?)",
+                [(key, article_id) for key in band_keys],
             )
             conn.execute("DELETE FROM article_minhash WHERE article_id = ?", (article_id,))
             if signature is not None:
