@@ -17,8 +17,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid
 from typing import Any, Protocol
 
-import httpx
-
+from pipeline._httpx import httpx
 from pipeline.config import AlertSettings, EmailSettings
 from pipeline.errors import AlertError
 

@@ -25,9 +25,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
-
 from pipeline import eventloop
+from pipeline._httpx import httpx
 from pipeline.analyse import Analysed, analyse_page
 from pipeline.config import Config
 from pipeline.errors import ExtractError, FetchError, ParseError

@@ -24,8 +24,7 @@ from email.utils import parsedate_to_datetime
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
-import httpx
-
+from pipeline._httpx import httpx
 from pipeline.config import FetchSettings
 from pipeline.errors import FetchError
 from pipeline.transport import HostPools

@@ -19,7 +19,8 @@ from collections.abc import AsyncIterator, Awaitable, Iterable
 from typing import Any
 
 import httpcore
-import httpx
+
+from pipeline._httpx import httpx
 
 # A connection keeps reading while the pool holds it idle, so a server's close is
 # seen without a syscall; past this much unread data it stops until we catch up.
