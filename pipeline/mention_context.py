@@ -167,8 +167,11 @@ _REPORTING = r"(?:said|says|told|added|noted|explained|commented|warned|argued)"
 _SPEAKS_AFTER = re.compile(
     r"^(?:,[^.;:!?\"“”]{0,100},)?\s+(?:also\s+|has\s+|had\s+)?" + _REPORTING + r"\b", re.I
 )
+# "The company said on Monday that Helen Park ..." reports news about her: a "that"
+# (or "whether") between the verb and the name opens a clause she is the subject of.
 _SPEAKS_BEFORE = re.compile(
-    r"\b(?:" + _REPORTING + r"|according to)\s+(?:[\w.'’&-]+\s+){0,6}$", re.I
+    r"\b(?:" + _REPORTING + r"|according to)\s+(?:(?!(?:that|whether)\b)[\w.'’&-]+\s+){0,6}$",
+    re.I,
 )
 _BESIDE_BEFORE = re.compile(
     r"\b(?:report(?:s|ed|ing)?\s+(?:directly\s+)?to|succeed(?:s|ed|ing)?|replac(?:es|ed|ing)|"

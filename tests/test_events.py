@@ -297,3 +297,17 @@ def test_a_quote_is_told_apart_from_a_publication_of_their_own() -> None:
     assert not quoted_only(quote, "Amara Okafor publishes her first book on port economics")
     assert not quoted_only("Amara Okafor presented the study at the conference, she said.")
     assert not quoted_only("Amara Okafor joined the panel.")  # no quote at all
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Brightwater Analytics said on Monday that Nadia Okafor has been promoted to chief "
+        "operating officer, effective July 1.",
+        "The company told staff that Nadia Okafor would join the board next month.",
+    ],
+)
+def test_a_name_after_said_that_is_the_news_not_the_speaker(text: str) -> None:
+    # "X said that Nadia ..." reports news about her; only "..., said Nadia" quotes her.
+    lead = "Analytics firms reshuffled their boards this week. "
+    assert event_of("Changes at Brightwater", lead + text) == "new_role"
