@@ -305,6 +305,17 @@ def test_contacts_without_profile_get_no_topical_suggestions(
     assert result.exit_code == 0 and "no interests" in result.stdout
 
 
+def test_suggest_with_nothing_in_common_does_not_send_the_user_to_fetch(
+    store: Store, workspace: Workspace, run_cli
+) -> None:  # type: ignore[no-untyped-def]
+    # The store holds articles; none shares a word with her interests.
+    _contact(store, "Noor Haddad", interests="zymurgy, xylophones")
+    result = run_cli("suggest", "--contact", "Noor Haddad")
+    assert result.exit_code == 0, result.output
+    assert "fetch" not in result.output
+    assert "Noor Haddad" in result.stdout and "interests" in result.stdout
+
+
 def test_model_round_trips_and_refuses_a_tampered_file(store: Store, workspace: Workspace) -> None:
     relevance.match_articles(store, workspace.config(), workspace.models_dir, now=NOW)
     loaded = textmodel.load(workspace.models_dir)

@@ -96,8 +96,15 @@ def suggest(app: App, name: str, limit: int, as_json: bool) -> None:
                 f"{contact.name} has no interests, title or notes to match on; add some with "
                 f"`cheesecake contacts edit`."
             )
-        else:
+        elif store.count_articles() == 0:
             click.echo("No articles to suggest yet; run `cheesecake fetch` first.")
+        else:
+            days = config.relevance.window_days
+            click.echo(
+                f"No article of the last {days} days is left to suggest to {contact.name}: "
+                "none shares a word with their interests, title or notes, or you already "
+                "sent or dismissed it (news naming them is under `cheesecake mentions`)."
+            )
         return
     if not any(item.fresh and not item.weak for item in ranked):
         click.echo(
