@@ -26,7 +26,7 @@ from pipeline.errors import WorkspaceError
 from pipeline.messages import Draft, event_label, mention_draft, mention_label, share_draft
 from pipeline.records import Article, Contact, Mention, Suggestion
 from pipeline.store import Store
-from pipeline.templating import render
+from pipeline.templating import counted, render
 from pipeline.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -357,7 +357,7 @@ def _quiet_reason(
         return "The digest's cap (digest.max_suggestions in feeds.toml) is 0."
     if selection.in_cooldown:
         return (
-            f"{_count(selection.in_cooldown, 'suggestion')} waiting: everyone they are for "
+            f"{counted(selection.in_cooldown, 'suggestion')} waiting: everyone they are for "
             "was contacted recently and is in cooldown."
         )
     if selection.already_mentioned:
@@ -368,10 +368,10 @@ def _quiet_reason(
             "for a later digest."
         )
     if not candidates and footer.new_articles == 0:
-        failing = f"; {_count(len(footer.failing), 'feed')} failing" if footer.failing else ""
+        failing = f"; {counted(len(footer.failing), 'feed')} failing" if footer.failing else ""
         return f"No new articles arrived in the last 24 hours{failing}."
     return (
-        f"None of the {_count(footer.new_articles, 'new article')} matched a contact's "
+        f"None of the {counted(footer.new_articles, 'new article')} matched a contact's "
         "interests closely enough."
     )
 
@@ -379,27 +379,23 @@ def _quiet_reason(
 def _held(selection: restraint.Selection, cap: int) -> tuple[str, ...]:
     notes = []
     if selection.in_cooldown:
-        notes.append(f"{_count(selection.in_cooldown, 'suggestion')} for contacts in cooldown")
+        notes.append(f"{counted(selection.in_cooldown, 'suggestion')} for contacts in cooldown")
     if selection.in_bad_news:
         notes.append(
-            f"{_count(selection.in_bad_news, 'suggestion')} for contacts in bad news today, "
+            f"{counted(selection.in_bad_news, 'suggestion')} for contacts in bad news today, "
             "kept for a later digest"
         )
     if selection.second_per_contact:
         notes.append(
-            f"{_count(selection.second_per_contact, 'further suggestion')} for contacts "
+            f"{counted(selection.second_per_contact, 'further suggestion')} for contacts "
             "already in this digest"
         )
     if selection.over_cap:
         notes.append(
-            f"{_count(selection.over_cap, 'suggestion')} over the cap of {cap}, "
+            f"{counted(selection.over_cap, 'suggestion')} over the cap of {cap}, "
             "kept for a later digest"
         )
     return tuple(notes)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _context(digest: Digest) -> dict[str, Any]:

@@ -89,6 +89,7 @@ def environment(templates_dir: Path | None = None) -> jinja2.Environment:
         md_highlight=md_highlight,
         day=format_day,
         quoted=quoted,
+        counted=counted,
     )
     return env
 
@@ -117,6 +118,11 @@ def _template_frame(exc: BaseException, env: jinja2.Environment, name: str) -> t
 def choose(options: list[Any] | tuple[Any, ...], variant: int) -> Any:
     """The variant-th phrasing, wrapping around (templates: `[...] | choose(variant)`)."""
     return options[variant % len(options)] if options else ""
+
+
+def counted(n: int, noun: str) -> str:
+    """ "1 feed", "2 feeds": a count with its noun (templates: `n | counted("feed")`)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def shorten(text: str, words: int) -> str:

@@ -311,6 +311,15 @@ def test_digest_sections_and_restraint_in_one_morning(world: World) -> None:
     assert "1 further suggestion for contacts already in this digest" in md
 
 
+def test_footer_counts_agree_with_their_nouns(world: World) -> None:
+    report = {"feeds": 1, "feeds_failed": 0, "new_articles": 1, "seconds": 0.5}
+    result = world.digest(run_report=report)
+    md = result.markdown.read_text(encoding="utf-8")
+    html = result.html.read_text(encoding="utf-8")
+    for text in (md, html):
+        assert "1 feed fetched, " in text and ", 1 new article, 0.5 s." in text
+
+
 # --- restraint ----------------------------------------------------------------------------
 
 
