@@ -33,6 +33,7 @@ from pipeline.mentions import scan_new_articles
 from pipeline.records import FetchReport, ItemError
 from pipeline.relevance import match_articles
 from pipeline.store import BUSY_TIMEOUT_SECONDS, Store, open_store
+from pipeline.templating import counted
 from pipeline.workspace import Workspace, workspace_lock
 
 log = logging.getLogger(__name__)
@@ -341,17 +342,19 @@ def record_summary(record: Mapping[str, Any]) -> str:
     parts: list[str] = []
     if "feeds" in report:
         failing = report.get("feeds_failed") or 0
-        parts.append(f"{report['feeds']} feeds" + (f" ({failing} failing)" if failing else ""))
-    for key, noun in (
-        ("new_articles", "new articles"),
-        ("suggestions", "suggestions"),
-        ("mentions", "mentions"),
-        ("alerts_sent", "alerts sent"),
+        parts.append(
+            counted(report["feeds"], "feed") + (f" ({failing} failing)" if failing else "")
+        )
+    for key, noun, verb in (
+        ("new_articles", "new article", ""),
+        ("suggestions", "suggestion", ""),
+        ("mentions", "mention", ""),
+        ("alerts_sent", "alert", " sent"),
     ):
         if key in report:
-            parts.append(f"{report[key]} {noun}")
+            parts.append(counted(report[key], noun) + verb)
     if report.get("alerts_failed"):
-        parts.append(f"{report['alerts_failed']} alerts failed")
+        parts.append(f"{counted(report['alerts_failed'], 'alert')} failed")
     if isinstance(report.get("seconds"), int | float):
         parts.append(f"{report['seconds']:.1f} s")
     text = ", ".join(parts)

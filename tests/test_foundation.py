@@ -543,6 +543,20 @@ def test_status_shows_the_last_run_in_the_workspace_zone(
     assert as_json["last_run"]["started_at"] == "2026-03-01T09:30:00+00:00"
 
 
+def test_status_words_the_last_runs_counts_with_their_nouns(run_cli, workspace) -> None:  # type: ignore[no-untyped-def]
+    store = open_store(workspace.db_path(workspace.config()))
+    counts = ("feeds", "feeds_failed", "new_articles", "suggestions", "mentions")
+    report = {**dict.fromkeys(counts, 1), "alerts_sent": 1, "alerts_failed": 1, "seconds": 0.4}
+    store.finish_run(store.start_run("run"), report)
+    store.close()
+    result = run_cli("status")
+    assert result.exit_code == 0, result.output
+    assert (
+        "  1 feed (1 failing), 1 new article, 1 suggestion, 1 mention, 1 alert sent, "
+        "1 alert failed, 0.4 s"
+    ) in result.stdout
+
+
 @pytest.mark.parametrize(
     ("args", "status", "fragment"),
     [
