@@ -593,6 +593,21 @@ def test_match_cli_prints_a_summary_and_json(store: Store, run_cli) -> None:  # 
     assert "Scored 0 new articles" in text.stdout and "1 contact without interests" in text.stdout
 
 
+def test_match_cli_counts_agree_with_their_nouns(store: Store, run_cli) -> None:  # type: ignore[no-untyped-def]
+    _contact(store, "Rui Costa", interests="arabica coffee prices and roasters")
+    _add(
+        store,
+        "award",
+        "Roaster of the year",
+        "Rui Costa of Lisbon won the roaster of the year award on Friday.",
+        age=timedelta(hours=1),
+    )
+    result = run_cli("match")
+    assert result.exit_code == 0, result.output
+    assert ": 1 new suggestion (" in result.stdout
+    assert ", 1 new press mention (see" in result.stdout
+
+
 def test_quote_is_never_the_headline() -> None:
     from pipeline.explain import quotables
     from pipeline.textmodel import Document, fit

@@ -33,8 +33,8 @@ def match(app: App, as_json: bool) -> None:
     scored = counted(report.articles, "new article")
     click.echo(
         f"Scored {scored} for {counted(report.contacts, 'contact')}: "
-        f"{report.suggestions} new suggestions ({report.seconds:.1f}s), {mentions} new press "
-        "mentions (see `cheesecake mentions`)."
+        f"{counted(report.suggestions, 'new suggestion')} ({report.seconds:.1f}s), "
+        f"{counted(mentions, 'new press mention')} (see `cheesecake mentions`)."
     )
     if report.refitted:
         click.echo(f"Refitted the relevance model ({report.refitted}).")
