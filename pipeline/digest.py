@@ -214,7 +214,7 @@ def build_digest(
         for s in selection.suggestions
     )
     fresh = store.articles_fetched_between(as_of - WINDOW, as_of)
-    footer = _run_facts(store, config, run_report, fresh_count=len(fresh), since=as_of - WINDOW)
+    footer = _run_facts(store, config, run_report, fresh_count=len(fresh), as_of=as_of)
     notable = _notable(store, config, fresh, exclude=set(shown), limit=settings.notable)
     return Digest(
         day=day,
@@ -299,7 +299,7 @@ def _run_facts(
     report: object | Mapping[str, Any] | None,
     *,
     fresh_count: int,
-    since: datetime,
+    as_of: datetime,
 ) -> RunFacts:
     configured = {f.url: f for f in config.feeds}
     states = [s for s in store.feed_states() if s.url in configured]
@@ -315,10 +315,11 @@ def _run_facts(
     )
     run_at: datetime | None = None
     if report is None:
-        last = store.last_run()
+        last = store.last_run(before=as_of)  # an earlier day's digest: that day's run
         if last is not None and last.get("finished_at"):
             report = last.get("report") or {}
             run_at = datetime.fromisoformat(last["started_at"])
+    since = as_of - WINDOW
     fetched = sum(1 for s in states if s.last_fetched is not None and s.last_fetched >= since)
     feeds = _fact(report, "feeds")
     new_articles = _fact(report, "new_articles")

@@ -320,6 +320,18 @@ def test_footer_counts_agree_with_their_nouns(world: World) -> None:
         assert "1 feed fetched, " in text and ", 1 new article, 0.5 s." in text
 
 
+def test_an_earlier_days_digest_reports_the_run_of_that_day(world: World) -> None:
+    for started, feeds in (("2024-05-01T06:00:00+00:00", 3), ("2024-05-03T06:00:00+00:00", 1)):
+        run_id = world.store.start_run("run")
+        world.store.finish_run(run_id, {"feeds": feeds, "new_articles": 5, "seconds": 2.0})
+        with world.store.transaction() as conn:
+            conn.execute("UPDATE runs SET started_at = ? WHERE id = ?", (started, run_id))
+    result = world.digest(day=DAY, now=NOW + timedelta(days=2, hours=2))
+    md = result.markdown.read_text(encoding="utf-8")
+    assert "Last run 1 May 2024: 3 feeds fetched" in md
+    assert "3 May 2024" not in md
+
+
 # --- restraint ----------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from pipeline.records import ItemError
@@ -64,13 +65,22 @@ class RunStore(StoreBase):
                 (run_id, error.stage, error.item, error.message, to_iso(utcnow())),
             )
 
-    def last_run(self, kind: str | None = None) -> dict[str, Any] | None:
-        sql = "SELECT * FROM runs"
-        params: tuple[str, ...] = ()
+    def last_run(
+        self, kind: str | None = None, *, before: datetime | None = None
+    ) -> dict[str, Any] | None:
+        """The latest run (of `kind`), or the latest started before `before`."""
+        where: list[str] = ["1"]
+        params: list[str | None] = []
         if kind:
-            sql += " WHERE kind = ?"
-            params = (kind,)
-        row = self._one(sql + " ORDER BY id DESC LIMIT 1", params)
+            where.append("kind = ?")
+            params.append(kind)
+        if before is not None:
+            where.append("started_at < ?")
+            params.append(to_iso(before))
+        row = self._one(
+            f"SELECT * FROM runs WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT 1",
+            tuple(params),
+        )
         return _run(row) if row is not None else None
 
     def run_errors(self, run_id: int) -> list[ItemError]:
