@@ -491,6 +491,10 @@ def test_mentions_command_json_contract(run_cli, workspace: Workspace) -> None:
     assert len(everyone) > 1 and newest == everyone[:1]
     text = run_cli("mentions")
     assert text.exit_code == 0 and "Imelda Varga" in text.output
+    filtered = run_cli("mentions", "--since", "2999-01-01", "--contact", "Imelda Varga")
+    assert filtered.exit_code == 0, filtered.output
+    # There are mentions; none passes the filter: no advice to scan for some.
+    assert filtered.stdout == "No mentions of Imelda Varga since 2999-01-01.\n"
     bad = run_cli("mentions", "--since", "yesterday")
     assert bad.exit_code == 2
     missing = run_cli("mentions", "--contact", "Nobody Here")

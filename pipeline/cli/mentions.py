@@ -36,7 +36,8 @@ def mentions(
     """Press mentions of your contacts, newest first, with evidence and a draft."""
     since_at = parse_date(app, since)
     store = app.store()
-    contact_id = store.find_contact(name).id if name is not None else None
+    chosen = store.find_contact(name) if name is not None else None
+    contact_id = chosen.id if chosen is not None else None
     found = [
         m
         for m in store.mentions(since=since_at, contact_id=contact_id)
@@ -75,6 +76,10 @@ def mentions(
                 for mention, contact, article, draft in rows
             ]
         )
+        return
+    if not rows and (chosen is not None or since is not None):
+        of = f" of {chosen.name}" if chosen is not None else ""
+        click.echo(f"No mentions{of}" + (f" since {since}" if since is not None else "") + ".")
         return
     if not rows:
         click.echo("No mentions yet; `cheesecake match` scans new articles for your contacts.")
