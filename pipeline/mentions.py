@@ -480,8 +480,13 @@ def _scan_stored(
 
 
 def mark_not_them(store: Store, mention_id: int) -> Mention:
-    """Record that mention `mention_id` named someone else; suppress similar ones afterwards."""
+    """Record that mention `mention_id` named someone else; suppress similar ones afterwards.
+
+    Saying it again changes nothing: the mention's rule is stored once.
+    """
     mention = store.mention(mention_id)
+    if mention.status == "not_them":
+        return mention
     with store.transaction():
         store.add_not_them(
             mention.contact_id, mention.id, mention.context, store.mention_terms(mention.id)

@@ -669,6 +669,11 @@ def test_dismiss_not_them_from_the_cli(run_cli, workspace: Workspace) -> None:
     result = run_cli("dismiss", mention.public_id, "--not-them")
     assert result.exit_code == 0, result.output
     assert json.loads(run_cli("mentions", "--json").output) == []
+    again = run_cli("dismiss", mention.public_id, "--not-them")  # said twice: one rule
+    assert again.exit_code == 0, again.output
+    assert again.stdout == f"{mention.public_id} was already marked as someone else.\n"
+    with open_store(workspace.db_path()) as store:
+        assert len(store.not_them()) == 1
     with open_store(workspace.db_path()) as store:
         add_article(
             store,

@@ -171,8 +171,14 @@ def dismiss(app: App, item_id: str, not_them: bool) -> None:
             raise UsageError("--not-them applies to mentions (m…), not to suggestions.")
         from pipeline.mentions import mark_not_them
 
+        was = _item(store, kind, number).status
+        if was == "not_them":
+            click.echo(f"{item_id} was already marked as someone else.")
+            return
         mark_not_them(store, number)
-        click.echo(f"Marked {item_id} as someone else: such mentions will not be reported.")
+        click.echo(
+            f"Marked {item_id} as someone else{_instead(was)}: such mentions will not be reported."
+        )
         return
     was = _item(store, kind, number).status
     if was == "dismissed":
