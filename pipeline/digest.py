@@ -92,10 +92,16 @@ class Digest:
     footer: RunFacts
     quiet: str = ""  # why "Worth sharing" is empty; "" when it is not
     held: tuple[str, ...] = ()  # what restraint held back, in words
+    today: bool = True  # False for an earlier day's digest, written afterwards
 
     @property
     def empty(self) -> bool:
         return not self.news and not self.shares
+
+    @property
+    def when(self) -> str:
+        """ "today", or "that day" in a digest written for an earlier day (--date)."""
+        return "today" if self.today else "that day"
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,7 @@ def build_digest(
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     end_of_day = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
     as_of = min(moment, end_of_day)  # an earlier day's digest sees only what it could have
+    today = as_of == moment
     store.expire_suggestions(restraint.expiry_cutoff(as_of, settings))
     contacts = {c.id: c for c in store.contacts()}
     candidates = store.digest_suggestions(day, until=as_of)
@@ -224,8 +231,11 @@ def build_digest(
         shares=shares,
         notable=notable,
         footer=footer,
-        quiet="" if shares else _quiet_reason(contacts, selection, candidates, footer, settings),
+        quiet=""
+        if shares
+        else _quiet_reason(contacts, selection, candidates, footer, settings, today=today),
         held=_held(selection, settings.max_suggestions),
+        today=today,
     )
 
 
@@ -347,6 +357,8 @@ def _quiet_reason(
     candidates: Sequence[Suggestion],
     footer: RunFacts,
     settings: DigestSettings,
+    *,
+    today: bool = True,
 ) -> str:
     """Why nothing is worth sharing today, in one sentence the user can act on."""
     if not contacts:
@@ -370,7 +382,8 @@ def _quiet_reason(
         )
     if not candidates and footer.new_articles == 0:
         failing = f"; {counted(len(footer.failing), 'feed')} failing" if footer.failing else ""
-        return f"No new articles arrived in the last 24 hours{failing}."
+        of_day = "" if today else " of that day"
+        return f"No new articles arrived in the last 24 hours{of_day}{failing}."
     return (
         f"None of the {counted(footer.new_articles, 'new article')} matched a contact's "
         "interests closely enough."

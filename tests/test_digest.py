@@ -332,6 +332,17 @@ def test_an_earlier_days_digest_reports_the_run_of_that_day(world: World) -> Non
     assert "3 May 2024" not in md
 
 
+def test_an_earlier_days_empty_digest_does_not_call_it_today(world: World) -> None:
+    world.contact("Priya Raman", interests="gold")
+    earlier = world.digest(day=DAY - timedelta(days=2), now=NOW)
+    md = earlier.markdown.read_text(encoding="utf-8")
+    html = earlier.html.read_text(encoding="utf-8")
+    for text in (md, html):
+        assert "Nothing to send that day." in text and "today" not in text
+        assert "No new articles arrived in the last 24 hours of that day" in text
+    assert "Nothing to send today." in world.digest(now=NOW).markdown.read_text(encoding="utf-8")
+
+
 # --- restraint ----------------------------------------------------------------------------
 
 
