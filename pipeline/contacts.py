@@ -462,32 +462,70 @@ def _check_linkedin_free(store: Store, fields: ContactFields, own_id: int | None
             )
 
 
+# The fields that say who a contact is: an edit to any of them may make it another
+# saved contact's double.
+IDENTITY_FIELDS = ("name", "first_name", "last_name", "company", "emails", "aliases")
+
+
+def _identity(fields: ContactFields) -> tuple[object, ...]:
+    return tuple(getattr(fields, name) for name in IDENTITY_FIELDS)
+
+
+def _refuse_duplicate(store: Store, fields: ContactFields, own_id: int | None, fix: str) -> None:
+    """DuplicateContactError if `fields` look like a saved contact other than `own_id`:
+    the same LinkedIn URL, email, or name and company (see IdentityIndex), or a name
+    one of the two goes by as an alias. `fix` says what to do ({id}: the other one)."""
+    saved = {c.id: c for c in store.contacts() if c.id != own_id}
+    index: IdentityIndex[int] = IdentityIndex()
+    for contact in saved.values():
+        index.add(contact.id, contact)
+    found = index.find(fields) or _alias_match(saved.values(), fields)
+    if found is not None:
+        other = saved[found[0]]
+        raise DuplicateContactError(
+            f"{fields.name} looks like contact {other.id} {describe(other)} "
+            f"(same {found[1]}); {fix.format(id=other.id)}"
+        )
+
+
+def _alias_match(saved: Iterable[Contact], fields: ContactFields) -> tuple[int, str] | None:
+    """A saved contact who goes by this one's name, or whose name this one goes by."""
+    names = set(name_keys(fields))
+    aliases = {fold(a) for a in fields.aliases}
+    for other in saved:
+        if fields.linkedin_url and other.linkedin_url and fields.linkedin_url != other.linkedin_url:
+            continue  # two LinkedIn profiles are two people
+        if names & {fold(a) for a in other.aliases} or aliases & set(name_keys(other)):
+            return other.id, "alias"
+    return None
+
+
 def add_contact(store: Store, fields: ContactFields, *, allow_duplicate: bool = False) -> Contact:
     """Save a new contact; refuse one that looks like a saved contact unless told to."""
     clean = clean_fields(fields)
     _check_linkedin_free(store, clean, None)
     if not allow_duplicate:
-        index: IdentityIndex[int] = IdentityIndex()
-        saved = {c.id: c for c in store.contacts()}
-        for contact in saved.values():
-            index.add(contact.id, contact)
-        found = index.find(clean)
-        if found is not None:
-            other = saved[found[0]]
-            raise DuplicateContactError(
-                f"{clean.name} looks like contact {other.id} {describe(other)} "
-                f"(same {found[1]}); change it with `cheesecake contacts edit {other.id}` "
-                "or add --allow-duplicate."
-            )
+        fix = "change it with `cheesecake contacts edit {id}` or add --allow-duplicate."
+        _refuse_duplicate(store, clean, None, fix)
     return store.add_contact(clean)
 
 
-def edit_contact(store: Store, name_or_id: str, changes: ContactChanges) -> Contact:
-    """Apply `changes` to the one contact `name_or_id` names (ambiguity is an error)."""
+def edit_contact(
+    store: Store, name_or_id: str, changes: ContactChanges, *, allow_duplicate: bool = False
+) -> Contact:
+    """Apply `changes` to the one contact `name_or_id` names (ambiguity is an error).
+
+    An edit that makes the contact look like another saved contact (see add_contact)
+    is refused unless allowed; one that leaves who it is alone is never questioned.
+    """
     contact = store.find_contact(name_or_id)
-    updated = apply_changes(fields_of(contact), changes)
+    before = fields_of(contact)
+    updated = apply_changes(before, changes)
     _check_linkedin_free(store, updated, contact.id)
-    if updated != fields_of(contact):
+    if not allow_duplicate and _identity(updated) != _identity(before):
+        fix = "edit contact {id} instead, or add --allow-duplicate."
+        _refuse_duplicate(store, updated, contact.id, fix)
+    if updated != before:
         contact = store.update_contact(contact.id, updated)
     if changes.last_contacted is not None:
         store.set_last_contacted(contact.id, changes.last_contacted)

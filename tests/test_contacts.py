@@ -623,3 +623,46 @@ def test_cli_refuses_a_phone_number_that_is_not_one(run_cli, command: str) -> No
     assert len(message.splitlines()) == 1 and "'abc' is not a phone number" in message
     listed = json.loads(run_cli("contacts", "list", "--json").stdout)
     assert [c["phones"] for c in listed] == [["+1 (555) 010-2345"]]
+
+
+def test_edit_refuses_to_turn_a_contact_into_a_copy_of_another(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Renaming contact B to A's name and email made two Marla Quennells: her name
+    # became ambiguous and every story about her was alerted twice.
+    store = open_store(tmp_path / "db.sqlite")
+    marla = add_contact(
+        store, ContactFields(name="Marla Quennell", emails=("marla@zorbex.example",))
+    )
+    other = add_contact(store, ContactFields(name="Ines Okafor", company="Harbourline"))
+    changes = ContactChanges(name="Marla Quennell", emails=("marla@zorbex.example",))
+    with pytest.raises(DuplicateContactError, match=f"contact {marla.id}") as caught:
+        edit_contact(store, str(other.id), changes)
+    assert "--allow-duplicate" in str(caught.value)
+    assert store.contact(other.id).name == "Ines Okafor"
+    copy = edit_contact(store, str(other.id), changes, allow_duplicate=True)
+    assert copy.name == "Marla Quennell"
+    # Edits that leave who they are alone never ask again, even for an allowed copy.
+    assert edit_contact(store, str(copy.id), ContactChanges(title="CFO")).title == "CFO"
+    # Nor does a contact's own name and email count against it.
+    same = ContactChanges(name="Marla Quennell", emails=("marla@zorbex.example",), title="VP")
+    assert edit_contact(store, str(marla.id), same).title == "VP"
+
+
+def test_add_refuses_a_contact_already_saved_under_an_alias(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = open_store(tmp_path / "db.sqlite")
+    tobias = add_contact(store, ContactFields(name="Tobias Wren", aliases=("Toby Wren",)))
+    with pytest.raises(DuplicateContactError, match=f"contact {tobias.id}.*same alias"):
+        add_contact(store, ContactFields(name="Toby Wren"))
+    with pytest.raises(DuplicateContactError, match="same alias"):
+        add_contact(store, ContactFields(name="T. Wren", aliases=("Tobias Wren",)))
+    assert add_contact(store, ContactFields(name="Toby Wren"), allow_duplicate=True).id
+
+
+def test_cli_edit_takes_allow_duplicate(run_cli) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("contacts", "add", "Jane Doe", "--email", "jane@acme.example").exit_code == 0
+    assert run_cli("contacts", "add", "Jan Dorn").exit_code == 0
+    refused = run_cli("contacts", "edit", "Jan Dorn", "--email", "jane@acme.example")
+    assert refused.exit_code == 1 and "same email" in refused.stderr
+    forced = run_cli(
+        "contacts", "edit", "Jan Dorn", "--email", "jane@acme.example", "--allow-duplicate"
+    )
+    assert forced.exit_code == 0, forced.stderr

@@ -243,6 +243,9 @@ def show(app: App, name_or_id: str, as_json: bool) -> None:
 @click.option("--clear-aliases", is_flag=True, help="Remove every alias.")
 @click.option("--clear-tags", is_flag=True, help="Remove every tag.")
 @click.option("--last-contacted", help="When you last reached out (YYYY-MM-DD).")
+@click.option(
+    "--allow-duplicate", is_flag=True, help="Save it even if it then looks like another contact."
+)
 @pass_app
 def edit(app: App, name_or_id: str, **values: Any) -> None:
     """Change a contact's fields.
@@ -257,6 +260,7 @@ def edit(app: App, name_or_id: str, **values: Any) -> None:
     """
     days, clear = _cooldown(values.pop("cooldown_days"))
     when = parse_date(app, values.pop("last_contacted"), "--last-contacted", past=True)
+    allow_duplicate = values.pop("allow_duplicate")
     for key, option in (
         ("emails", "--email"),
         ("phones", "--phone"),
@@ -275,7 +279,9 @@ def edit(app: App, name_or_id: str, **values: Any) -> None:
     )
     if changes.is_empty():
         raise click.UsageError("Nothing to change; give at least one option, e.g. --company.")
-    contact = contacts_stage.edit_contact(app.store(), name_or_id, changes)
+    contact = contacts_stage.edit_contact(
+        app.store(), name_or_id, changes, allow_duplicate=allow_duplicate
+    )
     click.echo(f"Updated contact {contact.id}: {describe(contact)}")
 
 
