@@ -170,6 +170,11 @@ _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
         _cues(
             r"appoint(?:s|ed|ment)?\b",
             r"named (?!after\b|for\b|in\b|by\b|as (?:a )?(?:defendant|party)\b)",
+            # "Acme names Jane Doe CFO": the verb, told from the plural noun ("the
+            # names of") by a role within a few words.
+            r"names (?:[\w.'-]+ ){0,4}?(?:as )?(?:its |the |a )?(?:new |next |interim )?"
+            r"(?:chief|ceo|cfo|cto|coo|cmo|president|chair|director|head|managing|general "
+            r"counsel|vice|partner|editor|dean|principal|treasurer|secretary|executive)\b",
             r"promot(?:ed|es|ion)\b",
             r"join(?:s|ed|ing)?\b",
             r"hired\b",

@@ -45,6 +45,16 @@ BLOCKS = {
             "Promotions at Brightwater",
             "Nadia Okafor was promoted to chief operating officer at Brightwater Analytics.",
         ),
+        # "names" the verb of a headline, not the plural noun.
+        (
+            "Harbourline names Nadia Okafor CFO",
+            "Harbourline names Nadia Okafor CFO, effective in March. She spent six years "
+            "at Brightwater Analytics.",
+        ),
+        (
+            "Harbourline names Nadia Okafor as its new head of data",
+            "The insurer said on Monday that it had picked Nadia Okafor after a long search.",
+        ),
     ],
     "award": [
         (
@@ -73,6 +83,11 @@ BLOCKS = {
         ),
     ],
     "publication": [
+        (
+            "Flood survey results due",
+            "Nadia Okafor said the names of the families who paid for the survey would "
+            "stay private.",
+        ),
         (
             "Data summit line-up announced",
             "Nadia Okafor will speak at the Northern Data Summit in May on responsible "
