@@ -184,8 +184,10 @@ def parse_config(raw: str, path: Path) -> Config:
     try:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
+        where = f"(at the end, line {len(raw.rstrip().splitlines())})"
         raise ConfigError(
-            f"{path} is not valid TOML: {exc}; fix that line (https://toml.io)."
+            f"{path} is not valid TOML: {str(exc).replace('(at end of document)', where)}; "
+            "fix that line (https://toml.io)."
         ) from None
     known = {*_SECTIONS, "feeds"}
     for key in data:

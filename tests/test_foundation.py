@@ -74,6 +74,8 @@ def test_init_starter_enables_feeds(tmp_path: Path) -> None:
         ("[[feeds]]\nurl = 'ftp://example.com/x'\n", "must start with http:// or https://"),
         ("[[feeds]]\nname = 'x'\n", "has no url"),
         ("[settings\n", "is not valid TOML"),
+        # tomllib names no line for an error at the very end: the last line is named.
+        ("[settings]\nconcurrency = 4\n\n[[feeds]]\nurl = ", "(at the end, line 5)"),
         ("[nonsense]\n", "unknown section or key 'nonsense'"),
         ("[alerts.email]\nsmtp_port = '25'\n", "'alerts.email.smtp_port' must be an integer"),
         (
