@@ -139,18 +139,25 @@ def interest_phrase(interests: str, reasons: tuple[str, ...] | list[str]) -> str
     """The contact's own words for why an article fits them.
 
     The interest phrase (from their saved interests) sharing most words with the
-    suggestion's reasons; empty when none does, and the draft then opens without
-    naming an interest. The reasons alone are no phrase to put in someone's mouth:
-    for a contact imported with a company and a title only, they are that company
-    ("your interest in vantor aerospace"), and some are inferred ("ships (related)").
+    suggestion's reasons, the stronger reasons weighing more; empty when none does,
+    and the draft then opens without naming an interest. The reasons alone are no
+    phrase to put in someone's mouth: for a contact imported with a company and a
+    title only, they are that company ("your interest in vantor aerospace"), and some
+    are inferred ("ships (related)").
     """
-    reason_words = [w for r in reasons for w in _words(r.removesuffix(RELATED))]
-    best, best_hits = "", 0
+    # Reasons come strongest first: a word matching the first counts 1, the second 1/2...
+    reason_words = [
+        (w, 1 / rank) for rank, r in enumerate(reasons, 1) for w in _words(r.removesuffix(RELATED))
+    ]
+    best, best_hits = "", 0.0
     for phrase in re.split(r"[,;\n|/]+|\s+&\s+", interests):
         phrase = _clean(phrase).strip(" .")
         if not phrase:
             continue
-        hits = sum(1 for w in _words(phrase) if any(_same_word(w, r) for r in reason_words))
+        hits = sum(
+            max((weight for r, weight in reason_words if _same_word(w, r)), default=0.0)
+            for w in _words(phrase)
+        )
         if hits > best_hits:
             best, best_hits = phrase, hits
     return shorten(best, 8).rstrip(" …") if best else ""

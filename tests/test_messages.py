@@ -297,6 +297,14 @@ def test_interest_phrase_prefers_the_contacts_own_words() -> None:
     assert interest_phrase(interests, ("invest", "metal", "gold")) == "precious metals investing"
 
 
+def test_interest_phrase_follows_the_strongest_reason() -> None:
+    # One word each: the phrase holding the stronger reason (reasons come best first)
+    # is the one the story is about, not the one listed first.
+    interests = "wheat futures, coffee sourcing"
+    assert interest_phrase(interests, ("coffee", "futures", "arabica")) == "coffee sourcing"
+    assert interest_phrase(interests, ("futures", "wheat", "coffee")) == "wheat futures"
+
+
 def test_interest_phrase_is_empty_rather_than_a_guess() -> None:
     # No interest phrase the article matches: the draft opens without naming one.
     assert interest_phrase("knitting", ("arabica", "futures", "brazil")) == ""
