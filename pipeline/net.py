@@ -435,6 +435,10 @@ class Fetcher:
                 raise _Transient(f"connection failed ({_describe(exc)})") from None
             except httpx.HTTPError as exc:
                 raise FetchError(f"the request failed ({_describe(exc)})") from None
+            except (httpx.InvalidURL, UnicodeError) as exc:
+                # Not an HTTPError: a link too long to send, with a control character,
+                # or a host IDNA cannot encode, which only building the request finds.
+                raise FetchError(f"the URL cannot be requested ({_describe(exc)})") from None
 
     async def _send(self, url: str, ask: _Ask, host: _Host) -> Fetched:
         assert self._client and self._pool, "use Fetcher as an async context manager"

@@ -165,6 +165,7 @@ def test_the_same_story_in_two_feeds_is_stored_once_and_linked_to_both(
     assert server.hits["/shared"] == 1
 
 
+
 def test_the_same_link_in_two_feeds_at_once_is_fetched_once(
     workspace: Workspace, server: LoopbackServer
 ) -> None:
@@ -205,6 +206,26 @@ def test_a_page_that_fails_falls_back_to_the_feed_summary(
         by_title["Episode 12"].extract_error or ""
     )
     assert {e.stage for e in report.errors} == {"page", "extract"}
+
+
+def test_a_link_the_http_client_cannot_send_falls_back_and_the_feed_completes(
+    workspace: Workspace, server: LoopbackServer
+) -> None:
+    long_link = server.url("/archive/" + "x" * 70_000)
+    items = [
+        story(server, "/p", 1),
+        Item("A very long link", long_link, summary="Charter rates eased in June."),
+    ]
+    feed = serve_feed(server, "/f.xml", items)
+    report, store = ingest(workspace, [feed])
+    assert (report.new_articles, report.extracted, report.fallbacks) == (2, 1, 1)
+    [error] = report.errors
+    assert error.stage == "page" and "cannot be requested" in error.message
+    state = store.feed_state(feed)
+    # Every entry was stored, so the feed's validators are kept: the next run is a 304.
+    assert state is not None and state.etag is not None
+    again, _ = ingest(workspace, [feed])
+    assert (again.feeds_unchanged, again.errors) == (1, ())
 
 
 def _flaky(server: LoopbackServer, path: str, seed: int) -> tuple[Item, dict[str, bool]]:

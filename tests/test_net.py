@@ -269,6 +269,18 @@ def test_only_http_and_https_are_fetched(server: LoopbackServer) -> None:
         get(server.url("/to-file"))
 
 
+def test_a_url_the_http_client_cannot_send_is_a_fetch_error(server: LoopbackServer) -> None:
+    # A feed's link can be longer than HTTP clients send, hold a control character, or
+    # name a host IDNA cannot encode; each is one item's error, never an unexpected one.
+    for url in (
+        server.url("/" + "a" * 70_000),
+        server.url("/page\x01"),
+        "http://\u2603.example/x",
+    ):
+        error = fails(url)
+        assert "cannot be requested" in str(error) and not error.retryable, url
+
+
 # --- address policy ---------------------------------------------------------------------
 
 
