@@ -19,7 +19,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from html import unescape
 from html.parser import HTMLParser
@@ -283,6 +283,7 @@ def parse_feed(
             items.append(parser.parse(entry))
         except Exception as exc:  # one broken entry is skipped, never the feed
             log.warning("%s: entry %d skipped: %r", url, number, exc)
+    items = _distinct_keys(items)
     feed = parsed.get("feed") or {}
     title = _plain(feed.get("title"), (feed.get("title_detail") or {}).get("type"))
     warning = None
@@ -292,6 +293,24 @@ def parse_feed(
     if parsed.get("bozo") and not isinstance(problem, feedparser.NonXMLContentType):
         warning = _describe(problem)
     return ParsedFeed(title=title, entries=tuple(items), warning=warning)
+
+
+def _distinct_keys(items: list[FeedEntry]) -> list[FeedEntry]:
+    """Entries sharing a guid but linking to different pages, keyed by their links.
+
+    A feed that gives every item one guid (a template bug: the site's home page, "0")
+    would otherwise have all its entries taken for its first, now and in every later
+    fetch; a guid shared by copies of one link still makes them one entry.
+    """
+    if len({item.key for item in items}) == len(items):
+        return items
+    links: dict[str, set[str]] = {}
+    for item in items:
+        links.setdefault(item.key, set()).add(item.url)
+    return [
+        replace(item, key=item.url) if item.url and len(links[item.key]) > 1 else item
+        for item in items
+    ]
 
 
 def _describe(exc: object) -> str:

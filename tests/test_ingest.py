@@ -165,6 +165,20 @@ def test_the_same_story_in_two_feeds_is_stored_once_and_linked_to_both(
     assert server.hits["/shared"] == 1
 
 
+def test_a_feed_giving_every_entry_the_same_guid_loses_none_of_them(
+    workspace: Workspace, server: LoopbackServer
+) -> None:
+    # A CMS template bug: one guid (the site's home page) on every item.
+    def items(n: int) -> list[Item]:
+        return [replace(story(server, f"/p{i}", 40 + i), guid=server.url("/")) for i in range(n)]
+
+    feed = serve_feed(server, "/f.xml", items(3))
+    first, store = ingest(workspace, [feed])
+    assert first.new_articles == 3
+    serve_feed(server, "/f.xml", items(4))  # then a fourth story is published
+    second, _ = ingest(workspace, [feed])
+    assert (second.new_articles, second.pages, store.count_articles()) == (1, 1, 4)
+
 
 def test_the_same_link_in_two_feeds_at_once_is_fetched_once(
     workspace: Workspace, server: LoopbackServer

@@ -248,6 +248,22 @@ def test_content_hash_identity_is_stable_and_content_specific() -> None:
     assert a.key == again.key != b.key
 
 
+def test_a_guid_shared_by_different_links_gives_way_to_the_links() -> None:
+    items = "".join(
+        f"<item><title>T{n}</title><link>https://example.org/{path}</link>"
+        "<guid>https://example.org/</guid></item>"
+        for n, path in enumerate(("a", "b", "a"))
+    )
+    body = f'<rss version="2.0"><channel><title>F</title>{items}</channel></rss>'.encode()
+    feed = parse_feed(body, url="https://example.org/feed", headers={})
+    assert [e.key for e in feed.entries] == [f"https://example.org/{p}" for p in "aba"]
+    # A guid shared only by copies of one link keeps them one entry, under that guid.
+    copies = body.replace(b"/b</link>", b"/a</link>")
+    assert {e.key for e in parse_feed(copies, url="u", headers={}).entries} == {
+        "https://example.org/"
+    }
+
+
 def test_feedgen_feed_round_trip() -> None:
     generator = FeedGenerator()
     generator.title("Orchard Lane Careers")
