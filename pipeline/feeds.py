@@ -249,6 +249,7 @@ def parse_feed(
     """
     if not body.removeprefix(b"\xef\xbb\xbf").strip():
         raise ParseError(f"{url} returned an empty body, not a feed; check the feed URL.")
+    body = _without_leading_blanks(body)
     lowered = {k.lower(): v for k, v in headers.items()}
     # feedparser resolves relative links against Content-Location; make it absolute
     # against the URL we fetched, which is the base when the server sends none.
@@ -293,6 +294,19 @@ def parse_feed(
     if parsed.get("bozo") and not isinstance(problem, feedparser.NonXMLContentType):
         warning = _describe(problem)
     return ParsedFeed(title=title, entries=tuple(items), warning=warning)
+
+
+def _without_leading_blanks(body: bytes) -> bytes:
+    """The body without the blank lines some servers print before the XML declaration
+    (a CMS plugin's stray output): XML allows nothing there, so feedparser would fall
+    back to its loose parser and flag a well-formed feed as broken. A UTF-8 BOM stays;
+    a UTF-16 body (whose first bytes are no ASCII blank and "<") is left alone."""
+    bom = b"\xef\xbb\xbf" if body.startswith(b"\xef\xbb\xbf") else b""
+    rest = body[len(bom) :]
+    if not rest[:1].isspace():
+        return body
+    stripped = rest.lstrip()
+    return bom + stripped if stripped.startswith(b"<") else body
 
 
 def _distinct_keys(items: list[FeedEntry]) -> list[FeedEntry]:

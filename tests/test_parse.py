@@ -435,6 +435,17 @@ def test_a_wrong_content_type_on_a_good_feed_is_no_warning(content_type: str | N
     assert len(feed.entries) == 2
 
 
+@pytest.mark.parametrize("prefix", [b"\n\n  ", b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n\t "])
+def test_blank_lines_or_a_bom_before_the_xml_declaration_are_no_warning(prefix: bytes) -> None:
+    # A CMS plugin printing blank lines before the feed is common; the feed is fine.
+    case = CASES["rss20"]
+    body = (DATA / case["file"]).read_bytes()
+    assert body.startswith(b"<?xml")
+    feed = parse_feed(prefix + body, url=case["url"], headers=case["headers"])
+    assert feed.warning is None
+    assert feed.entries == parse_case("rss20").entries
+
+
 @pytest.mark.parametrize(
     ("title", "expected"),
     [
