@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from html.parser import HTMLParser
 from typing import Any
@@ -42,6 +42,11 @@ _FEED_TYPES = (
     "application/xml",
     "text/xml",
 )
+
+
+# How far ahead of now an entry's date may be: time zones written wrong (local time
+# labelled GMT) put honest dates up to 14 hours ahead.
+FUTURE_TOLERANCE = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -184,14 +189,19 @@ class EntryParser:
         return _plain(best, best_type or "text/html")
 
     def parse_published(self, entry: Mapping[str, Any]) -> datetime | None:
+        """The first believable of the entry's dates: a date more than a day ahead is a
+        typo (2091 for 2019) that would keep the entry "newest" for decades."""
+        latest = datetime.now(UTC) + FUTURE_TOLERANCE
         for key in ("published_parsed", "updated_parsed", "created_parsed"):
             value = entry.get(key)
             if isinstance(value, time.struct_time):
                 try:
                     # feedparser's *_parsed are already UTC.
-                    return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+                    when = datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
                 except (OverflowError, ValueError, OSError):
                     continue
+                if when <= latest:
+                    return when
         return None
 
     def parse_author(self, entry: Mapping[str, Any]) -> str | None:

@@ -118,6 +118,24 @@ def test_atom_xml_base_dates_and_content() -> None:
     assert second.published == datetime(2025, 2, 12, 4, 30, tzinfo=UTC)  # updated only
 
 
+def test_a_date_in_the_future_is_no_publication_date() -> None:
+    # A typo in the year (2091 for 2019) would keep the entry "newest" for decades: on
+    # top of every listing and inside every --since window. The updated date, if
+    # believable, or else the page's own date is used instead.
+    now = datetime.now(UTC)
+    parser = EntryParser("https://example.org/")
+
+    def published(**dates: datetime) -> datetime | None:
+        entry = {k: v.timetuple() for k, v in dates.items()}
+        return parser.parse({"link": "https://example.org/a", **entry}).published
+
+    soon = (now + timedelta(hours=6)).replace(microsecond=0)  # a time zone written wrong
+    assert published(published_parsed=soon) == soon
+    assert published(published_parsed=datetime(2091, 3, 4, tzinfo=UTC)) is None
+    past = datetime(2019, 3, 4, 5, 6, tzinfo=UTC)
+    assert published(published_parsed=datetime(2091, 3, 4, tzinfo=UTC), updated_parsed=past) == past
+
+
 def test_rss10_rdf() -> None:
     feed = parse_case("rss10")
     assert feed.title == "Kestrel Analytics Press Room"
