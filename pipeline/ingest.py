@@ -291,12 +291,14 @@ class _Ingest:
         if entries:
             self._extractor()  # its workers start while the pages are fetched
         self._grow(len(entries))
+        lost = self.store.batches_lost
         stored = await asyncio.gather(
             *(self._guarded_entry(state, e, allow_private) for e in entries)
         )
-        complete = all(stored)
-        # Validators only when every entry is stored; otherwise the old ones stay, the
-        # next run gets the feed again (a 200, a different hash) and retries the rest.
+        complete = all(stored) and self.store.batches_lost == lost
+        # Validators only when every entry is stored (and none went with a batch SQLite
+        # undid); otherwise the old ones stay, the next run gets the feed again (a 200,
+        # a different hash) and retries the rest.
         self.store.record_feed_success(
             state.id,
             status=fetched.status,

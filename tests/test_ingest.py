@@ -507,6 +507,43 @@ def test_a_hostile_server_costs_one_recorded_error_per_item(
     assert len(recorded) == len(report.errors) == len(hostile) + 6
 
 
+def test_a_write_the_disk_refuses_loses_no_article_of_another_feed(
+    workspace: Workspace, server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a full disk SQLite may undo the whole open transaction, not just the failing
+    # statement: the articles of the batch so far, another feed's among them, are gone.
+    monkeypatch.setattr(ingest_module, "COMMIT_SECONDS", 60.0)  # one batch for the run
+    a1, a2, a3 = (story(server, f"/a{i}", 50 + i) for i in range(3))
+    slow = server.routes["/a2"]
+    assert isinstance(slow, Response)
+    server.routes["/a2"] = replace(slow, delay=1.0)  # stored after the failure
+    trap = story(server, "/trap", 60)
+    server.routes["/trap"] = replace(server.routes["/trap"], delay=0.3)  # type: ignore[type-var]
+    feeds = [serve_feed(server, "/a.xml", [a1, a2, a3]), serve_feed(server, "/b.xml", [trap])]
+    real_add = Store.add_article
+
+    def add_article(store: Store, article, **kw):  # type: ignore[no-untyped-def]
+        if article.url != trap.link:
+            return real_add(store, article, **kw)
+        # Room for the article's row, not for a signature this large: the disk fills
+        # on a one-row insert, which SQLite answers by rolling everything back.
+        pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+        store.conn.execute(f"PRAGMA max_page_count = {pages + 4}")
+        try:
+            return real_add(store, article, **{**kw, "signature": bytes(100_000)})
+        finally:
+            store.conn.execute("PRAGMA max_page_count = 1073741823")
+
+    monkeypatch.setattr(Store, "add_article", add_article)
+    report, store = ingest(workspace, feeds)
+    assert [e.message for e in report.errors if e.item == trap.link] == [
+        "unexpected error: OperationalError('database or disk is full')"
+    ]
+    monkeypatch.setattr(Store, "add_article", real_add)  # space is freed
+    ingest(workspace, feeds)
+    assert {a.url for a in store.articles()} == {a1.link, a2.link, a3.link, trap.link}
+
+
 def test_fetch_command_json_and_summary(
     run_cli, workspace: Workspace, server: LoopbackServer
 ) -> None:  # type: ignore[no-untyped-def]

@@ -41,6 +41,10 @@ class StoreBase:
     """The connection and transaction helpers every store module builds on."""
 
     conn: sqlite3.Connection
+    # Batches SQLite undid whole (it may, on a full disk or an I/O error): their
+    # writes are gone though each seemed to succeed, so a caller that counts on
+    # them (ingest, before it saves a feed's validators) compares this count.
+    batches_lost = 0
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -54,6 +58,9 @@ class StoreBase:
             try:
                 yield self.conn
             except BaseException:
+                if not self.conn.in_transaction:  # the batch went with the failure
+                    self.batches_lost += 1
+                    raise
                 self.conn.execute("ROLLBACK TO nested")
                 self.conn.execute("RELEASE nested")
                 raise
@@ -81,7 +88,12 @@ class StoreBase:
 
     def commit_batch(self) -> None:
         if self.conn.in_transaction:
-            self.conn.commit()
+            try:
+                self.conn.commit()
+            except sqlite3.Error:
+                if not self.conn.in_transaction:
+                    self.batches_lost += 1
+                raise
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         try:
