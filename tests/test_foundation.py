@@ -594,3 +594,21 @@ def test_status_counts_one_of_a_kind_in_the_singular(run_cli) -> None:  # type: 
     shown = run_cli("status").stdout
     assert "0 articles, 1 contact, 0 suggestions, 0 mentions" in shown
     assert "\n1 feed:\n" in shown
+
+
+def test_a_full_disk_is_one_sentence_not_a_traceback(run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # SQLite's own "database or disk is full", raised for real: the store may not grow.
+    import pipeline.cli._app as app_module
+
+    def cramped(path: Path) -> Store:
+        store = open_store(path)
+        pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+        store.conn.execute(f"PRAGMA max_page_count = {pages}")
+        return store
+
+    monkeypatch.setattr(app_module, "open_store", cramped)
+    notes = "Met at the Harbourline port logistics summit. " * 400
+    result = run_cli("contacts", "add", "Marla Quennell", "--note", notes)
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert "database or disk is full" in line and "free some disk space" in line

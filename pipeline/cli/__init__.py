@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sqlite3
 import sys
 from typing import Any, NamedTuple
 
@@ -22,7 +23,7 @@ import click
 
 from pipeline import __version__
 from pipeline.cli._app import App
-from pipeline.errors import CheesecakeError
+from pipeline.errors import CheesecakeError, StoreError
 from pipeline.workspace import resolve_workspace
 
 
@@ -118,9 +119,30 @@ class _Boundary(click.Group):
         except CheesecakeError as exc:
             click.secho(f"Error: {exc}", err=True, fg="red")
             ctx.exit(exc.exit_code)
+        except sqlite3.OperationalError as exc:
+            # The machine, not the user: a full disk, a locked or read-only database.
+            click.secho(f"Error: {_database_trouble(exc)}", err=True, fg="red")
+            ctx.exit(StoreError.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
+
+
+def _database_trouble(exc: sqlite3.OperationalError) -> str:
+    """One sentence for a database failure in the middle of a command."""
+    text = str(exc)
+    if "full" in text:
+        advice = "free some disk space and run the command again"
+    elif "locked" in text or "busy" in text:
+        advice = "another program holds it; run the command again when that one ends"
+    elif "readonly" in text or "read-only" in text:
+        advice = "check that you may write to the workspace folder and its files"
+    else:
+        advice = "check the disk and the workspace's files, then run the command again"
+    return (
+        f"The workspace database failed ({text}); {advice}. What was saved before this "
+        "point is kept."
+    )
 
 
 @click.group(cls=_Boundary, context_settings={"help_option_names": ["-h", "--help"]})
