@@ -612,3 +612,14 @@ def test_a_full_disk_is_one_sentence_not_a_traceback(run_cli, monkeypatch) -> No
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
     (line,) = result.stderr.strip().splitlines()
     assert "database or disk is full" in line and "free some disk space" in line
+
+
+@pytest.mark.parametrize(
+    "args", [("fetch",), ("fetch", "--json"), ("run", "--no-digest"), ("run", "--quiet")]
+)
+def test_fetching_a_workspace_without_feeds_says_how_to_add_one(run_cli, args) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli(*args)
+    assert result.exit_code == 0, result.output
+    assert "No feeds to fetch yet: add one with `cheesecake feeds add URL`" in result.stderr
+    if "--json" in args:
+        assert json.loads(result.stdout)["feeds"] == 0  # stdout stays JSON

@@ -52,6 +52,14 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+# Said (on stderr) by fetch and run when the workspace lists no feed: "Fetched 0
+# feeds" and a successful exit alone read as if everything were fine.
+NO_FEEDS = (
+    "No feeds to fetch yet: add one with `cheesecake feeds add URL` or "
+    "`cheesecake feeds import FILE.opml`."
+)
+
+
 def counted(n: int, word: str) -> str:
     """ "1 contact", "2 contacts": a count with its noun (regular plurals only)."""
     return f"{n} {word if n == 1 else word + 's'}"

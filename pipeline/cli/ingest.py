@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from pipeline.cli._app import App, counted, emit_json, is_terminal, pass_app
+from pipeline.cli._app import NO_FEEDS, App, counted, emit_json, is_terminal, pass_app
 from pipeline.ingest import Progress, fetch_all
 from pipeline.records import FetchReport
 from pipeline.workspace import workspace_lock
@@ -98,6 +98,8 @@ def fetch(app: App, as_json: bool) -> None:
             store.finish_run(run_id, {"error": f"{type(exc).__name__}: {exc}"}, ok=False)
             raise
         store.finish_run(run_id, report_json(report))
+    if not report.feeds:
+        click.echo(NO_FEEDS, err=True)
     if as_json:
         emit_json(report_json(report))
     else:

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from pipeline.cli._app import App, Seconds, emit_json, is_terminal, pass_app
+from pipeline.cli._app import NO_FEEDS, App, Seconds, emit_json, is_terminal, pass_app
 from pipeline.demo import DemoResult, run_demo
 from pipeline.run import RunReport, run_pass, summary
 from pipeline.scheduler import Daemon, job_specs, next_fire_times
@@ -102,6 +102,8 @@ def run(app: App, as_json: bool, quiet: bool, wait: float | None, no_digest: boo
             progress=display.progress,
             on_stage=display.on_stage,
         )
+    if not report.feeds and not report.interrupted:
+        click.echo(NO_FEEDS, err=True)  # even when quiet: cron should tell a human
     if as_json:
         emit_json(report.as_json())
         return
