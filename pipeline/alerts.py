@@ -264,11 +264,14 @@ def deliver_alerts(
     now: datetime | None = None,
     channels: Sequence[Channel] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    fresh_since: datetime | None = None,
 ) -> AlertReport:
     """Queue and deliver every new mention's alert on every configured channel.
 
     Each delivery is committed as pending before it is attempted and marked sent or
     failed right after; a failed one is retried by later runs for `give_up_hours`.
+    `fresh_since` (the pass's start) makes what this pass found news whatever
+    `give_up_hours` says: 0 means no retries by later runs, not no alerts.
     """
     chosen = list(channels) if channels is not None else configured_channels(config)
     if not chosen:
@@ -276,7 +279,8 @@ def deliver_alerts(
     names = [c.name for c in chosen]
     by_name = {c.name: c for c in chosen}
     since = (now or datetime.now(UTC)) - timedelta(hours=config.alerts.give_up_hours)
-    queued = store.queue_alerts(names, since=since)
+    news_since = min(since, fresh_since) if fresh_since is not None else since
+    queued = store.queue_alerts(names, since=news_since)
     messages: dict[int, AlertMessage] = {}
     sent = failed = 0
     errors: list[ItemError] = []

@@ -237,7 +237,12 @@ def _locked_pass(
             tally.suggestions = matched.suggestions
         if stage("alerts"):
             tally.alerts = deliver_alerts(
-                store, config, run_id=run_id, templates_dir=templates, now=now
+                store,
+                config,
+                run_id=run_id,
+                templates_dir=templates,
+                now=now,
+                fresh_since=started_at,
             )
         if digest and stage("digest"):
             partial = _report(store, feeds, run_id, tally, started, started_at, interrupted)

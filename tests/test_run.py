@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import filelock
 import pytest
 from alert_receivers import SmtpSink, WebhookReceiver
 
+from pipeline import run as run_module
 from pipeline.config import add_feeds
 from pipeline.contact_io import import_file
 from pipeline.demo import CONTACTS_FILE, build_routes, load_world
@@ -120,6 +122,24 @@ def test_run_alerts_each_mention_once(run_cli, workspace, sample) -> None:  # ty
     drafts = {b["mention"]["contact"]: b["mention"]["draft"] for b in hook.bodies}
     assert set(drafts) == {"Priya Raman", "Tomasz Kowalczyk", "Marcus Hale"}
     assert drafts["Marcus Hale"] is None and drafts["Priya Raman"]
+
+
+def test_give_up_hours_zero_still_alerts_what_this_run_found(  # type: ignore[no-untyped-def]
+    run_cli, workspace, sample, monkeypatch
+) -> None:
+    # 0 means "later runs do not retry a failed alert", not "never alert".
+    scan = run_module.scan_new_articles
+
+    def slow_scan(*args, **kwargs):  # type: ignore[no-untyped-def]
+        found = scan(*args, **kwargs)
+        time.sleep(1.1)  # matching takes a while on a real corpus
+        return found
+
+    monkeypatch.setattr(run_module, "scan_new_articles", slow_scan)
+    with WebhookReceiver() as hook:
+        _append(workspace, f'[alerts]\nwebhook_url = "{hook.url}"\ngive_up_hours = 0\n')
+        report = json.loads(run_cli("run", "--json").stdout)
+    assert report["alerts_sent"] == 3 and len(hook.bodies) == 3
 
 
 def test_failing_alert_channel_does_not_fail_the_run(run_cli, workspace, sample) -> None:  # type: ignore[no-untyped-def]
