@@ -236,7 +236,7 @@ def _attempt(
     message: AlertMessage,
     settings: AlertSettings,
     sleep: Callable[[float], None],
-) -> tuple[int, str | None]:
+) -> tuple[int, DeliveryError | None]:
     """Send with bounded retries and doubling delays; (attempts made, final error or None)."""
     attempts = 0
     while True:
@@ -246,11 +246,11 @@ def _attempt(
             return attempts, None
         except DeliveryError as exc:
             if not exc.retryable or attempts > settings.retries:
-                return attempts, str(exc)
+                return attempts, exc
             delay = settings.retry_delay * 2 ** (attempts - 1)
             if exc.retry_after is not None:
                 if exc.retry_after > MAX_RETRY_AFTER:
-                    return attempts, str(exc)
+                    return attempts, exc
                 delay = max(delay, exc.retry_after)
             sleep(delay)
 
@@ -284,22 +284,35 @@ def deliver_alerts(
     messages: dict[int, AlertMessage] = {}
     sent = failed = 0
     errors: list[ItemError] = []
+    # A channel still failing once its retries are spent (down, hanging) is not tried
+    # again for the pass's other alerts: each would cost the same timeouts and retries.
+    # They are recorded as failed, so later runs retry them like any other failure.
+    down: dict[str, str] = {}
     for delivery in store.alerts_due(names, since=since):
-        if delivery.mention_id not in messages:
-            mention = store.mention(delivery.mention_id)
-            messages[delivery.mention_id] = _message_for(store, mention, templates_dir)
-        attempts, problem = _attempt(
-            by_name[delivery.channel], messages[delivery.mention_id], config.alerts, sleep
-        )
-        if problem is None:
-            store.mark_alert_sent(delivery.mention_id, delivery.channel, attempts=attempts)
-            sent += 1
-            continue
+        if delivery.channel in down:
+            attempts = 0
+            problem = f"Not attempted after an earlier failure: {down[delivery.channel]}"
+        else:
+            if delivery.mention_id not in messages:
+                mention = store.mention(delivery.mention_id)
+                messages[delivery.mention_id] = _message_for(store, mention, templates_dir)
+            attempts, exc = _attempt(
+                by_name[delivery.channel], messages[delivery.mention_id], config.alerts, sleep
+            )
+            if exc is None:
+                store.mark_alert_sent(delivery.mention_id, delivery.channel, attempts=attempts)
+                sent += 1
+                continue
+            problem = str(exc)
+            if exc.retryable:
+                down[delivery.channel] = problem
         store.mark_alert_failed(delivery.mention_id, delivery.channel, problem, attempts=attempts)
         error = ItemError(
             stage="alerts",
             item=f"{delivery.channel} {MENTION_PREFIX}{delivery.mention_id}",
-            message=f"{problem} (after {attempts} attempt{'s' * (attempts > 1)})",
+            message=f"{problem} (after {attempts} attempt{'s' * (attempts > 1)})"
+            if attempts
+            else problem,
         )
         store.record_error(run_id, error)
         errors.append(error)
@@ -340,5 +353,5 @@ def send_digest(config: Config, *, day: date, markdown_path: Path, html_path: Pa
     )
     _, problem = _attempt(EmailChannel(email), message, config.alerts, time.sleep)
     if problem is not None:
-        raise AlertError(problem)
+        raise AlertError(str(problem))
     return email.to

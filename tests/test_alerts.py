@@ -378,3 +378,28 @@ def test_digest_send_command_emails_the_days_digest(workspace, run_cli) -> None:
     (message,) = smtp.messages
     assert message["Subject"] == "Your cheesecake digest for Monday 2 March 2026"
     assert message.get_content_type() == "multipart/alternative"
+
+
+def test_a_channel_that_failed_is_not_tried_again_for_each_alert_of_the_pass(  # type: ignore[no-untyped-def]
+    workspace, store
+) -> None:
+    # A webhook that hangs costs timeout x (retries + 1) per attempt: paid once per pass,
+    # not once per mention, and the other channel still delivers everything.
+    names = ["Priya Raman", "Tomasz Kowalczyk", "Grace Liu", "Henrik Aalto"]
+    with SmtpSink() as smtp, WebhookReceiver(fail_first=100, status=504) as hook:
+        config = _configure(workspace, _alerts_toml(hook.url, retries=2) + _email_toml(smtp.port))
+        for n, name in enumerate(names):
+            add_mention(store, name, slug=f"story-{n}")
+        run_id = store.start_run("run")
+        report = deliver_alerts(store, config, run_id=run_id, sleep=lambda s: None)
+        assert hook.attempts == 3  # the first alert's try and two retries, then no more
+        assert (report.sent, report.failed) == (4, 4) and len(smtp.messages) == 4
+        webhook = [d for d in store.alert_deliveries() if d.channel == "webhook"]
+        assert {d.status for d in webhook} == {"failed"}
+        assert len([e for e in store.run_errors(run_id) if e.stage == "alerts"]) == 4
+
+        hook.fail_first = 0  # it recovers: the next pass delivers all four, once each
+        later = deliver_alerts(store, config, sleep=lambda s: None)
+    assert (later.sent, later.failed) == (4, 0)
+    assert sorted(b["mention"]["contact"] for b in hook.bodies) == sorted(names)
+    assert len(smtp.messages) == 4
