@@ -5,7 +5,8 @@ jobs (cron expressions in an IANA time zone, or the machine's), and the daemon's
 life: misfires coalesced into one run, one instance per job and one pass at a time,
 a log line as each job starts and ends, and a clean stop on SIGINT/SIGTERM that lets
 the current stage finish its transactions. It refuses to run a pass itself, and to
-start with a cron expression or time zone it cannot read (ConfigError naming the key).
+start with a cron expression or time zone it cannot read, or one that never fires
+(ConfigError naming the key).
 
 Without a [schedule] table: fetch + match + alerts hourly, and the digest daily at
 07:00, in the machine's local time zone.
@@ -73,6 +74,13 @@ def job_specs(config: Config) -> list[JobSpec]:
                 f"expression ({exc}); use five fields, minute hour day month weekday, "
                 "like '0 7 * * *'."
             ) from None
+        if trigger.get_next_fire_time(None, datetime.now(zone)) is None:
+            # Every field is valid but the date never comes ("30 2": 30 February), and
+            # APScheduler would keep such a job paused forever without a word.
+            raise ConfigError(
+                f"{config.path}: schedule.{name} {expression!r} never fires: no date "
+                "matches its day and month fields; fix them, like '0 7 * * *'."
+            )
         email = digest and settings.email_digest and config.alerts.email is not None
         specs.append(JobSpec(name, expression, trigger, digest, email))
     if not specs:

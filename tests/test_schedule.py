@@ -106,6 +106,8 @@ def test_weekday_numbers_mean_what_they_mean_in_crontab(  # type: ignore[no-unty
         ('run = "61 * * * *"\n', "schedule.run"),
         ('digest = "every morning"\n', "schedule.digest"),
         ('digest = "0 7 * * 2-9"\n', "schedule.digest"),
+        ('run = "0 7 30 2 *"\n', "schedule.run"),  # valid fields, but no 30 February
+        ('digest = "0 7 31 4,6 *"\n', "schedule.digest"),
         ('timezone = "Europe/Atlantis"\n', "schedule.timezone"),
         ("misfire_grace_seconds = 0\n", "schedule.misfire_grace_seconds"),
     ],
