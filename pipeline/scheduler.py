@@ -3,10 +3,10 @@
 This module owns turning the [schedule] table of feeds.toml into APScheduler 3.x
 jobs (cron expressions in an IANA time zone, or the machine's), and the daemon's
 life: misfires coalesced into one run, one instance per job and one pass at a time,
-a log line as each job starts and ends, and a clean stop on SIGINT/SIGTERM that lets
-the current stage finish its transactions. It refuses to run a pass itself, and to
-start with a cron expression or time zone it cannot read, or one that never fires
-(ConfigError naming the key).
+one daemon per workspace, a log line as each job starts and ends, and a clean stop
+on SIGINT/SIGTERM that lets the current stage finish its transactions. It refuses
+to run a pass itself, and to start with a cron expression or time zone it cannot
+read, or one that never fires (ConfigError naming the key).
 
 Without a [schedule] table: fetch + match + alerts hourly, and the digest daily at
 07:00, in the machine's local time zone.
@@ -30,7 +30,7 @@ from apscheduler.triggers.cron import CronTrigger
 from pipeline.config import Config
 from pipeline.errors import CheesecakeError, ConfigError
 from pipeline.run import RunReport, run_pass, workspace_zone
-from pipeline.workspace import Workspace
+from pipeline.workspace import Workspace, scheduler_lock
 
 log = logging.getLogger(__name__)
 
@@ -251,15 +251,18 @@ class Daemon:
     def start(
         self, *, install_signals: bool = True, on_ready: Callable[[], None] | None = None
     ) -> None:
-        if install_signals:
-            signal.signal(signal.SIGINT, self.request_stop)
-            signal.signal(signal.SIGTERM, self.request_stop)
-        for spec, times in next_fire_times(self.specs, count=1):
-            when = times[0].isoformat() if times else "never"
-            log.info("scheduled %s %r: %s; next at %s", spec.name, spec.expression, spec.does, when)
-        if on_ready is not None:
-            on_ready()
-        self.scheduler.start()  # blocks until request_stop
-        with self.changed:
-            self.changed.wait_for(lambda: self.running == 0)
+        with scheduler_lock(self.workspace):  # LockedError when another daemon runs here
+            if install_signals:
+                signal.signal(signal.SIGINT, self.request_stop)
+                signal.signal(signal.SIGTERM, self.request_stop)
+            for spec, times in next_fire_times(self.specs, count=1):
+                when = times[0].isoformat() if times else "never"
+                log.info(
+                    "scheduled %s %r: %s; next at %s", spec.name, spec.expression, spec.does, when
+                )
+            if on_ready is not None:
+                on_ready()
+            self.scheduler.start()  # blocks until request_stop
+            with self.changed:
+                self.changed.wait_for(lambda: self.running == 0)
         log.info("scheduler stopped")

@@ -47,6 +47,10 @@ class Workspace:
     def lock_path(self) -> Path:
         return self.root / ".cheesecake.lock"
 
+    @property
+    def scheduler_lock_path(self) -> Path:
+        return self.root / ".cheesecake-schedule.lock"
+
     def config(self) -> Config:
         in_the_way = file_in_the_way(self.root)
         if in_the_way is not None:
@@ -137,6 +141,32 @@ def workspace_lock(
         raise WorkspaceError(
             f"Cannot create the lock file {workspace.lock_path}: {exc.strerror or exc}; "
             "make the workspace writable."
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextmanager
+def scheduler_lock(workspace: Workspace) -> Iterator[None]:
+    """Held by `cheesecake schedule` for its whole life: one daemon per workspace.
+
+    The run lock alone would let a second daemon queue behind the first and repeat
+    every pass (and e-mail every digest twice); this one refuses it at once.
+    """
+    lock = filelock.FileLock(workspace.scheduler_lock_path)
+    try:
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        raise LockedError(
+            f"A scheduler is already running for {workspace.root}; stop it first, or use "
+            "that one (one `cheesecake schedule` per workspace)."
+        ) from None
+    except OSError as exc:
+        raise WorkspaceError(
+            f"Cannot create the lock file {workspace.scheduler_lock_path}: "
+            f"{exc.strerror or exc}; make the workspace writable."
         ) from None
     try:
         yield

@@ -199,3 +199,25 @@ def test_sigterm_lets_the_current_stage_finish_then_stops(workspace) -> None:  #
         assert run["status"] == "failed" and run["report"]["interrupted"] is True
         assert store.count_articles() == 28  # the fetch stage finished its work
         assert store.count_mentions() == 0  # and nothing after it started
+
+
+def test_a_second_scheduler_on_the_same_workspace_is_refused(workspace) -> None:  # type: ignore[no-untyped-def]
+    # Two daemons would run every pass twice and e-mail each morning's digest twice.
+    _schedule(workspace, 'run = "0 3 1 1 *"\ndigest = ""\n')  # no pass during the test
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "pipeline", "--workspace", str(workspace.root), "schedule"]
+    first = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert first.stderr is not None
+        for line in first.stderr:  # the scheduled-job log lines, then the ready line
+            if "Scheduler started" in line:
+                break
+        second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=30)
+        assert second.returncode == 1
+        assert "already running" in second.stderr and "Traceback" not in second.stderr
+        assert len(second.stderr.strip().splitlines()) == 1
+        assert "Scheduler started" not in second.stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=30)
+    assert first.returncode == 0

@@ -163,10 +163,12 @@ def schedule(app: App, dry_run: bool, count: int, as_json: bool, run_now: bool) 
         if logger.getEffectiveLevel() > logging.INFO:
             logger.setLevel(logging.INFO)
     daemon = Daemon(app.workspace, run_now=run_now)
-    click.echo(
-        f"Scheduler started for {app.workspace.root}; stop it with Ctrl-C or SIGTERM.", err=True
+    root = app.workspace.root
+    daemon.start(
+        on_ready=lambda: click.echo(
+            f"Scheduler started for {root}; stop it with Ctrl-C or SIGTERM.", err=True
+        )
     )
-    daemon.start()
 
 
 def _demo_text(result: DemoResult) -> str:
