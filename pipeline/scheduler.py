@@ -246,7 +246,8 @@ class Daemon:
         name = signal.Signals(signum).name if signum else "stop request"
         log.info("%s received: finishing the current stage, then stopping", name)
         self.stop.set()
-        self.scheduler.shutdown(wait=False)
+        if self.scheduler.running:  # else `start` sees `stop` and never starts it
+            self.scheduler.shutdown(wait=False)
 
     def start(
         self, *, install_signals: bool = True, on_ready: Callable[[], None] | None = None
@@ -262,7 +263,8 @@ class Daemon:
                 )
             if on_ready is not None:
                 on_ready()
-            self.scheduler.start()  # blocks until request_stop
+            if not self.stop.is_set():  # a signal may have come during start-up
+                self.scheduler.start()  # blocks until request_stop
             with self.changed:
                 self.changed.wait_for(lambda: self.running == 0)
         log.info("scheduler stopped")

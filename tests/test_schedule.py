@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -221,3 +222,15 @@ def test_a_second_scheduler_on_the_same_workspace_is_refused(workspace) -> None:
         first.send_signal(signal.SIGTERM)
         first.communicate(timeout=30)
     assert first.returncode == 0
+
+
+def test_sigterm_while_the_daemon_is_starting_still_stops_it(workspace) -> None:  # type: ignore[no-untyped-def]
+    # The handlers are installed before APScheduler runs: a signal in between must
+    # neither raise from the handler nor leave the daemon running forever.
+    daemon = Daemon(workspace)
+    daemon.request_stop(signal.SIGTERM)
+    runner = threading.Thread(target=daemon.start, kwargs={"install_signals": False})
+    runner.daemon = True
+    runner.start()
+    runner.join(timeout=10)
+    assert not runner.is_alive()
