@@ -3,8 +3,10 @@
 This module owns the protocols' edges: SMTP with STARTTLS, implicit TLS or neither,
 credentials read from the environment variables the config names (never from the
 config itself), a multipart text + HTML message; and a JSON POST that Slack, Mattermost
-and ntfy accept. Each attempt either delivers or raises DeliveryError saying whether a
-retry could help. Retries, the delivery ledger and the wording are `pipeline.alerts`.
+and ntfy accept, following 307/308 redirects (which keep the POST) but not the others
+(which would turn it into a GET). Each attempt either delivers or raises DeliveryError
+saying whether a retry could help. Retries, the delivery ledger and the wording are
+`pipeline.alerts`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pipeline.config import AlertSettings, EmailSettings
 from pipeline.errors import AlertError
 
 SECURITY_MODES = ("starttls", "ssl", "none")
+MAX_REDIRECTS = 5  # 307/308 hops a webhook POST follows
 
 
 class DeliveryError(AlertError):
@@ -176,27 +179,49 @@ class WebhookChannel:
         return body
 
     def send(self, message: AlertMessage) -> None:
-        try:
-            response = httpx.post(
-                self.url,
-                json=self.payload(message),
-                timeout=self.timeout,
-                headers={"User-Agent": "cheesecake-alerts"},
-            )
-        except httpx.HTTPError as exc:
-            raise DeliveryError(
-                f"Webhook {self.url} could not be reached: {exc or type(exc).__name__}.",
-                retryable=True,
-            ) from None
+        url = self.url
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self._post(url, message)
+            location = response.headers.get("Location")
+            if response.status_code not in (307, 308) or not location:
+                break
+            url = str(response.url.join(location))  # 307/308 repeat the POST as it was
         if response.is_success:
             return
         code = response.status_code
+        if response.is_redirect and location:
+            if code in (307, 308):
+                raise DeliveryError(
+                    f"Webhook {self.url} redirects more than {MAX_REDIRECTS} times; "
+                    "check alerts.webhook_url.",
+                    retryable=False,
+                )
+            # httpx would follow these with a GET: the alert lost, yet "delivered".
+            raise DeliveryError(
+                f"Webhook {self.url} redirects (HTTP {code}) to "
+                f"{response.url.join(location)}; set alerts.webhook_url to that address.",
+                retryable=False,
+            )
         retry_after = _retry_after(response.headers.get("Retry-After"))
         raise DeliveryError(
             f"Webhook {self.url} answered HTTP {code}: {response.text.strip()[:200]}",
             retryable=code in (408, 425, 429) or code >= 500,
             retry_after=retry_after,
         )
+
+    def _post(self, url: str, message: AlertMessage) -> httpx.Response:
+        try:
+            return httpx.post(
+                url,
+                json=self.payload(message),
+                timeout=self.timeout,
+                headers={"User-Agent": "cheesecake-alerts"},
+            )
+        except httpx.HTTPError as exc:
+            raise DeliveryError(
+                f"Webhook {url} could not be reached: {exc or type(exc).__name__}.",
+                retryable=True,
+            ) from None
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -127,6 +127,7 @@ class WebhookReceiver:
         self.bodies: list[dict[str, Any]] = []
         self.attempts = 0
         self.before_answer: Callable[[dict[str, Any]], None] | None = None
+        self.moved: dict[str, tuple[int, str]] = {}  # path -> (3xx status, Location)
         self.lock = threading.Lock()
         receiver = self
 
@@ -137,6 +138,13 @@ class WebhookReceiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = json.loads(self.rfile.read(length) or b"{}")
+                if self.path in receiver.moved:
+                    code, location = receiver.moved[self.path]
+                    self.send_response(code)
+                    self.send_header("Location", location)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 with receiver.lock:
                     receiver.attempts += 1
                     failing = receiver.fail_first > 0
@@ -159,7 +167,10 @@ class WebhookReceiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/hooks/T000/B000"
+        return self.url_for("/hooks/T000/B000")
+
+    def url_for(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
 
     def __enter__(self) -> WebhookReceiver:
         self.thread.start()

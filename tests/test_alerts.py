@@ -403,3 +403,27 @@ def test_a_channel_that_failed_is_not_tried_again_for_each_alert_of_the_pass(  #
     assert (later.sent, later.failed) == (4, 0)
     assert sorted(b["mention"]["contact"] for b in hook.bodies) == sorted(names)
     assert len(smtp.messages) == 4
+
+
+def test_a_webhook_that_moved_permanently_keeps_its_post_or_says_where_it_went(  # type: ignore[no-untyped-def]
+    workspace, store
+) -> None:
+    original = workspace.config_path.read_text(encoding="utf-8")
+    with WebhookReceiver() as hook:
+        # 307/308 keep the method and body: followed, delivered once.
+        hook.moved["/old-hook"] = (308, hook.url)
+        config = _configure(workspace, _alerts_toml(hook.url_for("/old-hook")))
+        add_mention(store)
+        assert deliver_alerts(store, config, sleep=lambda s: None).sent == 1
+        assert len(hook.bodies) == 1 and hook.bodies[0]["mention"]["contact"] == "Priya Raman"
+
+        # 301/302 would turn the POST into a GET (the alert lost, "delivered"): not
+        # followed, and the error names the new address to put in feeds.toml.
+        hook.moved["/older-hook"] = (301, hook.url)
+        workspace.config_path.write_text(original, encoding="utf-8")
+        config = _configure(workspace, _alerts_toml(hook.url_for("/older-hook")))
+        add_mention(store, "Grace Liu", slug="award")
+        report = deliver_alerts(store, config, sleep=lambda s: None)
+    assert (report.sent, report.failed) == (0, 1) and len(hook.bodies) == 1
+    message = report.errors[0].message
+    assert hook.url in message and "alerts.webhook_url" in message
