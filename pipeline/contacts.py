@@ -77,9 +77,27 @@ def company_key(company: str) -> str:
 
 
 def name_keys(fields: ContactFields) -> tuple[str, ...]:
-    """The folded full name, then folded first + last (so "Dr. Jane Q. Doe" is "jane doe")."""
-    keys = [fold(fields.name), fold(f"{fields.first_name} {fields.last_name}")]
+    """The folded full name, then folded first + last (so "Dr. Jane Q. Doe" is "jane doe"),
+    then first + last without what people type into those fields beside their name."""
+    keys = [
+        fold(fields.name),
+        fold(f"{fields.first_name} {fields.last_name}"),
+        fold(_bare_name(fields.first_name, fields.last_name)),
+    ]
     return tuple(dict.fromkeys(k for k in keys if k))
+
+
+# Titles LinkedIn members type into First Name ("Dr. Amir"); its parts are kept as given.
+_TITLES = words("dr mr mrs ms miss mx prof sir dame rev")
+
+
+def _bare_name(first: str, last: str) -> str:
+    """First and last name without a leading title ("Dr. Amir") or the credentials after
+    a comma in the last name ("Doe, CPA"): the same person as "Amir" / "Doe" elsewhere."""
+    given = first.split()
+    while len(given) > 1 and given[0].lower().rstrip(".") in _TITLES:
+        given.pop(0)
+    return f"{' '.join(given)} {last.split(',')[0]}"
 
 
 _EMAIL = re.compile(r"^[^@\s;,<>()\[\]\"]+@[^@\s;,<>()\[\]\"]+\.[^@\s;,<>()\[\]\".]+$")

@@ -111,6 +111,43 @@ def test_linkedin_matches_a_contact_added_by_hand(workspace) -> None:  # type: i
     store.close()
 
 
+def test_a_title_or_credentials_typed_into_linkedin_names_do_not_split_a_person(
+    workspace, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """LinkedIn members write "Dr." into First Name and ", CPA" into Last Name; the same
+    people from an address book are still the same people, in either order of import."""
+    linkedin = tmp_path / "Connections.csv"
+    linkedin.write_text(
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        'Jane,"Doe, CPA",https://www.linkedin.com/in/jane-doe-cpa,,"Bright & Co, LLP",'
+        "Partner,05 Mar 2024\n"
+        "Dr. Amir,Haddad,https://www.linkedin.com/in/amir-haddad,,Fictional Labs,CTO,"
+        "12 Jan 2023\n",
+        encoding="utf-8",
+    )
+    cards = tmp_path / "phone.vcf"
+    cards.write_text(
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Jane Doe\nN:Doe;Jane;;;\nORG:Bright & Co LLP\n"
+        "TEL:+1 555 010 3000\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Amir Haddad\nN:Haddad;Amir;;;\nORG:Fictional Labs\n"
+        "EMAIL:amir@fictional-labs.example\nEND:VCARD\n",
+        encoding="utf-8",
+    )
+    store = open_store(workspace.db_path())
+    import_file(store, linkedin)
+    plan = import_file(store, cards)
+    assert plan.added == () and len(plan.updated) == 2
+    assert store.count_contacts() == 2
+    jane = store.find_contact("Jane Doe, CPA")
+    assert jane.phones == ("+1 555 010 3000",) and jane.last_name == "Doe, CPA"
+    for contact in store.contacts():
+        store.remove_contact(contact.id)
+    import_file(store, cards)
+    plan = import_file(store, linkedin)
+    assert plan.added == () and store.count_contacts() == 2
+    store.close()
+
+
 # --- vCard -----------------------------------------------------------------------------
 
 
