@@ -481,6 +481,20 @@ def test_a_vcard_4_phone_uri_is_read_as_its_number() -> None:
     assert normalise_phone("TEL:+44 20 7946 0958") == "+44 20 7946 0958"
 
 
+def test_a_vcard_4_phone_uri_keeps_its_extension(tmp_path: Path) -> None:
+    # RFC 6350's own example: a tel: URI carries an extension as ";ext=".
+    path = tmp_path / "v4.vcf"
+    path.write_text(
+        "BEGIN:VCARD\nVERSION:4.0\nFN:Oluwaseun Bello\nN:Bello;Oluwaseun;;;\n"
+        'TEL;VALUE=uri;PREF=1;TYPE="voice,home":tel:+1-555-555-5555;ext=5555\n'
+        "TEL;VALUE=uri:tel:+234-1-555-0199;phone-context=example.com\nEND:VCARD\n",
+        encoding="utf-8",
+    )
+    source = read_contacts(path)
+    assert source.left_out == ()
+    assert source.contacts[0].fields.phones == ("+1-555-555-5555 ext. 5555", "+234-1-555-0199")
+
+
 def test_a_bad_birthday_is_left_out_and_listed_not_the_file_rejected(
     run_cli, workspace, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]

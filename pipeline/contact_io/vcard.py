@@ -222,7 +222,7 @@ def _card(path: str, lines: list[_Prop], number: int, line: int) -> ParsedContac
         department=", ".join(p for p in org[1:] if p),
         title=first("TITLE") or first("ROLE"),
         emails=tuple(_unescape(e.value).strip() for e in emails),
-        phones=tuple(_unescape(v).strip().removeprefix("tel:") for v in raw("TEL")),
+        phones=tuple(_phone(v) for v in raw("TEL")),
         notes="\n\n".join(_unescape(v).strip() for v in raw("NOTE") if v.strip()),
         tags=tuple(t for t in categories if t.casefold() not in _SYSTEM_CATEGORIES),
         birthday=_birthday(props.get("BDAY", [])),
@@ -248,6 +248,17 @@ def _preference(prop: _Prop) -> int:
     types = {t.casefold() for t in prop.params.get("TYPE", [])}
     singles = {s.casefold() for s in prop.singles}
     return 0 if "pref" in types | singles else 101
+
+
+def _phone(value: str) -> str:
+    """A TEL value as written; vCard 4.0's tel: URI ("tel:+1-555-0100;ext=12") as the
+    number and its extension ("+1-555-0100 ext. 12"), without its other parameters."""
+    text = _unescape(value).strip()
+    if text[:4].casefold() != "tel:":
+        return text
+    number, *params = text[4:].split(";")
+    extension = next((p[4:] for p in params if p[:4].casefold() == "ext="), "")
+    return f"{number} ext. {extension}" if extension else number
 
 
 def _birthday(props: list[_Prop]) -> str:
