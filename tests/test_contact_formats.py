@@ -614,6 +614,20 @@ def test_cli_import_dry_run_and_json(run_cli) -> None:  # type: ignore[no-untype
     assert "Would leave unchanged (6):" in again.stdout
 
 
+def test_cli_import_json_gives_the_ids_of_the_contacts_it_added(run_cli) -> None:  # type: ignore[no-untyped-def]
+    dry = json.loads(
+        run_cli(
+            "contacts", "import", str(DATA / "linkedin_connections.csv"), "--json", "--dry-run"
+        ).stdout
+    )
+    assert [entry["id"] for entry in dry["added"]] == [None] * 8  # nothing saved, no ids
+    done = json.loads(
+        run_cli("contacts", "import", str(DATA / "linkedin_connections.csv"), "--json").stdout
+    )
+    saved = {c["name"]: c["id"] for c in json.loads(run_cli("contacts", "list", "--json").stdout)}
+    assert {entry["name"]: entry["id"] for entry in done["added"]} == saved
+
+
 # --- export and round trips -----------------------------------------------------------------
 
 

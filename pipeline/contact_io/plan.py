@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 class PlannedContact:
     fields: ContactFields  # what will be stored
     rows: tuple[int, ...]  # the file's records (rows or cards) that make it up
-    contact_id: int | None = None  # the saved contact it updates; None when added
+    contact_id: int | None = None  # the saved contact it updates or became; None in a plan
     before: ContactFields | None = None
     changed: tuple[str, ...] = ()  # fields that differ from `before`
     matched_by: str = ""  # "LinkedIn URL", "email jane@...", "name and company"
@@ -136,8 +136,9 @@ def import_file(
     plan = plan_import(store.contacts(), source)
     if dry_run:
         return dataclasses.replace(plan, dry_run=True)
-    store.save_contact_import(
+    ids = store.save_contact_import(
         [p.fields for p in plan.added],
         [(p.contact_id, p.fields) for p in plan.updated if p.contact_id is not None],
     )
-    return plan
+    added = (dataclasses.replace(p, contact_id=i) for p, i in zip(plan.added, ids, strict=True))
+    return dataclasses.replace(plan, added=tuple(added))

@@ -89,12 +89,18 @@ class ContactStore(StoreBase):
 
     def save_contact_import(
         self, added: Sequence[ContactFields], updated: Sequence[tuple[int, ContactFields]]
-    ) -> None:
-        """Apply an import plan in one transaction: every row of it lands, or none."""
+    ) -> list[int]:
+        """Apply an import plan in one transaction: every row of it lands, or none.
+
+        Returns the ids of the `added` contacts, in their order.
+        """
         now = to_iso(utcnow())
         with self.transaction() as conn:
-            conn.executemany(_INSERT, [(*_params(f), now, now) for f in added])
+            ids = [
+                int(conn.execute(_INSERT, (*_params(f), now, now)).lastrowid or 0) for f in added
+            ]
             conn.executemany(_UPDATE, [(*_params(f), now, cid) for cid, f in updated])
+        return ids
 
     def contact(self, contact_id: int) -> Contact:
         row = self._one("SELECT * FROM contacts WHERE id = ?", (contact_id,))
