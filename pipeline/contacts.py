@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -327,8 +327,14 @@ class IdentityIndex(Generic[K]):
             if (key, company) not in entries:
                 entries.append((key, company))
 
-    def find(self, fields: ContactFields) -> tuple[K, str] | None:
-        """The matching record's key and why it matched, or None."""
+    def find(
+        self, fields: ContactFields, rank: Callable[[K], Any] | None = None
+    ) -> tuple[K, str] | None:
+        """The matching record's key and why it matched, or None.
+
+        Several records of one name and company (namesakes saved on purpose) are told
+        apart by `rank`, lowest first: the caller knows which of them fits best.
+        """
         url = fields.linkedin_url
         if url and url in self._urls:
             return self._urls[url], "LinkedIn URL"
@@ -346,7 +352,8 @@ class IdentityIndex(Generic[K]):
             entries = [(k, c) for k, c in self._names.get(name, []) if compatible(k)]
             same = list(dict.fromkeys(k for k, c in entries if c == company))
             if same:
-                return same[0], "name and company" if company else "name"
+                best = min(same, key=rank) if rank and len(same) > 1 else same[0]
+                return best, "name and company" if company else "name"
             loose = list(dict.fromkeys(k for k, c in entries if not company or not c))
             if len(loose) == 1:
                 return loose[0], "name"

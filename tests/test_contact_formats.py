@@ -628,6 +628,27 @@ def test_cli_import_json_gives_the_ids_of_the_contacts_it_added(run_cli) -> None
     assert {entry["name"]: entry["id"] for entry in done["added"]} == saved
 
 
+@pytest.mark.parametrize("fmt", ["csv", "vcard"])
+def test_reimporting_an_export_keeps_namesakes_apart(workspace, tmp_path: Path, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    """Two people of one name (saved with --allow-duplicate) each get their own row back."""
+    store = open_store(workspace.db_path())
+    roommate = store.add_contact(clean_fields(ContactFields(name="Alex Kim", notes="roommate")))
+    recruiter = store.add_contact(clean_fields(ContactFields(name="Alex Kim", notes="recruiter")))
+    path = tmp_path / f"contacts.{fmt}"
+    path.write_text(export_contacts(store.contacts(), fmt), encoding="utf-8")
+    plan = import_file(store, path)
+    assert (len(plan.added), len(plan.updated), len(plan.unchanged)) == (0, 0, 2)
+    assert store.contact(roommate.id).notes == "roommate"
+    assert store.contact(recruiter.id).notes == "recruiter"
+    # rows in another order, one of them edited: each still goes to its own contact
+    edited = [dataclasses.replace(fields_of(recruiter), phones=("+1 555 010 2222",))]
+    path.write_text(export_contacts([*edited, fields_of(roommate)], fmt), encoding="utf-8")
+    plan = import_file(store, path)
+    assert [(p.contact_id, p.changed) for p in plan.updated] == [(recruiter.id, ("phones",))]
+    assert store.contact(roommate.id).phones == () and store.count_contacts() == 2
+    store.close()
+
+
 # --- export and round trips -----------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.contact_io.formats import read_contacts
-from pipeline.contact_io.source import ContactsFile
+from pipeline.contact_io.source import ContactsFile, ParsedContact
 from pipeline.contacts import IdentityIndex, changed_fields, fields_of, merge
 from pipeline.records import Contact, ContactFields
 
@@ -76,7 +76,15 @@ def plan_import(saved: Sequence[Contact], source: ContactsFile) -> ImportPlan:
         index.add(position, slot.fields)
     duplicates = []
     for record in source.contacts:
-        found = index.find(record.fields)
+
+        def rank(position: int, record: ParsedContact = record) -> tuple[int, bool]:
+            # Namesakes: the one this record changes least, then one no earlier record
+            # of the file went to, so each row of a re-imported export goes home.
+            slot = slots[position]
+            after = merge(slot.fields, record.fields, record.fill_only, keep_name=True)
+            return len(changed_fields(slot.fields, after)), bool(slot.rows)
+
+        found = index.find(record.fields, rank)
         if found is None:
             slots.append(_Slot(record.fields, None, [record.row]))
             index.add(len(slots) - 1, record.fields)
