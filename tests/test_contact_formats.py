@@ -212,6 +212,21 @@ def test_vcard_2_1_quoted_printable_and_charsets() -> None:
     assert amelie.company == "Vignobles du Rhône" and amelie.title == "Directrice générale"
 
 
+def test_vcard_2_1_raw_bytes_in_a_declared_charset(tmp_path: Path) -> None:
+    # Outlook writes 8-bit text as it is, naming its code page on the property.
+    path = tmp_path / "outlook.vcf"
+    path.write_bytes(
+        b"BEGIN:VCARD\r\nVERSION:2.1\r\nN;LANGUAGE=de;CHARSET=Windows-1252:B\xf6rnig;Anke\r\n"
+        b"FN;CHARSET=Windows-1252:Anke B\xf6rnig\r\n"
+        b"ORG;CHARSET=Windows-1252:M\xfcller & S\xf6hne GmbH\r\n"
+        # text already in UTF-8 under a stale CHARSET is not decoded twice
+        b"TITLE;CHARSET=Windows-1252:Eink\xc3\xa4uferin\r\nEND:VCARD\r\n"
+    )
+    anke = read_contacts(path).contacts[0].fields
+    assert (anke.name, anke.first_name, anke.last_name) == ("Anke Börnig", "Anke", "Börnig")
+    assert (anke.company, anke.title) == ("Müller & Söhne GmbH", "Einkäuferin")
+
+
 def test_company_cards_are_skipped_and_reported(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # Address books keep cards for firms beside people: Apple marks them, vCard 4 says
     # KIND:org, and a card with an ORG and no name at all is one too.

@@ -21,7 +21,6 @@ import vobject
 from vobject.base import ContentLine, ParseError, getLogicalLines, parseLine
 
 from pipeline.contact_io.source import (
-    UTF8_FIX,
     ContactsFile,
     ParsedContact,
     firm,
@@ -37,6 +36,7 @@ _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 _LINKEDIN = re.compile(r"linkedin\.com/(?:in|pub)/", re.IGNORECASE)
 _SYSTEM_CATEGORIES = {"mycontacts"}  # Google's export tags every card with it
 _X = "X-CHEESECAKE-"
+_UTF8_FIX = "export the cards again as UTF-8"
 
 
 def _unescape(value: str) -> str:
@@ -68,12 +68,6 @@ def _listed(value: str) -> list[str]:
 
 def read_vcards(text: str, path: str) -> ContactsFile:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    bad = undecodable(text)
-    if bad is not None:
-        line = text.count("\n", 0, bad[0]) + 1
-        cards_before = len(re.findall(r"(?im)^begin:vcard\s*$", text[: bad[0]]))
-        where = f"card {max(cards_before, 1)} (line {line})"
-        raise reject(path, where, f"is not UTF-8 text (byte {bad[1]})", UTF8_FIX)
     cards: list[ParsedContact] = []
     skipped: list[str] = []
     card: list[_Prop] | None = None
@@ -82,6 +76,10 @@ def read_vcards(text: str, path: str) -> ContactsFile:
         for logical, number in getLogicalLines(io.StringIO(text), allowQP=True):
             line = max(number, 1)
             prop = _Prop.parse(logical, line)
+            bad = undecodable(prop.value)
+            if bad is not None:
+                where = f"card {count + 1} (line {line})"
+                raise reject(path, where, f"is not UTF-8 text (byte {bad[1]})", _UTF8_FIX)
             value = prop.value.strip().upper()
             if prop.name == "BEGIN":
                 depth += 1
@@ -169,10 +167,14 @@ class _Prop:
             else:
                 params.setdefault(parameter[0].upper(), []).extend(parameter[1:])
         encodings = {e.upper() for e in params.get("ENCODING", [])} | {s.upper() for s in singles}
+        charset = (params.get("CHARSET") or [""])[0]
         if "QUOTED-PRINTABLE" in encodings:
-            charset = (params.get("CHARSET") or ["utf-8"])[0]
             # Soft line breaks ("=" + newline) were kept by getLogicalLines for this.
-            value = quopri.decodestring(value.encode("utf-8")).decode(charset)
+            value = quopri.decodestring(value.encode("utf-8")).decode(charset or "utf-8")
+        elif charset and undecodable(value):
+            # 8-bit text in the code page the property names (Outlook's vCard 2.1); only
+            # bytes that are not UTF-8, so text converted since is not decoded twice.
+            value = value.encode("utf-8", "surrogateescape").decode(charset)
         return cls(name.upper(), value, params, singles)
 
 
