@@ -491,6 +491,20 @@ def test_a_bad_phone_number_is_left_out_and_listed_not_the_file_rejected(
     assert set(people) == {"Grace Adeyemi", "Rosa Lindqvist", "Henrik Lund"}
 
 
+def test_a_bad_phone_leaves_out_only_itself_from_a_list_of_phones(tmp_path: Path) -> None:
+    # The generic CSV's phones are a ";" list (its export writes them so): one that is
+    # no number must not take the good ones with it.
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "name,phones\nJane Roe,+1 555 010 0100; call reception; +1 555 010 0199\n",
+        encoding="utf-8",
+    )
+    source = read_contacts(path)
+    assert source.contacts[0].fields.phones == ("+1 555 010 0100", "+1 555 010 0199")
+    [left_out] = source.left_out
+    assert left_out.startswith("row 1 (line 2): 'call reception' is not a phone number")
+
+
 def test_a_vcard_4_phone_uri_is_read_as_its_number() -> None:
     assert normalise_phone("tel:+1-555-010-2345") == "+1-555-010-2345"
     assert normalise_phone("TEL:+44 20 7946 0958") == "+44 20 7946 0958"

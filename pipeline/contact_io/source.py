@@ -176,9 +176,12 @@ def parsed(
 
 
 def _split_phones(phones: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
-    """The phone numbers that read as numbers, and why each other one does not."""
+    """The phone numbers that read as numbers, and why each other one does not
+    (a value may hold several, separated by ';', as every list field may)."""
     kept, dropped = [], []
-    for phone in phones:
+    for phone in (piece.strip() for value in phones for piece in value.split(";")):
+        if not phone:
+            continue
         try:
             normalise_phone(phone)
         except ContactFieldError as exc:
