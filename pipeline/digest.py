@@ -158,7 +158,13 @@ def write_digest(
     store.record_digest_items(
         day, [i.suggestion.id for i in digest.shares], [i.mention.id for i in digest.news]
     )
-    index, feed = update_archive(folder, templates, feed_id_seed=workspace.root.as_uri())
+    try:
+        index, feed = update_archive(folder, templates, feed_id_seed=workspace.root.as_uri())
+    except OSError as exc:
+        raise WorkspaceError(
+            f"Cannot update the digest archive (index.html, feed.xml) in {folder}: "
+            f"{exc.strerror or exc}; the day's digest is written, at {html_path}."
+        ) from None
     return DigestResult(day, md_path, html_path, index, feed, digest)
 
 

@@ -79,7 +79,9 @@ def atom_feed(digests: list[ArchivedDigest], folder: Path, seed: str) -> str:
         entry.link(href=digest.html.resolve().as_uri(), rel="alternate")
         entry.updated(digest.modified)
         entry.published(datetime(digest.day.year, digest.day.month, digest.day.day, tzinfo=UTC))
-        entry.content(_body(digest.html.read_text(encoding="utf-8")), type="html")
+        # A digest the user edited and saved in another encoding still has its entry.
+        page = digest.html.read_text(encoding="utf-8", errors="replace")
+        entry.content(_body(page), type="html")
     return str(generator.atom_str(pretty=True).decode("utf-8"))
 
 

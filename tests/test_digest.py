@@ -684,6 +684,28 @@ def test_cli_digest_prints_absolute_paths(run_cli, world: World) -> None:  # typ
     assert all(Path(line).is_absolute() and Path(line).exists() for line in lines)
 
 
+def test_cli_digest_when_the_archive_cannot_be_rewritten(run_cli, world: World) -> None:  # type: ignore[no-untyped-def]
+    # The day's digest is written; a folder where index.html should be is one sentence.
+    populate(world)
+    world.workspace.digests_dir.mkdir(parents=True, exist_ok=True)
+    (world.workspace.digests_dir / "index.html").mkdir()
+    result = run_cli("digest", "--date", "2024-05-01")
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert "Cannot update the digest archive" in result.stderr
+    assert (world.workspace.digests_dir / "2024-05-01.html").exists()
+
+
+def test_cli_digest_archive_reads_a_digest_saved_in_cp1252(run_cli, world: World) -> None:  # type: ignore[no-untyped-def]
+    populate(world)
+    world.workspace.digests_dir.mkdir(parents=True, exist_ok=True)
+    edited = world.workspace.digests_dir / "2024-04-30.html"
+    edited.write_bytes("<html><body><p>Caf\xe9 notes</p></body></html>".encode("cp1252"))
+    result = run_cli("digest", "--date", "2024-05-01")
+    assert result.exit_code == 0, result.output
+    feed = (world.workspace.digests_dir / "feed.xml").read_text(encoding="utf-8")
+    assert "Caf\ufffd notes" in feed
+
+
 def test_cli_digest_json(run_cli, world: World) -> None:  # type: ignore[no-untyped-def]
     populate(world)
     result = run_cli("digest", "--date", "2024-05-01", "--json")
