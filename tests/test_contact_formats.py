@@ -249,7 +249,7 @@ def test_company_cards_are_skipped_and_reported(run_cli, tmp_path: Path) -> None
     )
     result = run_cli("contacts", "import", str(cards))
     assert result.exit_code == 0 and "1 added" in result.stdout
-    assert "Skipped 3 entries for companies, not people: card 2 (line 7)" in result.stderr
+    assert "Skipped 3 entries that name no person: card 2 (line 7)" in result.stderr
     only = tmp_path / "firms.vcf"
     only.write_text("BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:org\r\nFN:Acme\r\nEND:VCARD\r\n")
     refused = run_cli("contacts", "import", str(only))
@@ -366,6 +366,28 @@ def test_outlook_csv_export(run_cli) -> None:  # type: ignore[no-untyped-def]
     assert re.search(r"and \d+ more\.", result.stderr)
 
 
+def test_a_linkedin_row_without_a_name_is_skipped_and_listed(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # LinkedIn writes a deactivated or hidden member as a row with no name: the user
+    # cannot fix that at LinkedIn's end, so the row is listed, not the file refused.
+    result = run_cli("contacts", "import", str(DATA / "linkedin_missing_name.csv"))
+    assert result.exit_code == 0, result.output
+    assert "1 added" in result.stdout
+    assert (
+        "Skipped 1 entry that names no person: row 2 (line 6): no name "
+        "(https://www.linkedin.com/in/deactivated-member)" in result.stderr
+    )
+    (priya,) = json.loads(run_cli("contacts", "list", "--json").stdout)
+    assert priya["name"] == "Priya Raghunathan"
+    blank = tmp_path / "Connections.csv"
+    blank.write_text(
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        ",,https://www.linkedin.com/in/gone,,,,03 Feb 2023\n",
+        encoding="utf-8",
+    )
+    refused = run_cli("contacts", "import", str(blank))
+    assert refused.exit_code == 1 and "no connection with a name (1 row" in refused.stderr
+
+
 # --- broken files ------------------------------------------------------------------------
 
 
@@ -378,7 +400,6 @@ def test_outlook_csv_export(run_cli) -> None:  # type: ignore[no-untyped-def]
         ("broken_extra_column.csv", ["row 2 (line 3)", "10 values but the header has 9"]),
         ("broken_bad_email.csv", ["row 2 (line 3)", "'henrik.lund at nordlys' is not an email"]),
         ("broken_latin1.csv", ["row 2 (line 3)", "not UTF-8", "0xE9", "save the file as UTF-8"]),
-        ("linkedin_missing_name.csv", ["row 2 (line 6)", "needs a name"]),
         ("broken_vcard_no_name.vcf", ["card 2 (line 7)", "needs a name"]),
         ("broken_vcard_truncated.vcf", ["card 2 (line 6)", "no END:VCARD"]),
         ("broken_vcard_bad_line.vcf", ["card 2 (line 9)", "not valid vCard"]),

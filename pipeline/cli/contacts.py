@@ -375,8 +375,8 @@ def _print_plan(plan: ImportPlan) -> None:
     if plan.ignored_columns:  # Outlook's export has about seventy
         click.echo(f"Ignored columns: {_first(plan.ignored_columns, 8, ', ')}.", err=True)
     if plan.skipped:
-        entries = "entry" if len(plan.skipped) == 1 else "entries"
-        _listed(f"Skipped {len(plan.skipped)} {entries} for companies, not people", plan.skipped)
+        entries = "entry that names" if len(plan.skipped) == 1 else "entries that name"
+        _listed(f"Skipped {len(plan.skipped)} {entries} no person", plan.skipped)
     if plan.left_out:
         _listed(
             f"Left out {counted(len(plan.left_out), 'value')} that could "

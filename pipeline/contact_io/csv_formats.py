@@ -267,8 +267,15 @@ def read_linkedin(text: str, path: str) -> ContactsFile:
         col("connected on"),
     )
     out = []
+    nameless: list[str] = []
     for row in table.rows:
         given, family = _cell(row, first).strip(), _cell(row, last).strip()
+        if not given and not family:
+            # LinkedIn's row for a deactivated or hidden member: nothing the user can
+            # fix at LinkedIn's end, so it is listed as skipped, not a broken file.
+            profile = _cell(row, url).strip()
+            nameless.append(f"{row.where}: no name" + (f" ({profile})" if profile else ""))
+            continue
         fields = ContactFields(
             name=compose_name(given, "", family),
             first_name=given,
@@ -280,7 +287,13 @@ def read_linkedin(text: str, path: str) -> ContactsFile:
             met=_connected_on(_cell(row, connected)),
         )
         out.append(_record(path, row, fields, fill_only=frozenset({"met"})))
-    return ContactsFile(path, "linkedin", tuple(out))
+    if not out and nameless:
+        raise ImportError_(
+            f"{path} holds no connection with a name ({len(nameless)} "
+            f"row{'s' * (len(nameless) > 1)} without one); export your connections "
+            "again (nothing was imported)."
+        )
+    return ContactsFile(path, "linkedin", tuple(out), skipped=tuple(nameless))
 
 
 def _connected_on(value: str) -> str:
