@@ -203,8 +203,10 @@ class WebhookChannel:
                 retryable=False,
             )
         retry_after = _retry_after(response.headers.get("Retry-After"))
+        said = response.text.strip()[:200]
         raise DeliveryError(
-            f"Webhook {self.url} answered HTTP {code}: {response.text.strip()[:200]}",
+            f"Webhook {self.url} answered HTTP {code} {response.reason_phrase}".rstrip()
+            + (f": {said}" if said else ""),
             retryable=code in (408, 425, 429) or code >= 500,
             retry_after=retry_after,
         )

@@ -121,9 +121,12 @@ class SmtpSink:
 class WebhookReceiver:
     """A JSON webhook endpoint; `bodies` holds every JSON body it was POSTed."""
 
-    def __init__(self, *, fail_first: int = 0, status: int = 500):
+    def __init__(
+        self, *, fail_first: int = 0, status: int = 500, body: bytes = b"temporarily unavailable"
+    ):
         self.fail_first = fail_first
         self.status = status
+        self.failure_body = body
         self.bodies: list[dict[str, Any]] = []
         self.attempts = 0
         self.before_answer: Callable[[dict[str, Any]], None] | None = None
@@ -155,7 +158,7 @@ class WebhookReceiver:
                 if receiver.before_answer is not None and not failing:
                     receiver.before_answer(body)
                 code = receiver.status if failing else 200
-                payload = b"ok" if code == 200 else b"temporarily unavailable"
+                payload = b"ok" if code == 200 else receiver.failure_body
                 self.send_response(code)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()

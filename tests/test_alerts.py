@@ -164,6 +164,16 @@ def test_failing_webhook_is_retried_then_delivered(workspace, store) -> None:  #
     assert delivery.status == "sent" and delivery.attempts == 3
 
 
+def test_a_webhook_error_without_a_body_reads_as_a_sentence(workspace, store) -> None:  # type: ignore[no-untyped-def]
+    with WebhookReceiver(fail_first=100, status=410, body=b"") as hook:
+        config = _configure(workspace, _alerts_toml(hook.url))
+        add_mention(store)
+        run_id = store.start_run("run")
+        deliver_alerts(store, config, run_id=run_id, sleep=lambda s: None)
+    (error,) = store.run_errors(run_id)
+    assert f"Webhook {hook.url} answered HTTP 410 Gone (after 1 attempt)" == error.message
+
+
 def test_dead_channel_is_recorded_and_does_not_stop_the_other(workspace, store) -> None:  # type: ignore[no-untyped-def]
     with SmtpSink() as smtp, WebhookReceiver(fail_first=100) as hook:
         config = _configure(workspace, _alerts_toml(hook.url, retries=2) + _email_toml(smtp.port))
