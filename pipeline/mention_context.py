@@ -32,7 +32,10 @@ _BYLINE = re.compile(
     r"^\W*(?:by|written by|reporting by|reported by|writing by|editing by|edited by|"
     r"additional reporting by|compiled by|story by|words by|text by|interview by|"
     r"photos? by|photographs? by|illustrations? by)\b|\((?:additional )?(?:reporting|writing|"
-    r"editing) by\b",
+    r"editing) by\b"
+    # Picture credits: "Photo: Jane Doe/Getty Images", "Image credit: …", "(Photo by …)".
+    r"|^\W*(?:(?:photo|photograph|image|picture)s?(?: credits?)?|credits?)\s*:"
+    r"|\((?:photo|photograph|image|picture)s?(?: by\b|\s*:)",
 )
 _PRESS_CONTACT = re.compile(
     r"\b(?:media|press|investor|pr) (?:contacts?|relations|inquiries|enquiries)\b|^\W*contacts?:"

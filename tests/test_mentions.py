@@ -216,6 +216,20 @@ def test_byline_only_is_verify() -> None:
     assert hits["Priya Ramanathan"].event == "other"
 
 
+def test_photo_credit_is_not_story_text() -> None:
+    """A photographer credited under a picture is not named in the story."""
+    priya = person(1, "Priya Ramanathan")
+    for credit in (
+        "Photo: Priya Ramanathan/Getty Images",
+        "Photograph: Priya Ramanathan for The Herald",
+        "Image credit: Priya Ramanathan",
+        "The new terminal at dusk. (Photo by Priya Ramanathan)",
+    ):
+        text = f"The council approved the port expansion.\n\n{credit}\n\nWork starts in May."
+        hits = found_for([priya], "Port expansion approved", text)
+        assert hits["Priya Ramanathan"].confidence == "verify", credit
+
+
 def test_author_metadata_is_authored() -> None:
     priya = person(1, "Priya Ramanathan", company="Helios Bank")
     hits = found_for([priya], "Why rates fall", "Rates fall.", author="Priya Ramanathan, Tom Roe")
