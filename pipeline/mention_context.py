@@ -131,6 +131,13 @@ def block_kind(line: str, name: str) -> str | None:
     return None
 
 
+def title_cased(headline: str) -> bool:
+    """Whether a headline capitalises every word of four letters or more ("Rose Gold
+    Watches Surge In Popularity", or ALL CAPS): there, capitals do not mark names."""
+    long = [w for w in _WORDS.findall(headline) if len(w) >= 4]
+    return len(long) >= 2 and all(w[0].isupper() for w in long)
+
+
 def company_key(company: str) -> str:
     """A company name folded, legal suffixes and a leading "the" dropped."""
     key = _LEGAL.sub(" ", fold(company).replace(",", " "))

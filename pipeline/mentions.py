@@ -33,6 +33,7 @@ from pipeline.mention_context import (
     nearby_organisation,
     role_in_sentence,
     same_company,
+    title_cased,
 )
 from pipeline.name_index import Hit, MentionIndex
 from pipeline.names import (
@@ -83,6 +84,7 @@ class Signals:
     """What an article says about who a matched name is (for `confidence_of`)."""
 
     in_story: bool  # named in the headline or story text (not only a byline or footer)
+    title_case_only: bool  # named only in a headline that capitalises every word
     author_only: bool  # found only in the author metadata
     common: bool  # first and last name both frequent (Census)
     derived: bool  # matched only through a nickname or one of two surnames
@@ -112,6 +114,8 @@ def confidence_of(signals: Signals) -> str:
         return "verify" if (s.common or s.derived) else "medium"
     if not s.in_story or s.shared or s.other_company:
         return "verify"
+    if s.title_case_only and not (s.company_anywhere or s.own_site):
+        return "verify"  # "Rose Gold Watches Surge": the capitals may be the headline's
     if s.company_near or s.front_with_company:
         return "medium" if s.derived and not s.company_near else "high"
     if s.company_anywhere:
@@ -285,6 +289,9 @@ def _mention_of(
     confidence = confidence_of(
         Signals(
             in_story=bool(in_story),
+            title_case_only=bool(in_story)
+            and all(h.start < doc.headline_end for h in in_story)
+            and title_cased(text[: doc.headline_end]),
             author_only=bool(author_hits) and not in_story,
             common=is_common_name(name_parts(contact)),
             derived=all(h.kind in DERIVED for h in considered),

@@ -99,6 +99,30 @@ def test_lowercase_words_are_not_a_name() -> None:
     assert "Will Smith" in found_for(contacts, "Workshop", "Will Smith visited.")
 
 
+def test_name_only_in_a_title_case_headline_is_verify() -> None:
+    """In a headline that capitalises every word, capitals do not show a name: "Rose
+    Gold" may be the colour, "Summer Rain" the weather."""
+    contacts = [person(1, "Rose Gold"), person(2, "Summer Rain", company="Fernhill Labs")]
+    hits = found_for(
+        contacts,
+        "Rose Gold Watches Surge In Popularity After Summer Rain",
+        "Jewellers said demand for the pink-hued metal climbed 20 percent this year.",
+    )
+    assert {name: f.confidence for name, f in hits.items()} == {
+        "Rose Gold": "verify",
+        "Summer Rain": "verify",
+    }
+    # Their company in the headline, or the name in the story too, still says who.
+    hits = found_for(contacts, "Fernhill Labs Promotes Summer Rain To Partner", "It is official.")
+    assert hits["Summer Rain"].confidence == "high"
+    hits = found_for(
+        contacts, "Rose Gold Takes The Helm", "Rose Gold was appointed chief executive on Monday."
+    )
+    assert hits["Rose Gold"].confidence == "medium"
+    hits = found_for(contacts, "Rose Gold takes the helm at a rival", "It is official.")
+    assert hits["Rose Gold"].confidence == "medium"  # a sentence-case headline
+
+
 def test_surname_alone_never_matches_but_adds_salience() -> None:
     contacts = [person(1, "Imelda Varga")]
     assert found_for(contacts, "Council", "Varga said the plan was sound. Varga left.") == {}
@@ -614,6 +638,7 @@ def test_confidence_rules() -> None:
 
     base = dict(
         in_story=True,
+        title_case_only=False,
         author_only=False,
         common=False,
         derived=False,
@@ -640,6 +665,9 @@ def test_confidence_rules() -> None:
     assert level(title_near=True, common=True) == "medium"
     assert level(shared=True, company_near=True) == "verify"
     assert level(other_company=True) == "verify"
+    assert level(title_case_only=True) == "verify"
+    assert level(title_case_only=True, title_near=True) == "verify"
+    assert level(title_case_only=True, company_anywhere=True) == "high"
     assert level(in_story=False) == "verify"  # byline, press contact or footer only
     assert level(in_story=False, author_only=True) == "medium"
     assert level(in_story=False, author_only=True, common=True) == "verify"
