@@ -81,6 +81,14 @@ _LEGAL = re.compile(
     r"\b(?:inc|incorporated|corp|corporation|co|company|ltd|limited|llc|llp|plc|gmbh|ag|sa|"
     r"nv|bv|ab|oy|spa|pty|holdings?|group)\b\.?",
 )
+# A word after a person's name that makes it the name of a thing named after them
+# (one capitalised word may come between: "Memorial Hall", "High School").
+_NAMED_AFTER = re.compile(
+    r"[ \t]+(?:[A-Z][\w'-]*[ \t]+)?(?:Prizes?|Awards?|Medal|Trophy|Cup|Lecture|Fellowship|"
+    r"Scholarship|Foundation|Trust|Fund|Institute|Cent(?:er|re)|School|College|University|"
+    r"Academy|Library|Museum|Gallery|Hall|Theat(?:re|er)|Stadium|Arena|Park|Hospital|Clinic|"
+    r"Building|Tower|Bridge|Airport|Street|Avenue|Boulevard|Road|Square|Memorial)\b"
+)
 _CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][a-zA-Z'’-]{2,}")
 
 
@@ -129,6 +137,12 @@ def block_kind(line: str, name: str) -> str | None:
     if len(words) <= 2 and not _ENDS_SENTENCE.search(line.strip()):
         return BYLINE
     return None
+
+
+def names_a_thing(text: str, end: int) -> bool:
+    """Whether the name ending at `end` is part of the name of a prize, place or
+    institution ("the Jane Doe Prize", "Jane Doe High School"), not the person."""
+    return _NAMED_AFTER.match(text, end) is not None
 
 
 def title_cased(headline: str) -> bool:

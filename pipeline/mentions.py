@@ -30,6 +30,7 @@ from pipeline.mention_context import (
     context_terms,
     document_text,
     line_span,
+    names_a_thing,
     nearby_organisation,
     role_in_sentence,
     same_company,
@@ -85,6 +86,7 @@ class Signals:
 
     in_story: bool  # named in the headline or story text (not only a byline or footer)
     title_case_only: bool  # named only in a headline that capitalises every word
+    named_after: bool  # every time as the name of a thing ("the Jane Doe Prize")
     author_only: bool  # found only in the author metadata
     common: bool  # first and last name both frequent (Census)
     derived: bool  # matched only through a nickname or one of two surnames
@@ -114,8 +116,10 @@ def confidence_of(signals: Signals) -> str:
         return "verify" if (s.common or s.derived) else "medium"
     if not s.in_story or s.shared or s.other_company:
         return "verify"
-    if s.title_case_only and not (s.company_anywhere or s.own_site):
-        return "verify"  # "Rose Gold Watches Surge": the capitals may be the headline's
+    if (s.title_case_only or s.named_after) and not (s.company_anywhere or s.own_site):
+        # "Rose Gold Watches Surge": the capitals may be the headline's; "the Jane Doe
+        # Prize" is named after someone, maybe the contact, and won by someone else.
+        return "verify"
     if s.company_near or s.front_with_company:
         return "medium" if s.derived and not s.company_near else "high"
     if s.company_anywhere:
@@ -292,6 +296,7 @@ def _mention_of(
             title_case_only=bool(in_story)
             and all(h.start < doc.headline_end for h in in_story)
             and title_cased(text[: doc.headline_end]),
+            named_after=bool(in_story) and all(names_a_thing(text, h.end) for h in in_story),
             author_only=bool(author_hits) and not in_story,
             common=is_common_name(name_parts(contact)),
             derived=all(h.kind in DERIVED for h in considered),

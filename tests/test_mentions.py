@@ -123,6 +123,24 @@ def test_name_only_in_a_title_case_headline_is_verify() -> None:
     assert hits["Rose Gold"].confidence == "medium"  # a sentence-case headline
 
 
+def test_name_of_a_prize_place_or_foundation_is_not_the_person() -> None:
+    """ "the Harriet Quinlan Prize" is named after someone: no "congratulations on the
+    award" to the contact because somebody else won it."""
+    harriet = person(1, "Harriet Quinlan")
+    for text in (
+        "Ana Roe won the Harriet Quinlan Prize for design on Monday.",
+        "The Harriet Quinlan Foundation awarded $2 million to rural clinics.",
+        "Students at Harriet Quinlan High School won the robotics final.",
+        "The concert takes place at Harriet Quinlan Memorial Hall on Friday.",
+    ):
+        hits = found_for([harriet], "Local news", text)
+        assert hits["Harriet Quinlan"].confidence == "verify", text
+    # The person herself, with a prize of another name, is still news about her.
+    hits = found_for([harriet], "Local news", "Harriet Quinlan won the Delft Prize on Monday.")
+    assert hits["Harriet Quinlan"].confidence == "medium"
+    assert hits["Harriet Quinlan"].event == "award"
+
+
 def test_surname_alone_never_matches_but_adds_salience() -> None:
     contacts = [person(1, "Imelda Varga")]
     assert found_for(contacts, "Council", "Varga said the plan was sound. Varga left.") == {}
@@ -639,6 +657,7 @@ def test_confidence_rules() -> None:
     base = dict(
         in_story=True,
         title_case_only=False,
+        named_after=False,
         author_only=False,
         common=False,
         derived=False,
@@ -668,6 +687,7 @@ def test_confidence_rules() -> None:
     assert level(title_case_only=True) == "verify"
     assert level(title_case_only=True, title_near=True) == "verify"
     assert level(title_case_only=True, company_anywhere=True) == "high"
+    assert level(named_after=True) == "verify"
     assert level(in_story=False) == "verify"  # byline, press contact or footer only
     assert level(in_story=False, author_only=True) == "medium"
     assert level(in_story=False, author_only=True, common=True) == "verify"
