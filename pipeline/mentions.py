@@ -87,6 +87,7 @@ class Signals:
     in_story: bool  # named in the headline or story text (not only a byline or footer)
     title_case_only: bool  # named only in a headline that capitalises every word
     named_after: bool  # every time as the name of a thing ("the Jane Doe Prize")
+    as_words: bool  # the article also writes the name in lower case ("will bank on")
     author_only: bool  # found only in the author metadata
     common: bool  # first and last name both frequent (Census)
     derived: bool  # matched only through a nickname or one of two surnames
@@ -116,9 +117,12 @@ def confidence_of(signals: Signals) -> str:
         return "verify" if (s.common or s.derived) else "medium"
     if not s.in_story or s.shared or s.other_company:
         return "verify"
-    if (s.title_case_only or s.named_after) and not (s.company_anywhere or s.own_site):
+    if (s.title_case_only or s.named_after or s.as_words) and not (
+        s.company_anywhere or s.own_site
+    ):
         # "Rose Gold Watches Surge": the capitals may be the headline's; "the Jane Doe
-        # Prize" is named after someone, maybe the contact, and won by someone else.
+        # Prize" is named after someone, maybe the contact, and won by someone else;
+        # "investors will bank on" says "Will Bank" may be words at a sentence start.
         return "verify"
     if s.company_near or s.front_with_company:
         return "medium" if s.derived and not s.company_near else "high"
@@ -167,6 +171,19 @@ def _word_end(text: str, at: int) -> int:
     """Where the word starting at `at` ends (a surname found on its own)."""
     found = _WORD_AT.match(text, at)
     return found.end() if found else at
+
+
+def _written_as_words(doc: Document, keys: set[str]) -> bool:
+    """Whether the article also writes one of these names in lower case ("will bank").
+
+    Only a lower-case first word counts: "Umar said" is the name Umar Said's first
+    name and a verb, not the name written as words; "van Boxmeer" is a name.
+    """
+    for key in keys:
+        names = set(doc.find(key))
+        if any(doc.text[at].islower() and at not in names for at in doc.find(key, cased=False)):
+            return True
+    return False
 
 
 def _trim(sentence: str, around: str) -> str:
@@ -297,6 +314,7 @@ def _mention_of(
             and all(h.start < doc.headline_end for h in in_story)
             and title_cased(text[: doc.headline_end]),
             named_after=bool(in_story) and all(names_a_thing(text, h.end) for h in in_story),
+            as_words=_written_as_words(doc, {fold(text[h.start : h.end]) for h in in_story}),
             author_only=bool(author_hits) and not in_story,
             common=is_common_name(name_parts(contact)),
             derived=all(h.kind in DERIVED for h in considered),

@@ -141,6 +141,31 @@ def test_name_of_a_prize_place_or_foundation_is_not_the_person() -> None:
     assert hits["Harriet Quinlan"].event == "award"
 
 
+def test_name_the_article_also_writes_as_plain_words_is_verify() -> None:
+    """ "will bank" and "summer rain" in lower case show the capitalised ones may be
+    words too (a sentence start, a label), not the contact."""
+    contacts = [person(1, "Will Bank"), person(2, "Summer Rain")]
+    hits = found_for(
+        contacts,
+        "Rates outlook",
+        "Investors will bank on lower rates. The Will Bank decision is due. Heavy summer "
+        "rain slowed building work. Summer Rain totals hit a record in July.",
+    )
+    assert {name: f.confidence for name, f in hits.items()} == {
+        "Will Bank": "verify",
+        "Summer Rain": "verify",
+    }
+    hits = found_for(contacts, "Rates outlook", "Will Bank said rates would fall in the spring.")
+    assert hits["Will Bank"].confidence == "medium"
+    # A name that is also a verb, after the first name alone, is not the name as words.
+    umar = person(3, "Umar Said")
+    text = "Umar Said met the miners. Later Umar said the talks would go on."
+    assert found_for([umar], "Mining talks", text)["Umar Said"].confidence == "medium"
+    boxmeer = person(4, "Van Boxmeer")
+    text = "Van Boxmeer met the brewers. Later van Boxmeer said sales rose."
+    assert found_for([boxmeer], "Beer", text)["Van Boxmeer"].confidence == "medium"
+
+
 def test_surname_alone_never_matches_but_adds_salience() -> None:
     contacts = [person(1, "Imelda Varga")]
     assert found_for(contacts, "Council", "Varga said the plan was sound. Varga left.") == {}
@@ -658,6 +683,7 @@ def test_confidence_rules() -> None:
         in_story=True,
         title_case_only=False,
         named_after=False,
+        as_words=False,
         author_only=False,
         common=False,
         derived=False,
@@ -688,6 +714,8 @@ def test_confidence_rules() -> None:
     assert level(title_case_only=True, title_near=True) == "verify"
     assert level(title_case_only=True, company_anywhere=True) == "high"
     assert level(named_after=True) == "verify"
+    assert level(as_words=True) == "verify"
+    assert level(as_words=True, company_anywhere=True, company_near=True) == "high"
     assert level(in_story=False) == "verify"  # byline, press contact or footer only
     assert level(in_story=False, author_only=True) == "medium"
     assert level(in_story=False, author_only=True, common=True) == "verify"
