@@ -265,6 +265,7 @@ _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+_PUBLICATION = dict(_POSITIVE)["publication"]
 
 # A quote is a (weak) publication: only when nothing more specific is said.
 _QUOTED = _cues(
@@ -337,17 +338,19 @@ def positive_kind(text: str) -> str | None:
 
 def quoted_only(evidence: str, headline: str = "") -> bool:
     """Whether a `publication` mention is only the contact being quoted: its sentence
-    cues a quote ("said", "told") and neither it nor the headline cues anything more.
+    cues a quote ("said", "told") and no other event, and the headline no publication.
 
     The event stays `publication` (the weak kind a quote gets), but such a mention is
     drafted as "saw you quoted": congratulating someone on a publication that was a
-    reporter's quote of them reads as not having looked at the article.
+    reporter's quote of them reads as not having looked at the article. Only a
+    headline's publication cue ("publishes her first book") can be theirs: had its
+    funding or award been theirs, the event would be that, not `publication`.
     """
     lowered = evidence.lower()
     return (
         _QUOTED.search(lowered) is not None
         and _positive(lowered) is None
-        and _positive(headline.lower()) is None
+        and _PUBLICATION.search(headline.lower()) is None
     )
 
 

@@ -314,6 +314,14 @@ def test_a_quote_is_told_apart_from_a_publication_of_their_own() -> None:
     assert not quoted_only("Amara Okafor joined the panel.")  # no quote at all
 
 
+def test_a_quote_in_someone_elses_good_news_is_still_a_quote() -> None:
+    # An investor quoted on a start-up's round: the round is the start-up's, so she is
+    # drafted "saw you quoted", not congratulated on a publication.
+    quote = '"It is a strong team," said Amara Okafor, a partner at Dunmore Capital.'
+    assert quoted_only(quote, "Vela Robotics raises $20 million to build warehouse robots")
+    assert quoted_only(quote, "Vela Robotics wins the Delft design award")
+
+
 @pytest.mark.parametrize(
     "text",
     [
