@@ -42,6 +42,9 @@ _PRESS_CONTACT = re.compile(
     r"|\w@[\w-]+\.[a-z]|\b(?:tel|phone|telephone|fax|mobile)\b[.:]?\s*[+(\d]"
     r"|\+\d{1,3}[\d ().-]{7,}\d|\bnewsroom\b",
 )
+# After the name on a credit line: the outlet it was made for ("for The Herald",
+# "/ Getty Images").
+_FOR_OUTLET = re.compile(r"\s*(?:for\s+|/\s*)[A-Z]")
 _FOOTER = re.compile(r"©|\bcopyright\b|\ball rights reserved\b")
 
 _WORDS = re.compile(r"[A-Za-z]\w*")
@@ -122,8 +125,9 @@ def line_span(text: str, index: int) -> tuple[int, int]:
 def block_kind(line: str, name: str) -> str | None:
     """BYLINE, PRESS_CONTACT or FOOTER when a line is not story text, else None.
 
-    A line that is little but the name ("Jane Doe", "Jane Doe | Staff") is a byline
-    or a caption credit: the person wrote or photographed, the story is not theirs.
+    A line that is little but the name ("Jane Doe", "Jane Doe | Staff", "Jane Doe for
+    The Herald") is a byline or a caption credit: the person wrote or photographed,
+    the story is not theirs.
     """
     lowered = line.lower()
     if _BYLINE.search(lowered):
@@ -132,9 +136,11 @@ def block_kind(line: str, name: str) -> str | None:
         return PRESS_CONTACT
     if _FOOTER.search(lowered):
         return FOOTER
-    rest = line.replace(name, " ", 1)
-    words = _WORDS.findall(rest)
-    if len(words) <= 2 and not _ENDS_SENTENCE.search(line.strip()):
+    before, _, after = line.partition(name)
+    words = _WORDS.findall(before + " " + after)
+    if not _ENDS_SENTENCE.search(line.strip()) and (
+        len(words) <= 2 or (not before.strip() and _FOR_OUTLET.match(after))
+    ):
         return BYLINE
     return None
 

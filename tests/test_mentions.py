@@ -297,6 +297,19 @@ def test_photo_credit_is_not_story_text() -> None:
         assert hits["Priya Ramanathan"].confidence == "verify", credit
 
 
+def test_a_credit_line_naming_the_outlet_is_a_byline() -> None:
+    """ "Jane Doe for The Herald" under a picture or an op-ed credits the contact's work;
+    it does not name her in the story."""
+    priya = person(1, "Priya Ramanathan")
+    for credit in ("Priya Ramanathan for The Harbour Herald", "Priya Ramanathan / Northlight"):
+        text = f"Cranes unloading at the port on Monday.\n\n{credit}\n\nWork starts in May."
+        hits = found_for([priya], "Port expansion approved", text)
+        assert hits["Priya Ramanathan"].confidence == "verify", credit
+    text = "Priya Ramanathan for The Harbour Herald said the port would grow."
+    hits = found_for([priya], "Port expansion approved", text)
+    assert hits["Priya Ramanathan"].confidence == "medium"  # a sentence of the story
+
+
 def test_author_metadata_is_authored() -> None:
     priya = person(1, "Priya Ramanathan", company="Helios Bank")
     hits = found_for([priya], "Why rates fall", "Rates fall.", author="Priya Ramanathan, Tom Roe")
