@@ -161,7 +161,9 @@ _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"named (?:to|on|in|among) (?:the |a |an |this year's |its )?[\w\s'&-]{0,40}list",
             r"named (?:one of|among)\b",
             r"one of (?:the )?[\w\s'-]{0,30}(?:most|top|best)\b",
-            r"\d+ under \d+\b",
+            # "30 Under 30", "Forty Under 40", "Thirty Under Thirty"
+            r"(?:\d+|twenty|thirty|forty|fifty) under (?:\d+|twenty|thirty|forty|fifty)\b",
+            r"honou?rees?\b",
             r"of the year\b",
         ),
     ),

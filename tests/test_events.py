@@ -67,6 +67,16 @@ BLOCKS = {
             "This year's list names Nadia Okafor to the 40 Under 40 list for her work on "
             "open flood-risk models.",
         ),
+        # The number spelled out, and the list's people called its honourees.
+        (
+            "Forty Under 40: the class of 2026",
+            "This year's honourees include Ann Lo, Nadia Okafor of Brightwater Analytics "
+            "and Hal Ito.",
+        ),
+        (
+            "Meet the Thirty Under Thirty",
+            "Nadia Okafor of Brightwater Analytics is among this year's honorees.",
+        ),
     ],
     "funding": [
         (
