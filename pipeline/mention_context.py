@@ -90,7 +90,9 @@ _NAMED_AFTER = re.compile(
     r"[ \t]+(?:[A-Z][\w'-]*[ \t]+)?(?:Prizes?|Awards?|Medal|Trophy|Cup|Lecture|Fellowship|"
     r"Scholarship|Foundation|Trust|Fund|Institute|Cent(?:er|re)|School|College|University|"
     r"Academy|Library|Museum|Gallery|Hall|Theat(?:re|er)|Stadium|Arena|Park|Hospital|Clinic|"
-    r"Building|Tower|Bridge|Airport|Street|Avenue|Boulevard|Road|Square|Memorial)\b"
+    r"Building|Tower|Bridge|Airport|Street|Avenue|Boulevard|Road|Square|Memorial|"
+    # a firm or an index: "John Lewis Partnership", "Dow Jones Industrial Average"
+    r"Partnership|Group|Holdings|Inc|Corp|Ltd|LLC|Plc|Index|Average)\b"
 )
 _CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][a-zA-Z'’-]{2,}")
 
@@ -146,8 +148,8 @@ def block_kind(line: str, name: str) -> str | None:
 
 
 def names_a_thing(text: str, end: int) -> bool:
-    """Whether the name ending at `end` is part of the name of a prize, place or
-    institution ("the Jane Doe Prize", "Jane Doe High School"), not the person."""
+    """Whether the name ending at `end` is part of the name of a prize, place, firm
+    or institution ("the Jane Doe Prize", "Jane Doe High School"), not the person."""
     return _NAMED_AFTER.match(text, end) is not None
 
 

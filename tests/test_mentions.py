@@ -141,6 +141,24 @@ def test_name_of_a_prize_place_or_foundation_is_not_the_person() -> None:
     assert hits["Harriet Quinlan"].event == "award"
 
 
+def test_name_of_a_firm_or_an_index_is_not_the_person() -> None:
+    """ "John Lewis Partnership", "the Dow Jones Industrial Average": a firm or an index
+    named after someone, not the contact of that name."""
+    contacts = [person(1, "Marcus Oyelaran"), person(2, "Dow Jones")]
+    for text in (
+        "Marcus Oyelaran Partnership said sales fell at its department stores.",
+        "Shares in Marcus Oyelaran Group fell 4 percent on Monday.",
+        "Marcus Oyelaran Holdings Ltd raised its dividend. The Dow Jones Industrial "
+        "Average fell 2 percent.",
+    ):
+        hits = found_for(contacts, "Retail results", text)
+        assert {f.confidence for f in hits.values()} == {"verify"}, text
+    # Their own firm, saved as their company, still says who it is.
+    oyelaran = person(3, "Marcus Oyelaran", company="Marcus Oyelaran Group")
+    text = "Shares in Marcus Oyelaran Group rose after Marcus Oyelaran's team won a contract."
+    assert found_for([oyelaran], "Retail results", text)["Marcus Oyelaran"].confidence == "high"
+
+
 def test_name_the_article_also_writes_as_plain_words_is_verify() -> None:
     """ "will bank" and "summer rain" in lower case show the capitalised ones may be
     words too (a sentence start, a label), not the contact."""
