@@ -119,33 +119,13 @@ def init_workspace(root: Path, *, starter: bool = False) -> tuple[Workspace, boo
 def workspace_lock(
     workspace: Workspace, *, timeout: float, on_wait: Callable[[], None] | None = None
 ) -> Iterator[None]:
-    """Hold the workspace's run lock; wait up to `timeout` seconds, then LockedError.
-
-    An OS file lock (released by the kernel when a process dies), so a killed run
-    never leaves the workspace locked.
-    """
-    lock = filelock.FileLock(workspace.lock_path)
-    try:
-        try:
-            lock.acquire(timeout=0)
-        except filelock.Timeout:
-            if on_wait is not None:
-                on_wait()
-            lock.acquire(timeout=max(timeout, 0))
-    except filelock.Timeout:
-        raise LockedError(
-            f"Another cheesecake run is still working in {workspace.root} after waiting "
-            f"{timeout:g} s; try again when it has finished (see `cheesecake status`)."
-        ) from None
-    except OSError as exc:
-        raise WorkspaceError(
-            f"Cannot create the lock file {workspace.lock_path}: {exc.strerror or exc}; "
-            "make the workspace writable."
-        ) from None
-    try:
+    """Hold the workspace's run lock; wait up to `timeout` seconds, then LockedError."""
+    busy = (
+        f"Another cheesecake run is still working in {workspace.root} after waiting "
+        f"{timeout:g} s; try again when it has finished (see `cheesecake status`)."
+    )
+    with _file_lock(workspace.lock_path, timeout=timeout, busy=busy, on_wait=on_wait):
         yield
-    finally:
-        lock.release()
 
 
 @contextmanager
@@ -155,18 +135,35 @@ def scheduler_lock(workspace: Workspace) -> Iterator[None]:
     The run lock alone would let a second daemon queue behind the first and repeat
     every pass (and e-mail every digest twice); this one refuses it at once.
     """
-    lock = filelock.FileLock(workspace.scheduler_lock_path)
+    busy = (
+        f"A scheduler is already running for {workspace.root}; stop it first, or use "
+        "that one (one `cheesecake schedule` per workspace)."
+    )
+    with _file_lock(workspace.scheduler_lock_path, timeout=0, busy=busy):
+        yield
+
+
+@contextmanager
+def _file_lock(
+    path: Path, *, timeout: float, busy: str, on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """Hold an OS file lock (released by the kernel when a process dies, so a killed
+    run never leaves the workspace locked); LockedError saying `busy` after `timeout`
+    seconds, `on_wait` called once if it has to wait."""
+    lock = filelock.FileLock(path)
     try:
-        lock.acquire(timeout=0)
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            if on_wait is not None:
+                on_wait()
+            lock.acquire(timeout=max(timeout, 0))
     except filelock.Timeout:
-        raise LockedError(
-            f"A scheduler is already running for {workspace.root}; stop it first, or use "
-            "that one (one `cheesecake schedule` per workspace)."
-        ) from None
+        raise LockedError(busy) from None
     except OSError as exc:
         raise WorkspaceError(
-            f"Cannot create the lock file {workspace.scheduler_lock_path}: "
-            f"{exc.strerror or exc}; make the workspace writable."
+            f"Cannot create the lock file {path}: {exc.strerror or exc}; "
+            "make the workspace writable."
         ) from None
     try:
         yield
