@@ -253,6 +253,57 @@ def test_band_digests_stored_before_m015_become_the_same_keys(workspace: Workspa
         assert "article_bands" not in tables
 
 
+def test_signatures_of_an_earlier_scheme_are_computed_again(workspace: Workspace) -> None:
+    # Before m016 signatures came from 120 hash functions; no copy arriving after
+    # the upgrade could share a band with them. Opening the store fingerprints every
+    # stored article again, so last month's story is still found.
+    db = workspace.db_path(workspace.config())
+    with open_store(db) as store:
+        old_id, _ = store.add_article(ARABICA_HIGH)
+        short_id, _ = store.add_article(
+            NewArticle(
+                url="https://blog.brightmoor.example/news/teaser",
+                canonical_url="https://blog.brightmoor.example/news/teaser",
+                title="Teaser",
+                text="Arabica is up again.",
+                extracted=False,
+            )
+        )
+        with store.conn:
+            store.conn.execute("UPDATE article_band_keys SET key = key + 1")
+            store.conn.execute("UPDATE article_minhash SET signature = zeroblob(480)")
+            store.conn.execute(
+                "DELETE FROM _migrations WHERE name = 'm016_one_permutation_minhash'"
+            )
+        assert old_id not in store.articles_sharing_bands(text_bands(REPUBLISHED))
+    with open_store(db) as store:
+        assert old_id in store.articles_sharing_bands(text_bands(REPUBLISHED))
+        keys = store.conn.execute(
+            "SELECT key FROM article_band_keys WHERE article_id = ? ORDER BY key", (old_id,)
+        ).fetchall()
+        assert [k[0] for k in keys] == sorted(text_bands(ORIGINAL))
+        expected = fingerprint(ORIGINAL)
+        assert expected is not None
+        assert store.minhash_signatures([old_id, short_id]) == {old_id: expected.signature}
+
+
+def test_densified_rows_agree_as_often_as_the_texts_do() -> None:
+    # A 35-word text fills at most 32 of the 120 rows; the others borrow. Borrowing
+    # must not make two different short texts look alike, nor two copies unalike.
+    rng = random.Random(3)
+    vocabulary = [f"w{n}" for n in range(5000)]
+    for _ in range(30):
+        first = rng.choices(vocabulary, k=35)
+        other = rng.choices(vocabulary, k=35)
+        copy = list(first)
+        copy[rng.randrange(35)] = "edited"
+        prints = [fingerprint(" ".join(t)) for t in (first, other, copy)]
+        assert all(p is not None for p in prints)
+        a, b, c = (p.signature for p in prints if p is not None)
+        assert estimated_similarity(a, b) < 0.15
+        assert abs(estimated_similarity(a, c) - similarity(" ".join(first), " ".join(copy))) < 0.2
+
+
 def test_the_signature_estimate_tracks_the_exact_similarity() -> None:
     rng = random.Random(11)
     for target in (0.2, 0.5, 0.85, 0.95):

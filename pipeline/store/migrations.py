@@ -453,6 +453,40 @@ def m015_band_keys(conn: sqlite3.Connection) -> None:
     )
 
 
+def m016_one_permutation_minhash(conn: sqlite3.Connection) -> None:
+    # Signatures became one-permutation MinHash (dedup.SCHEME): one sort of an
+    # article's shingles instead of 120 hash passes over them, which had been the
+    # costliest step of a page after extraction itself. Old and new signatures never
+    # agree, so every stored article is fingerprinted again from its text (about half a
+    # millisecond each, once); without it a story stored before the upgrade would not be
+    # recognised when a copy of it arrives.
+    from pipeline.dedup import fingerprint
+
+    _script(
+        conn,
+        """
+        DELETE FROM article_band_keys;
+        DELETE FROM article_minhash;
+        """,
+    )
+    rows = conn.execute("SELECT id, text FROM articles")
+    while batch := rows.fetchmany(1_000):
+        signatures: list[tuple[int, bytes]] = []
+        keys: list[tuple[int, int]] = []
+        for article_id, text in batch:
+            found = fingerprint(text or "")
+            if found is None:
+                continue
+            signatures.append((article_id, found.signature))
+            keys.extend((key, article_id) for key in found.band_keys)
+        conn.executemany(
+            "INSERT INTO article_minhash (article_id, signature) VALUES (?, ?)", signatures
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO article_band_keys (key, article_id) VALUES (?, ?)", keys
+        )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_feeds_and_articles,
     m002_contacts,
@@ -467,4 +501,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     m013_feed_moved_to,
     m014_page_retries,
     m015_band_keys,
+    m016_one_permutation_minhash,
 )
