@@ -13,6 +13,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import unescape as html_unescape
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -198,6 +199,37 @@ def _canonical(tree: Any, url: str) -> str | None:
             continue
         if parts.scheme in ("http", "https") and parts.hostname:
             return candidate
+    return None
+
+
+# A page that only sends the reader on (<meta http-equiv="refresh" content="0;
+# url=...">: link shorteners, old feed redirectors, consent walls) names its target in
+# its <head>; a refresh after longer than this is a page reloading itself, not a link.
+REFRESH_MAX_SECONDS = 10
+_HEAD_BYTES = 32_768  # where a <head> ends on any page worth following
+_META = re.compile(rb"<meta\b[^>]*>", re.I)
+_ATTRIBUTE = re.compile(rb"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+_REFRESH = re.compile(r"""^\s*(\d+(?:\.\d*)?)\s*(?:[;,]\s*(?:url\s*=\s*)?['"]?([^'"]+))?""", re.I)
+
+
+def meta_refresh(html: bytes, url: str) -> str | None:
+    """Where the page's meta refresh sends the reader within REFRESH_MAX_SECONDS, as
+    an absolute http(s) URL other than the page's own; None if nowhere."""
+    for tag in _META.findall(html[:_HEAD_BYTES]):
+        attributes = {name.lower(): (a or b or c) for name, a, b, c in _ATTRIBUTE.findall(tag)}
+        if attributes.get(b"http-equiv", b"").strip().lower() != b"refresh":
+            continue
+        content = attributes.get(b"content", b"").decode("utf-8", "replace")
+        found = _REFRESH.match(html_unescape(content))
+        if not found or not found.group(2) or float(found.group(1)) > REFRESH_MAX_SECONDS:
+            return None
+        try:
+            target = clean_url(found.group(2).strip(), base=url)
+        except ValueError:
+            return None
+        if urlsplit(target).scheme not in ("http", "https") or target == clean_url(url):
+            return None
+        return target
     return None
 
 

@@ -30,7 +30,7 @@ from pipeline._httpx import httpx
 from pipeline.analyse import Analysed, analyse_page
 from pipeline.config import Config
 from pipeline.errors import ExtractError, FetchError, ParseError
-from pipeline.extract import Extracted, warm_worker
+from pipeline.extract import Extracted, meta_refresh, warm_worker
 from pipeline.feeds import ParsedFeed, parse_feed
 from pipeline.net import Admission, Fetched, Fetcher, RefusedURL, Resolver
 from pipeline.records import (
@@ -83,6 +83,7 @@ PAGE_SLOTS_PER_WORKER = 16
 # hourly fetch does not hammer a site that is down for the day.
 PAGE_RETRY_DELAYS = (timedelta(minutes=30), timedelta(hours=2), timedelta(hours=8))
 PAGE_RETRIES_PER_RUN = 200  # at most this many old pages asked again in one fetch
+META_REFRESH_HOPS = 2  # pages followed through meta refreshes from one entry's link
 _PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/xml", "application/xml")
 
 
@@ -509,6 +510,8 @@ class _Ingest:
 
         async def take_slot() -> None:
             nonlocal held
+            if held:  # the page refreshed to another: it keeps its slot
+                return
             await self._page_slots.acquire()
             held = True
 
@@ -519,29 +522,38 @@ class _Ingest:
                 self._page_slots.release()
 
     async def _fetch_and_extract(self, url: str, allow_private: bool, admit: Admission) -> _Page:
-        try:
-            page = await self.fetcher.fetch(
-                url,
-                max_bytes=self.settings.page_max_bytes,
-                allow_private=allow_private,
-                admit=admit,
-                accept=_PAGE_TYPES,
+        """The page's text; a page that only refreshes to another (a redirector, a
+        consent wall) is followed up to META_REFRESH_HOPS times, under the same rules
+        as the feed's links (http/https, no private address for a public feed)."""
+        asked, hop = url, 0
+        while True:
+            try:
+                page = await self.fetcher.fetch(
+                    url,
+                    max_bytes=self.settings.page_max_bytes,
+                    allow_private=allow_private,
+                    admit=admit,
+                    accept=_PAGE_TYPES,
+                )
+            except FetchError as exc:
+                via = f" (the meta refresh of {asked} leads to {url})" if hop else ""
+                error = ItemError("page", asked, f"page not fetched: {exc}{via}")
+                return _Page(asked, error=error, passing=exc.retryable)
+            future = self._extractor().submit(
+                analyse_page,
+                page.body,
+                page.url,
+                about=page.url,
+                content_type=page.headers.get("content-type"),
             )
-        except FetchError as exc:
-            error = ItemError("page", url, f"page not fetched: {exc}")
-            return _Page(url, error=error, passing=exc.retryable)
-        future = self._extractor().submit(
-            analyse_page,
-            page.body,
-            page.url,
-            about=page.url,
-            content_type=page.headers.get("content-type"),
-        )
-        try:
-            extracted = await future
-        except ExtractError as exc:
-            return _Page(page.url, error=ItemError("extract", url, str(exc)))
-        return _Page(page.url, extracted=extracted)
+            try:
+                return _Page(page.url, extracted=await future)
+            except ExtractError as exc:
+                onward = meta_refresh(page.body, page.url) if hop < META_REFRESH_HOPS else None
+                if onward is None:  # a page followed to no text is not where it lives
+                    landed = asked if hop else page.url
+                    return _Page(landed, error=ItemError("extract", asked, str(exc)))
+                url, hop = onward, hop + 1
 
     def _extractor(self) -> WorkerPool:
         # Started once a feed has new entries: a run with nothing new never pays for it.

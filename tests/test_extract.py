@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ExtractError
-from pipeline.extract import extract_page
+from pipeline.extract import extract_page, meta_refresh
 
 PAGES = Path(__file__).parent / "data" / "pages"
 URL = "https://news.harbourline.example/2025/03/northwind-terminal?utm_source=rss"
@@ -173,3 +173,30 @@ def test_no_site_name_rather_than_the_host_or_the_headline() -> None:
     headline = '<meta property="og:site_name" content="Wetlands store carbon faster than thought">'
     page_bytes = _byline_page().replace(b"</head>", headline.encode() + b"</head>")
     assert extract_page(page_bytes, "http://127.0.0.1:8765/a/5").site_name is None
+
+
+B = "https://b.example/x"
+
+
+@pytest.mark.parametrize(
+    ("head", "target"),
+    [
+        (
+            '<META HTTP-EQUIV="Refresh" CONTENT="0; URL=/story?utm_source=rss">',
+            "http://a.example/story",
+        ),
+        ('<meta content="2;url=&#39;https://b.example/x&#39;" http-equiv=refresh>', B),
+        ("<meta http-equiv='refresh' content=\"1; url='https://b.example/x'\">", B),
+        ('<meta http-equiv="refresh" content="0;https://b.example/x">', B),
+        ('<meta http-equiv="refresh" content="300">', None),  # reloads itself
+        ('<meta http-equiv="refresh" content="600; url=/other">', None),  # not a link
+        ('<meta http-equiv="refresh" content="0; url=file:///etc/passwd">', None),
+        ('<meta http-equiv="refresh" content="0; url=/go">', None),  # itself
+        ('<meta name="refresh" content="0; url=/story">', None),
+    ],
+)
+def test_a_meta_refresh_names_where_the_page_sends_the_reader(
+    head: str, target: str | None
+) -> None:
+    html = f"<html><head>{head}</head><body><p>Redirecting</p></body></html>".encode()
+    assert meta_refresh(html, "http://a.example/go") == target

@@ -222,6 +222,69 @@ def test_a_page_that_fails_falls_back_to_the_feed_summary(
     assert {e.stage for e in report.errors} == {"page", "extract"}
 
 
+def refresh_page(target: str, seconds: int = 0) -> Response:
+    """A page with no text of its own that sends the reader on, as redirectors do."""
+    return Response(
+        f"<html><head><meta http-equiv='refresh' content='{seconds}; url={target}'>"
+        "<title>Redirecting</title></head><body><p>Redirecting...</p></body></html>".encode()
+    )
+
+
+def test_a_page_that_refreshes_to_the_article_is_followed(
+    workspace: Workspace, server: LoopbackServer
+) -> None:
+    real = story(server, "/2026/arabica-high", 40)
+    server.routes["/go/1"] = refresh_page("/2026/arabica-high?utm_source=feed")
+    server.routes["/go/2"] = refresh_page("/go/3")  # two hops: a shortener's shortener
+    server.routes["/go/3"] = refresh_page(real.link.replace("arabica-high", "cocoa-low"))
+    cocoa = story(server, "/2026/cocoa-low", 41)
+    server.routes["/loop/a"] = refresh_page("/loop/b")
+    server.routes["/loop/b"] = refresh_page("/loop/a")
+    server.routes["/reload"] = refresh_page("/reload", seconds=300)  # a page reloading itself
+    items = [
+        Item(real.title, server.url("/go/1"), summary="Arabica futures rose."),
+        Item(cocoa.title, server.url("/go/2"), summary="Cocoa fell."),
+        Item("Loop", server.url("/loop/a"), summary="Going round."),
+        Item("Reload", server.url("/reload"), summary="Live prices."),
+    ]
+    report, store = ingest(workspace, [serve_feed(server, "/f.xml", items)])
+    stored = {a.canonical_url: store.article(a.id) for a in store.articles()}
+    assert set(stored) == {real.link, cocoa.link, server.url("/loop/a"), server.url("/reload")}
+    assert stored[real.link].extracted and stored[cocoa.link].extracted
+    assert (report.new_articles, report.extracted, report.fallbacks) == (4, 2, 2)
+    loop = stored[server.url("/loop/a")]
+    assert not loop.extracted and loop.text == "Going round."
+    assert "no article text" in (loop.extract_error or "")
+    assert server.hits["/loop/a"] + server.hits["/loop/b"] == 3  # two hops, no more
+    assert server.hits["/reload"] == 1
+
+
+def test_a_refresh_to_a_private_address_is_refused_like_a_link(
+    workspace: Workspace, server: LoopbackServer
+) -> None:
+    port = server.port
+    server.routes["/secret"] = Response(b"<html>intranet</html>")
+    server.routes["/go"] = refresh_page(server.url("/secret"))
+    server.routes["/gone"] = refresh_page("/missing")
+    items = [
+        Item("Sneaky", f"http://news.example:{port}/go", summary="x"),
+        Item("Missing", f"http://news.example:{port}/gone", summary="y"),
+    ]
+    serve_feed(server, "/public.xml", items)
+    report, _ = ingest(
+        workspace, [f"http://news.example:{port}/public.xml"], public=("news.example",)
+    )
+    errors = {e.item: e.message for e in report.errors}
+    assert "(127.0.0.1)" in errors[f"http://news.example:{port}/go"]
+    assert (
+        f"the meta refresh of http://news.example:{port}/go leads to"
+        in errors[f"http://news.example:{port}/go"]
+    )
+    assert "/secret" not in server.hits
+    assert "HTTP 404" in errors[f"http://news.example:{port}/gone"]
+    assert report.fallbacks == 2
+
+
 def test_a_link_the_http_client_cannot_send_falls_back_and_the_feed_completes(
     workspace: Workspace, server: LoopbackServer
 ) -> None:
