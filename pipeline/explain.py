@@ -52,12 +52,12 @@ def explain_article(
     article's terms and on its sentences' terms are a few dense products, and only
     choosing the words is done profile by profile.
     """
-    contributions = dense_on(queries, indices) * weights
-    own = dense_on(direct, indices) > 0
+    contributions = _dense_on(queries, indices) * weights
+    own = _dense_on(direct, indices) > 0
     quotes = [""] * queries.shape[0]
     if quotable.sentences and quotable.vectors.nnz:
         columns = np.unique(quotable.vectors.indices)
-        sentence_scores = dense_on(queries, columns) @ dense_on(quotable.vectors, columns).T
+        sentence_scores = _dense_on(queries, columns) @ _dense_on(quotable.vectors, columns).T
         # argmax takes the earliest of equal scores: with nothing shared, the first
         # usable sentence.
         quotes = [quotable.sentences[int(i)] for i in np.argmax(sentence_scores, axis=1)]
@@ -78,7 +78,7 @@ def explain_article(
     return out
 
 
-def dense_on(matrix: sp.csr_matrix, columns: np.ndarray) -> np.ndarray:
+def _dense_on(matrix: sp.csr_matrix, columns: np.ndarray) -> np.ndarray:
     """The (rows × len(columns)) dense block of `matrix` on the sorted `columns`.
 
     Found by binary search of each stored entry: slicing columns out of a matrix as
