@@ -181,20 +181,12 @@ def profiles_for(
         where = {n: len(cached.keys) + m for m, n in enumerate(missing)}
         order = np.array([where[n] if n in where else known[k] for n, k in enumerate(keys)])
         width = max(cached.latent.shape[1], built.latent.shape[1])
-
-        def stacked(name: str) -> sp.csr_matrix:
-            both = [getattr(cached, name), getattr(built, name)]
-            return sp.csr_matrix(sp.vstack(both, format="csr")[order])
-
         out = Profiles(
             contact_ids=tuple(ids),
-            direct=stacked("direct"),
-            query=stacked("query"),
+            direct=sp.vstack([cached.direct, built.direct], format="csr")[order],
+            query=sp.vstack([cached.query, built.query], format="csr")[order],
             latent=np.vstack([_widen(cached.latent, width), _widen(built.latent, width)])[order],
             latent_weight=expansion.latent_weight if width else 0.0,
-            mix=np.vstack([cached.mix, built.mix])[order],
-            clauses=stacked("clauses"),
-            clause_concepts=stacked("clause_concepts"),
         )
     if cache is not None and missing:
         _save_profiles(cache, corpus.model, keys, out)
@@ -264,7 +256,6 @@ def _build_profiles(
         dismissed=_acted_columns(corpus, ids, {c: f.dismissed for c, f in feedback.items()}),
         sent=_acted_columns(corpus, ids, {c: f.sent for c, f in feedback.items()}),
         concepts=profiles.concept_profiles(model, contacts),
-        clauses=profiles.clause_profiles(model, contacts),
     )
 
 
@@ -294,7 +285,6 @@ def _acted_columns(
 # --- the profile cache under models/ --------------------------------------------------
 
 PROFILES_FILE = "profiles.npz"
-_SPARSE = ("direct", "query", "clauses", "clause_concepts")  # the sparse parts saved
 
 
 @dataclass(frozen=True)
@@ -303,9 +293,6 @@ class _CachedProfiles:
     direct: sp.csr_matrix
     query: sp.csr_matrix
     latent: np.ndarray
-    mix: np.ndarray
-    clauses: sp.csr_matrix
-    clause_concepts: sp.csr_matrix
 
 
 def _save_profiles(folder: Path, model: TextModel, keys: Sequence[str], built: Profiles) -> None:
@@ -314,9 +301,8 @@ def _save_profiles(folder: Path, model: TextModel, keys: Sequence[str], built: P
         "model": np.array(model.info.checksum),
         "keys": np.array(list(keys), dtype="U24"),
         "latent": built.latent,
-        "mix": built.mix,
     }
-    for name in _SPARSE:
+    for name in ("direct", "query"):
         matrix = sp.csr_matrix(getattr(built, name))
         arrays[f"{name}_data"] = matrix.data
         arrays[f"{name}_indices"] = matrix.indices
@@ -335,17 +321,17 @@ def _load_profiles(folder: Path, model: TextModel) -> _CachedProfiles | None:
                 return None  # made with another model: every profile is rebuilt
             keys = [str(k) for k in arrays["keys"]]
             shape = (len(keys), model.size)
-            direct, query, clauses, clause_concepts = (
+            direct, query = (
                 sp.csr_matrix(
                     (arrays[f"{n}_data"], arrays[f"{n}_indices"], arrays[f"{n}_indptr"]),
                     shape=shape,
                 )
-                for n in _SPARSE
+                for n in ("direct", "query")
             )
-            latent, mix = arrays["latent"], arrays["mix"]
+            latent = arrays["latent"]
     except (KeyError, TypeError, ValueError, OSError) as exc:
         log.warning("ignoring unreadable profile cache %s: %s", path, exc)
         return None
-    if latent.shape[0] != len(keys) or mix.shape != (len(keys), 2):
+    if latent.shape[0] != len(keys):
         return None
-    return _CachedProfiles(keys, direct, query, latent, mix, clauses, clause_concepts)
+    return _CachedProfiles(keys, direct, query, latent)
