@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomlkit
 import tzlocal
+from tomlkit.items import AoT
 
 from pipeline.errors import AmbiguousError, ConfigError, NotFoundError, UsageError
 from pipeline.records import FeedSource
@@ -426,9 +427,8 @@ def add_feeds(path: Path, sources: list[FeedSource]) -> list[FeedSource]:
     "http://example.com/feed" rather than a second copy fetched twice.
     """
     _, doc = _read_document(path)
-    existing = {clean_url(str(t.get("url"))) for t in doc.get("feeds", [])}
-    if "feeds" not in doc:
-        doc.append("feeds", tomlkit.aot())
+    feeds = _feed_tables(doc)
+    existing = {clean_url(str(t.get("url"))) for t in feeds}
     added: list[FeedSource] = []
     for source in sources:
         problem = url_problem(source.url)
@@ -443,11 +443,32 @@ def add_feeds(path: Path, sources: list[FeedSource]) -> list[FeedSource]:
             table["name"] = source.name
         if source.tags:
             table["tags"] = list(source.tags)
-        doc["feeds"].append(table)
+        feeds.append(table)
         existing.add(source.url)
         added.append(source)
     _write_document(path, doc)
     return added
+
+
+def _feed_tables(doc: tomlkit.TOMLDocument) -> AoT:
+    """The document's `[[feeds]]` array of tables, made if missing.
+
+    `feeds = [...]` written inline is valid too (a user may write `feeds = []`), but
+    tomlkit appends a table to it as text no TOML reader accepts; so it becomes
+    `[[feeds]]` tables first, its feeds kept in order.
+    """
+    current = doc.get("feeds")
+    if isinstance(current, AoT):
+        return current
+    tables = tomlkit.aot()
+    for inline in current or []:
+        table = tomlkit.table()
+        table.update(inline)
+        tables.append(table)
+    if current is not None:
+        del doc["feeds"]
+    doc.append("feeds", tables)
+    return tables
 
 
 def _label(source: FeedSource) -> dict[str, Any]:
@@ -472,6 +493,10 @@ def remove_feed(path: Path, url_or_name: str) -> FeedSource:
     removed = find_feed(config.feeds, url_or_name)
     feeds = doc["feeds"]
     del feeds[next(i for i, t in enumerate(feeds) if t.get("url") == removed.url)]
+    if not feeds:
+        # An empty array of tables is written as `feeds = []` above the file's
+        # comments; without the key the file reads as `init` left it.
+        del doc["feeds"]
     _write_document(path, doc)
     return removed
 

@@ -229,6 +229,34 @@ def test_feeds_remove_by_url_as_typed_and_refuses_blank_or_unknown(run_cli, work
     assert json.loads(run_cli("feeds", "list", "--json").stdout) == []
 
 
+def test_feeds_add_after_the_last_feed_was_removed(run_cli, workspace) -> None:  # type: ignore[no-untyped-def]
+    # Removing the only feed left `feeds = []` at the top of the file, an inline array
+    # that the next `feeds add` could not append a table to ("not valid TOML").
+    assert run_cli("feeds", "add", "https://a.example/feed").exit_code == 0
+    assert run_cli("feeds", "remove", "https://a.example/feed").exit_code == 0
+    again = run_cli("feeds", "add", "https://b.example/feed", "--name", "B")
+    assert again.exit_code == 0, again.output
+    listed = json.loads(run_cli("feeds", "list", "--json").stdout)
+    assert listed == [{"url": "https://b.example/feed", "name": "B", "tags": []}]
+    assert "# --- Technology ---" in workspace.config_path.read_text()
+
+
+@pytest.mark.parametrize(
+    "written", ["feeds = []\n", 'feeds = [{url = "https://a.example/feed"}]\n']
+)
+def test_feeds_add_to_an_inline_feeds_array(run_cli, workspace, written: str) -> None:  # type: ignore[no-untyped-def]
+    # Valid TOML the settings accept, as a user may write it by hand.
+    path = workspace.config_path
+    path.write_text(written + path.read_text())
+    added = run_cli("feeds", "add", "https://b.example/feed")
+    assert added.exit_code == 0, added.output
+    listed = [f["url"] for f in json.loads(run_cli("feeds", "list", "--json").stdout)]
+    assert listed == [
+        *(["https://a.example/feed"] if "url" in written else []),
+        "https://b.example/feed",
+    ]
+
+
 def test_feeds_add_stores_the_cleaned_url_once(run_cli, workspace) -> None:  # type: ignore[no-untyped-def]
     added = run_cli("feeds", "add", "HTTP://News.Example/feed?utm_source=nl&format=rss#top")
     assert added.exit_code == 0 and "Added http://news.example/feed?format=rss" in added.stdout
