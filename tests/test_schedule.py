@@ -139,6 +139,15 @@ def test_dry_run_prints_next_fire_times(workspace, run_cli) -> None:  # type: ig
     assert first.minute == 15 and first.hour % 2 == 0 and first > datetime.now(UTC)
 
 
+def test_json_without_dry_run_is_a_usage_error(run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # A script asking for JSON must get it (or an error), never a daemon that blocks it.
+    started: list[object] = []
+    monkeypatch.setattr("pipeline.cli.jobs.Daemon.start", lambda *a, **k: started.append(a))
+    result = run_cli("schedule", "--json")
+    assert result.exit_code == 2 and not result.stdout and not started
+    assert "--dry-run" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_daemon_jobs_coalesce_one_instance_with_grace(workspace, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     _schedule(workspace, 'timezone = "Europe/Berlin"\nmisfire_grace_seconds = 120\n')
     # The same configuration on a scheduler that can be started without blocking.

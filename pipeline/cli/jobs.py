@@ -130,6 +130,13 @@ def _print_report(report: RunReport, quiet: bool) -> None:
 @pass_app
 def schedule(app: App, dry_run: bool, count: int, as_json: bool, run_now: bool) -> None:
     """Run passes on the cron schedule in feeds.toml until stopped (Ctrl-C or SIGTERM)."""
+    if as_json and not dry_run:
+        # Only the timetable has a JSON form: a script must not find itself waiting on
+        # a daemon that prints nothing.
+        raise click.UsageError(
+            "--json prints the timetable and needs --dry-run: give "
+            "`cheesecake schedule --dry-run --json`, or leave --json out to run the scheduler."
+        )
     config = app.config()
     app.close()
     if dry_run:
