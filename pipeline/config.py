@@ -354,14 +354,13 @@ def find_feed(sources: Iterable[FeedSource], url_or_name: str) -> FeedSource:
     wanted = url_or_name.strip()
     if not wanted:
         raise UsageError("The feed is blank; give its URL or name (see `cheesecake feeds list`).")
-    try:
-        cleaned = clean_url(wanted)
-    except ValueError:
-        cleaned = wanted
+    cleaned = _cleaned(wanted)
     by_url: dict[str, FeedSource] = {}
     by_name: dict[str, FeedSource] = {}
     for source in sources:
-        if source.url in (wanted, cleaned):
+        # Cleaned on both sides: a URL written by hand in feeds.toml ("HTTP://Host/feed")
+        # is the one `add_feeds` reports as already listed, so it answers to that URL.
+        if source.url == wanted or _cleaned(source.url) == cleaned:
             by_url.setdefault(source.url, source)
         elif source.name == wanted:
             by_name.setdefault(source.url, source)
@@ -377,6 +376,14 @@ def find_feed(sources: Iterable[FeedSource], url_or_name: str) -> FeedSource:
             "feeds' URLs and names."
         )
     return found[0]
+
+
+def _cleaned(url: str) -> str:
+    """`clean_url(url)`, or `url` itself where it cannot be parsed as one."""
+    try:
+        return clean_url(url)
+    except ValueError:
+        return url
 
 
 def _http_guess(url: str) -> str | None:

@@ -229,6 +229,22 @@ def test_feeds_remove_by_url_as_typed_and_refuses_blank_or_unknown(run_cli, work
     assert json.loads(run_cli("feeds", "list", "--json").stdout) == []
 
 
+def test_feeds_remove_finds_a_hand_written_url_by_its_clean_form(run_cli, workspace) -> None:  # type: ignore[no-untyped-def]
+    # `feeds add` already calls this the same feed ("already in feeds.toml"), so
+    # `feeds remove` and `articles list --feed` must find it under that URL too.
+    path = workspace.config_path
+    path.write_text(path.read_text() + '[[feeds]]\nurl = "HTTP://A.example/feed#top"\n')
+    again = run_cli("feeds", "add", "http://a.example/feed")
+    assert again.exit_code == 0 and "already in feeds.toml" in again.stdout
+    assert (
+        json.loads(run_cli("articles", "list", "--feed", "http://a.example/feed", "--json").stdout)
+        == []
+    )
+    removed = run_cli("feeds", "remove", "http://a.example/feed")
+    assert removed.exit_code == 0, removed.output
+    assert json.loads(run_cli("feeds", "list", "--json").stdout) == []
+
+
 def test_feeds_add_after_the_last_feed_was_removed(run_cli, workspace) -> None:  # type: ignore[no-untyped-def]
     # Removing the only feed left `feeds = []` at the top of the file, an inline array
     # that the next `feeds add` could not append a table to ("not valid TOML").
