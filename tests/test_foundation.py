@@ -321,6 +321,20 @@ def test_a_file_given_as_the_workspace_is_called_a_file(
     assert file.read_text() == "not a workspace"
 
 
+@pytest.mark.parametrize("blank", ["", " "])
+def test_a_blank_workspace_is_refused_not_replaced(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, blank: str
+) -> None:
+    # `--workspace "$DIR"` with DIR unset must not quietly work on $CHEESECAKE_HOME
+    # (or the current folder) instead.
+    from click.testing import CliRunner
+
+    monkeypatch.setenv("CHEESECAKE_HOME", str(workspace.root))
+    result = CliRunner().invoke(cli, ["--workspace", blank, "status", "--json"])
+    assert result.exit_code == 2 and not result.stdout and "Traceback" not in result.output
+    assert "--workspace" in result.stderr and "blank" in result.stderr
+
+
 def test_not_a_workspace_is_explained(tmp_path: Path) -> None:
     from click.testing import CliRunner
 

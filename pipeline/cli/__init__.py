@@ -157,6 +157,14 @@ def _database_trouble(exc: sqlite3.OperationalError) -> str:
 @click.pass_context
 def cli(ctx: click.Context, workspace: str | None, verbose: int) -> None:
     """Curate industry news for the people you want to stay close to."""
+    if workspace is not None and not workspace.strip():
+        # `--workspace "$DIR"` with DIR unset: falling back to $CHEESECAKE_HOME or the
+        # current folder would quietly work on another workspace.
+        raise click.BadParameter(
+            "it is blank; give the workspace's folder, or leave --workspace out to use "
+            "$CHEESECAKE_HOME or the current folder.",
+            param_hint="--workspace",
+        )
     logging.basicConfig(
         level=[logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)],
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
