@@ -18,9 +18,10 @@ import asyncio
 import hashlib
 import logging
 import os
+import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -83,6 +84,15 @@ PAGE_SLOTS_PER_WORKER = 16
 # hourly fetch does not hammer a site that is down for the day.
 PAGE_RETRY_DELAYS = (timedelta(minutes=30), timedelta(hours=2), timedelta(hours=8))
 PAGE_RETRIES_PER_RUN = 200  # at most this many old pages asked again in one fetch
+# What a batch SQLite undoes takes back with it (the report's counts of stored items).
+_STORED_COUNTS = (
+    "new_articles",
+    "extracted",
+    "fallbacks",
+    "duplicates",
+    "near_duplicates",
+    "recovered",
+)
 META_REFRESH_HOPS = 2  # pages followed through meta refreshes from one entry's link
 _PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/xml", "application/xml")
 
@@ -190,6 +200,10 @@ class _Ingest:
         self._uncommitted = 0  # articles stored in the open batch
         self._commit_timer: asyncio.TimerHandle | None = None
         self._total = 0
+        # The counts as of the last commit, and how many batches SQLite had undone
+        # then: a batch it undoes whole takes its articles out of the report too.
+        self._committed = replace(self.tally, errors=[])
+        self._lost_seen = store.batches_lost
 
     async def run(self) -> _Tally:
         states = self.store.sync_feeds(self.sources)
@@ -222,7 +236,34 @@ class _Ingest:
             self._commit_timer.cancel()
             self._commit_timer = None
         self._uncommitted = 0
-        self.store.commit_batch()
+        try:
+            self.store.commit_batch()
+        except sqlite3.Error as exc:
+            # Often on a timer, where an exception would only reach asyncio's
+            # traceback printer: the batch's items are recorded instead, and the
+            # feeds whose articles went with it keep their validators (see _feed).
+            log.warning("commit failed: %s", exc)
+            self._take_back_lost_batch(f"{exc}")
+            return
+        self._committed = replace(self.tally, errors=[])
+
+    def _take_back_lost_batch(self, reason: str) -> None:
+        """If SQLite undid the open batch whole (a full disk), take its articles back
+        out of the report and record one error for them: the next fetch gets them."""
+        if self.store.batches_lost == self._lost_seen:
+            return
+        self._lost_seen = self.store.batches_lost
+        lost = self.tally.new_articles - self._committed.new_articles
+        for name in _STORED_COUNTS:
+            setattr(self.tally, name, getattr(self._committed, name))
+        if lost:
+            noun = "article" if lost == 1 else "articles"
+            self._error(
+                "store",
+                "database",
+                f"{lost} new {noun} were undone by the database ({reason}); "
+                "the next fetch asks for them again",
+            )
 
     # --- progress and errors ---------------------------------------------------------
 
@@ -362,6 +403,7 @@ class _Ingest:
         except Exception as exc:
             log.exception("unexpected failure on entry %s", entry.url or entry.key)
             self._error("store", entry.url or entry.key, f"unexpected error: {exc!r}")
+            self._take_back_lost_batch(str(exc))
             return False
         finally:
             self._advance()
@@ -455,6 +497,7 @@ class _Ingest:
         except Exception as exc:
             log.exception("unexpected failure asking again for %s", retry.url)
             self._error("page", retry.url, f"unexpected error: {exc!r}")
+            self._take_back_lost_batch(str(exc))
         finally:
             self._advance()
 

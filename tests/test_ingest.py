@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -602,9 +603,46 @@ def test_a_write_the_disk_refuses_loses_no_article_of_another_feed(
     assert [e.message for e in report.errors if e.item == trap.link] == [
         "unexpected error: OperationalError('database or disk is full')"
     ]
+    # The report counts what is stored, not what the undone batch held.
+    kept = len(store.articles())
+    assert report.new_articles == report.extracted == kept < 3
+    [undone] = [e.message for e in report.errors if e.item == "database"]
+    lost = 3 - kept  # the trap itself never was stored; a2 came after the failure
+    assert undone.startswith(f"{lost} new article") and "the next fetch asks" in undone
     monkeypatch.setattr(Store, "add_article", real_add)  # space is freed
     ingest(workspace, feeds)
     assert {a.url for a in store.articles()} == {a1.link, a2.link, a3.link, trap.link}
+
+
+def test_a_commit_the_disk_refuses_is_reported_not_printed(
+    workspace: Workspace,
+    server: LoopbackServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Batches are committed on a timer: a failure there used to reach only asyncio's
+    # "Exception in callback" traceback, and the report still counted the articles.
+    monkeypatch.setattr(ingest_module, "COMMIT_SECONDS", 0.05)
+    items = [story(server, f"/c{i}", 70 + i) for i in range(3)]
+    feeds = [serve_feed(server, "/c.xml", items)]
+    real_commit = Store.commit_batch
+    failures = []
+
+    def commit_batch(store: Store) -> None:
+        if store.conn.in_transaction and not failures:
+            failures.append(1)
+            store.conn.rollback()  # what SQLite does to a batch on an I/O error
+            store.batches_lost += 1
+            raise sqlite3.OperationalError("disk I/O error")
+        real_commit(store)
+
+    monkeypatch.setattr(Store, "commit_batch", commit_batch)
+    report, store = ingest(workspace, feeds)
+    assert failures and "Exception in callback" not in caplog.text
+    assert report.new_articles == len(store.articles()) < 3
+    assert any("undone by the database (disk I/O error)" in e.message for e in report.errors)
+    again, _ = ingest(workspace, feeds)  # the feed kept its old validators: asked again
+    assert len(store.articles()) == 3 and again.new_articles == 3 - report.new_articles
 
 
 def test_fetch_command_json_and_summary(
