@@ -152,6 +152,13 @@ def _bad_news(lowered: str, own_phrases: Sequence[str] = ()) -> bool:
     return _NEGATIVE.search(_FIELD_OF_WORK.sub(" ", lowered)) is not None
 
 
+# Words before "of the year" that make it a time, not a title ("the end of the year").
+_TIME_OF_YEAR = (
+    "end", "start", "beginning", "middle", "rest", "remainder", "half", "quarter",
+    "part", "time", "turn", "course", "most", "day", "week", "month", "season",
+)  # fmt: skip
+_NOT_A_TIME_OF = "".join(rf"(?<!\b{word} )" for word in _TIME_OF_YEAR)
+
 # Positive kinds in precedence order: when one sentence holds cues of two kinds,
 # the earlier kind wins (a promotion announced with a quote is a new role).
 _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -164,7 +171,9 @@ _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
             # "30 Under 30", "Forty Under 40", "Thirty Under Thirty"
             r"(?:\d+|twenty|thirty|forty|fifty) under (?:\d+|twenty|thirty|forty|fifty)\b",
             r"honou?rees?\b",
-            r"of the year\b",
+            # "Innovator of the Year", but not a stretch of the calendar ("at the end
+            # of the year"), which would congratulate a departure on an award.
+            _NOT_A_TIME_OF + r"of the year\b",
         ),
     ),
     (

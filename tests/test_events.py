@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from mention_fixtures import article
 
-from pipeline.events import EventContext, classify, negative_cue, quoted_only
+from pipeline.events import EventContext, classify, negative_cue, positive_kind, quoted_only
 from pipeline.mentions import MentionIndex, analyse, scan_new_articles
 from pipeline.messages import mention_draft
 from pipeline.records import Contact, ContactFields, NewArticle
@@ -344,3 +344,18 @@ def test_a_name_after_said_that_is_the_news_not_the_speaker(text: str) -> None:
     # "X said that Nadia ..." reports news about her; only "..., said Nadia" quotes her.
     lead = "Analytics firms reshuffled their boards this week. "
     assert event_of("Changes at Brightwater", lead + text) == "new_role"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nadia Okafor will step down at the end of the year.",
+        "Nadia Okafor expects flood claims to peak in the first half of the year.",
+        "Nadia Okafor said spring is the busiest time of the year for forecasters.",
+        "Nadia Okafor will run the team for the rest of the year.",
+    ],
+)
+def test_a_time_of_the_year_is_no_award(text: str) -> None:
+    # "of the year" is an award ("Data Leader of the Year") only after a title, not
+    # after a stretch of the calendar: "the end of the year" congratulated a departure.
+    assert positive_kind(text) != "award"
