@@ -290,6 +290,19 @@ _QUOTED = _cues(
     r"commented\b",
 )
 
+# Leaving a job, when no bad news comes with it (that is a negative cue above) and no
+# new role (a positive cue): no congratulation, and no quote either when it is the
+# company that "said" so.
+_DEPARTURE = _cues(
+    r"step(?:s|ped|ping)? down\b",
+    r"resign(?:s|ed|ing)?\b",
+    r"(?:to|will) leave\b",
+    r"leav(?:es|ing)\b",
+    # not "retired" or "departed": "said retired admiral Jane Doe" is a quote
+    r"retir(?:es|ing|e)\b",
+    r"depart(?:s|ing)?\b",
+)
+
 _COMPANY_CUES = _cues(
     r"acquir(?:es|ed|ing|er)\b",
     r"acquisition",
@@ -423,6 +436,9 @@ def classify(context: EventContext) -> EventResult:
             kind = _positive(text.lower())
             if kind is not None and (kind != "new_role" or context.named_in_front):
                 return EventResult(kind, first)
+    for sentence, low in zip(sentences, lowered, strict=True):
+        if sentence not in beside and _DEPARTURE.search(low):
+            return EventResult(OTHER, sentence)
     for sentence, low in zip(sentences, lowered, strict=True):
         if sentence in speaking or _QUOTED.search(low):
             return EventResult(PUBLICATION, sentence)

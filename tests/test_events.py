@@ -359,3 +359,42 @@ def test_a_time_of_the_year_is_no_award(text: str) -> None:
     # "of the year" is an award ("Data Leader of the Year") only after a title, not
     # after a stretch of the calendar: "the end of the year" congratulated a departure.
     assert positive_kind(text) != "award"
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (
+            "Brightwater data chief to leave at year end",
+            "Nadia Okafor, chief data officer at Brightwater Analytics, will step down at "
+            "the end of the year to pursue other opportunities, the company said.",
+        ),
+        (
+            "Brightwater data chief resigns",
+            "Nadia Okafor has resigned as chief data officer of Brightwater Analytics, the "
+            "company told staff on Monday.",
+        ),
+        (
+            "Brightwater data chief retires",
+            "Nadia Okafor will retire in March after 20 years at Brightwater Analytics, "
+            "the firm said.",
+        ),
+    ],
+)
+def test_a_departure_the_company_announces_is_no_quote(title: str, text: str) -> None:
+    # "the company said" is not her speaking: drafting "I saw you quoted" would invent
+    # a quote, and a departure is no news to congratulate on. A neutral note it is.
+    assert event_of(title, text) == "other"
+
+
+def test_leaving_for_a_new_role_is_still_a_new_role() -> None:
+    text = (
+        "Nadia Okafor is leaving Brightwater Analytics to join Harbourline as its chief "
+        "data officer, the company said."
+    )
+    assert event_of("Leadership change at Brightwater", text) == "new_role"
+
+
+def test_a_retired_speaker_is_still_quoted() -> None:
+    text = '"Ports need dredging," said retired admiral Nadia Okafor on Tuesday.'
+    assert event_of("Dredging plans stall", text) == "publication"
