@@ -213,8 +213,25 @@ class Contact(ContactFields):
 
     @property
     def greeting_name(self) -> str:
-        """The name to open a message with: nickname, else first name, else the whole name."""
-        return self.nickname or self.first_name or self.name.split()[0]
+        """The name to open a message with: nickname, else first name, else honorific
+        and family name ("Dr. Chen"), else the whole name.
+
+        Never the name's first word: that is "Dr." in "Dr. Chen" and "de" in "de la
+        Cruz". A first name that is an initial ("J.") is no name to greet anyone by.
+        """
+        if self.nickname:
+            return self.nickname
+        if self.first_name and not _is_initial(self.first_name):
+            return self.first_name
+        if self.honorific and self.last_name:
+            return f"{self.honorific} {self.last_name}"
+        return self.name
+
+
+def _is_initial(name: str) -> bool:
+    """ "J." or "J": one letter, with or without its full stop."""
+    stripped = name.removesuffix(".")
+    return len(stripped) == 1 and stripped.isalpha()
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,25 @@ def test_nickname_is_the_greeting() -> None:
     assert "Mara," in draft.body.splitlines()[0]
 
 
+@pytest.mark.parametrize(
+    ("name", "parts", "greeting"),
+    [
+        ("Dr. Chen", {"honorific": "Dr.", "last_name": "Chen"}, "Dr. Chen"),
+        ("de la Cruz", {"last_name": "de la Cruz"}, "de la Cruz"),
+        ("J. R. Hartley", {"first_name": "J.", "middle_name": "R.", "last_name": "Hartley"},
+         "J. R. Hartley"),
+    ],
+)  # fmt: skip
+def test_without_a_first_name_the_greeting_is_no_fragment(
+    name: str, parts: dict[str, str], greeting: str
+) -> None:
+    # "Hey Dr.," and "Hi de," were the first word of the name; an initial is no name
+    # to open a message with either.
+    who = contact(**{"name": name, "first_name": "", "last_name": "", **parts})
+    draft = share_draft(who, article(), suggestion(), sequence=0)
+    assert draft.body.splitlines()[0].endswith(f" {greeting},")
+
+
 @pytest.mark.parametrize("confidence", CONFIDENCES)
 def test_negative_news_never_gets_a_draft(confidence: str) -> None:
     assert mention_draft(contact(), article(), mention("negative", confidence)) is None
