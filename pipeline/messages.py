@@ -206,7 +206,18 @@ def _split_subject(name: str, text: str) -> tuple[str, str]:
         )
     body = re.sub(r"\n{3,}", "\n\n", rest.strip("\n"))
     body = "\n".join(line.rstrip() for line in body.splitlines())
-    return _clean(first[len("subject:") :]), body.strip()
+    subject = _clean(first[len("subject:") :])
+    return _one_stop(subject), _one_stop(body.strip())
+
+
+# A template's full stop after a name or title that ends a sentence itself: "at
+# Quillfeather Ltd.. That's", "your piece on Is gold overvalued?. Thanks". An
+# ellipsis ("...") keeps its dots, and a stop inside a URL is not at a word's end.
+_SECOND_STOP = re.compile(r"(?<=[.?!…])(?<!\.\.)\.(?=\s|$)")
+
+
+def _one_stop(text: str) -> str:
+    return _SECOND_STOP.sub("", text)
 
 
 def _clean(text: str | None) -> str:

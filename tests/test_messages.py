@@ -438,3 +438,17 @@ def test_a_quote_that_opens_with_quotation_marks_is_not_quoted_twice() -> None:
         contact(), article(), suggestion(quote="Cranes cut turnaround."), sequence=0
     )
     assert '"Cranes cut turnaround."' in plain.body
+
+
+@pytest.mark.parametrize("sequence", range(4))
+@pytest.mark.parametrize("kind", MENTION_DRAFT_KINDS)
+def test_a_name_or_title_ending_in_punctuation_gets_no_second_stop(
+    kind: str, sequence: int
+) -> None:
+    # "the round at Quillfeather Ltd.. That's" and "your piece on Is gold overvalued?.
+    # Thanks": the template's full stop after a name or title that has its own.
+    who = contact(company="Quillfeather Ltd.")
+    piece = article(title="Is gold overvalued?", site_name="Bullion Notes Inc.")
+    draft = mention_draft(who, piece, mention(kind, evidence=OWN_PAPER), sequence=sequence)
+    assert draft is not None
+    assert not re.search(r"(?<!\.)\.\.(?!\.)|[?!…]\.", draft.body + draft.subject), draft.body
