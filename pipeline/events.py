@@ -159,6 +159,12 @@ _TIME_OF_YEAR = (
 )  # fmt: skip
 _NOT_A_TIME_OF = "".join(rf"(?<!\b{word} )" for word in _TIME_OF_YEAR)
 
+# What a company wins that is no award: "wins a $40 million tender", "won the bid".
+_NOT_BUSINESS = (
+    r"(?! (?:[\w$€£¥.,-]+ ){0,4}?(?:contracts?|tenders?|bids?|deals?|orders?|business|"
+    r"customers?|clients?|accounts?|mandates?)\b)"
+)
+
 # Positive kinds in precedence order: when one sentence holds cues of two kinds,
 # the earlier kind wins (a promotion announced with a quote is a new role).
 _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -206,8 +212,8 @@ _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "award",
         _cues(
-            r"wins?\b",
-            r"won\b",
+            # but not business won ("won a $40 million contract"): that is company news
+            r"(?:wins?|won)\b" + _NOT_BUSINESS,
             r"awards?\b",
             r"awarded\b",
             r"honou?r(?:ed|s|ee)\b",

@@ -398,3 +398,18 @@ def test_leaving_for_a_new_role_is_still_a_new_role() -> None:
 def test_a_retired_speaker_is_still_quoted() -> None:
     text = '"Ports need dredging," said retired admiral Nadia Okafor on Tuesday.'
     assert event_of("Dredging plans stall", text) == "publication"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Brightwater Analytics won a contract with the Aldmere port authority, Nadia Okafor said.",
+        "Brightwater Analytics, where Nadia Okafor is chief data officer, wins a $40 "
+        "million tender to model flood risk.",
+        "Nadia Okafor's team won the bid for the Aldmere flood survey.",
+    ],
+)
+def test_winning_business_is_no_award(text: str) -> None:
+    # A contract, a tender or a bid won is company news: "Congratulations on the
+    # recognition ... your award" would be about an award nobody gave.
+    assert event_of("Brightwater wins new business", text) != "award"
