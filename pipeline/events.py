@@ -74,6 +74,8 @@ _NEGATIVE = _cues(
     r"jail(?:ed)?\b",
     r"breach(?:es|ed)?\b",
     r"hack(?:ed|ers?)\b",
+    r"ransomware",
+    r"cyber[- ]?attack",
     r"data leak",
     r"bankrupt",
     r"insolven",
@@ -116,7 +118,8 @@ _NEGATIVE = _cues(
 _FIELD_WORDS = (
     r"(?:fraud|litigation|insolvency|bankruptcy|investigations?|breach(?:es)?|hacking|"
     r"hackers?|money[- ]laundering|insider[- ]trading|bribery|harassment|misconduct|"
-    r"recalls?|crash|injury|whistle-?blowers?|liquidation|receivership|data[- ]leaks?)"
+    r"recalls?|crash|injury|whistle-?blowers?|liquidation|receivership|data[- ]leaks?|"
+    r"ransomware|cyber[- ]?attacks?)"
 )
 _ROLES = (
     r"(?:head|director|chief|leader|lead|manager|president|vp|partner|professor|lecturer|"

@@ -413,3 +413,22 @@ def test_winning_business_is_no_award(text: str) -> None:
     # A contract, a tender or a bid won is company news: "Congratulations on the
     # recognition ... your award" would be about an award nobody gave.
     assert event_of("Brightwater wins new business", text) != "award"
+
+
+def test_a_cyberattack_on_their_company_is_bad_news() -> None:
+    # Speaking for the company after a ransomware attack is no "comment" to enjoy.
+    text = (
+        "Brightwater Analytics was hit by a ransomware attack on Monday. Nadia Okafor "
+        "said the company was restoring its systems."
+    )
+    assert event_of("Brightwater Analytics hit by ransomware", text) == "negative"
+    cyber = "Hackers' cyberattack took Brightwater Analytics offline; Nadia Okafor said "
+    assert event_of("Brightwater offline", cyber + "it was back.") == "negative"
+
+
+def test_ransomware_as_a_field_of_work_is_not_bad_news() -> None:
+    text = (
+        "Nadia Okafor, head of ransomware response at Brightwater Analytics, won the "
+        "Defender of the Year award."
+    )
+    assert event_of("Security awards announced", text) == "award"
