@@ -99,7 +99,10 @@ def mention_draft(
         "certain": mention.confidence != "verify",
         "confidence": mention.confidence,
         "evidence": _clean(mention.evidence),
-        "company": shorten(_clean(contact.company or mention.context), 6),
+        # Only the company the user saved: the organisation the scanner found beside
+        # the name (`mention.context`) may be an investor, a client or a former
+        # employer, and naming it as theirs would state what the article does not.
+        "company": shorten(_clean(contact.company), 6),
     }
     return _draft(kind, context, "", contact.email, templates_dir)
 

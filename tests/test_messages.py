@@ -452,3 +452,16 @@ def test_a_name_or_title_ending_in_punctuation_gets_no_second_stop(
     draft = mention_draft(who, piece, mention(kind, evidence=OWN_PAPER), sequence=sequence)
     assert draft is not None
     assert not re.search(r"(?<!\.)\.\.(?!\.)|[?!…]\.", draft.body + draft.subject), draft.body
+
+
+@pytest.mark.parametrize("sequence", range(3))
+@pytest.mark.parametrize("kind", MENTION_DRAFT_KINDS)
+def test_an_organisation_beside_the_name_is_not_called_theirs(kind: str, sequence: int) -> None:
+    # "Nadia Okafor, a partner at Fernhill Ventures, led the round in Vela Robotics":
+    # the organisation beside the name may be an investor, a former employer or a
+    # client. Drafted as theirs it read "Congratulations on the round at Fernhill
+    # Ventures", a fact the article never states.
+    beside = mention(kind, evidence=OWN_PAPER, context="Fernhill Ventures")
+    draft = mention_draft(contact(company=""), article(), beside, sequence=sequence)
+    assert draft is not None
+    assert "Fernhill" not in draft.subject + draft.body
