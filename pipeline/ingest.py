@@ -243,7 +243,7 @@ class _Ingest:
             # traceback printer: the batch's items are recorded instead, and the
             # feeds whose articles went with it keep their validators (see _feed).
             log.warning("commit failed: %s", exc)
-            self._take_back_lost_batch(f"{exc}")
+            self._take_back_lost_batch(str(exc))
             return
         self._committed = replace(self.tally, errors=[])
 
