@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,34 +55,35 @@ KEY_SHIFT = 58
 assert BANDS <= 1 << (63 - KEY_SHIFT)  # every key fits a signed 64-bit SQLite integer
 
 _WORD = re.compile(r"\w+")
-_M64 = (1 << 64) - 1
 _MIX = (0xBF58476D1CE4E5B9, 0x94D049BB133111EB)  # splitmix64's finaliser multipliers
 _LOW32 = np.uint64(0xFFFFFFFF)
 _EMPTY = np.iinfo(np.uint64).max  # a row no shingle fell into (values fit 32 bits)
 
 
-def _splitmix64(seed: int) -> Iterator[int]:
-    """A fixed stream of 64-bit constants (NumPy's generators may change between
-    versions; stored hashes must not)."""
-    state = seed
-    while True:
-        state = (state + 0x9E3779B97F4A7C15) & _M64
-        z = state
-        z = ((z ^ (z >> 30)) * _MIX[0]) & _M64
-        z = ((z ^ (z >> 27)) * _MIX[1]) & _M64
-        yield z ^ (z >> 31)
+def _splitmix64(seed: int, count: int) -> np.ndarray:
+    """The first `count` outputs of splitmix64 from `seed` (uint64): fixed constants,
+    where NumPy's generators may change between versions and stored hashes must not.
+    Computed all at once (the n-th state is seed + n * the increment), as drawing the
+    14,644 constants one by one in Python cost 7 ms of every import."""
+    state = np.uint64(seed) + np.uint64(0x9E3779B97F4A7C15) * np.arange(
+        1, count + 1, dtype=np.uint64
+    )
+    z = (state ^ (state >> np.uint64(30))) * np.uint64(_MIX[0])
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(_MIX[1])
+    return z ^ (z >> np.uint64(31))
 
 
 def _constants() -> tuple[np.ndarray, np.ndarray]:
     """The shingle multipliers, and each row's probe sequence: a fixed permutation of
     all rows (Fisher-Yates on the stream) in which an empty row looks for a donor."""
-    stream = _splitmix64(SEED)
-    powers = np.array([next(stream) | 1 for _ in range(SHINGLE_WORDS)], dtype=np.uint64)
+    stream = _splitmix64(SEED, SHINGLE_WORDS + SIGNATURE_ROWS * (SIGNATURE_ROWS - 1))
+    powers = stream[:SHINGLE_WORDS] | np.uint64(1)
+    draws = iter(stream[SHINGLE_WORDS:].tolist())
     probes = np.empty((SIGNATURE_ROWS, SIGNATURE_ROWS), dtype=np.int64)
     for row in range(SIGNATURE_ROWS):
         order = list(range(SIGNATURE_ROWS))
         for i in range(SIGNATURE_ROWS - 1, 0, -1):
-            j = next(stream) % (i + 1)
+            j = next(draws) % (i + 1)
             order[i], order[j] = order[j], order[i]
         probes[row] = order
     return powers, probes
