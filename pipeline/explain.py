@@ -10,6 +10,7 @@ and text; nothing here ranks or stores.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,8 +39,8 @@ def explain_article(
     indices: np.ndarray,
     weights: np.ndarray,
     quotable: Quotable,
-    queries: sp.csr_matrix,
-    direct: sp.csr_matrix,
+    queries: Rows,
+    direct: Rows,
     latent: np.ndarray | None,
     *,
     limit: int = MAX_REASONS,
@@ -53,9 +54,15 @@ def explain_article(
     choosing the words is done profile by profile.
     """
     contributions = _dense_on(queries, indices) * weights
+    # Terms naming no topic are never reasons: dropped before the ranking, so each
+    # profile's few best shared terms are topical ones.
+    shared = np.flatnonzero(contributions.any(axis=0))
+    names = model.terms
+    silent = shared[[not _names_topic(names[t]) for t in indices[shared].tolist()]]
+    contributions[:, silent] = 0
     own = _dense_on(direct, indices) > 0
-    quotes = [""] * queries.shape[0]
-    if quotable.sentences and quotable.vectors.nnz:
+    quotes = [""] * queries.count
+    if quotable.sentences and quotable.vectors.indices.size:
         columns = np.unique(quotable.vectors.indices)
         sentence_scores = _dense_on(queries, columns) @ _dense_on(quotable.vectors, columns).T
         # argmax takes the earliest of equal scores: with nothing shared, the first
@@ -68,65 +75,67 @@ def explain_article(
     mine = own[rows, positions].tolist()
     terms = indices[positions].tolist()
     values_list = values.tolist()
-    starts = np.searchsorted(rows, np.arange(queries.shape[0] + 1)).tolist()
-    out = []
-    for n in range(queries.shape[0]):
+    starts = np.searchsorted(rows, np.arange(queries.count + 1)).tolist()
+    reasons = []
+    for n in range(queries.count):
         lo, hi = starts[n], min(starts[n + 1], starts[n] + limit * 4)
         ranked = list(zip(values_list[lo:hi], terms[lo:hi], mine[lo:hi], strict=True))
-        profile_latent = latent[n] if latent is not None and latent.size else None
-        out.append((_reasons(model, ranked, indices, weights, profile_latent, limit), quotes[n]))
-    return out
+        reasons.append(_reasons(names, ranked, limit))
+    if latent is not None and latent.size:
+        _add_latent_terms(model, indices, weights, latent, reasons, limit)
+    return list(zip((tuple(r) for r in reasons), quotes, strict=True))
 
 
-def _dense_on(matrix: sp.csr_matrix, columns: np.ndarray) -> np.ndarray:
-    """The (rows × len(columns)) dense block of `matrix` on the sorted `columns`.
+@dataclass(frozen=True)
+class Rows:
+    """Some rows of a CSR matrix as their stored entries, without building the
+    submatrix (scipy's row indexing costs more than the work done with it here)."""
+
+    count: int
+    row: np.ndarray  # each entry's position among the chosen rows
+    indices: np.ndarray
+    data: np.ndarray
+
+
+def rows_of(matrix: sp.csr_matrix, rows: Sequence[int] | np.ndarray) -> Rows:
+    """The entries of `matrix`'s `rows` (in that order)."""
+    chosen = np.asarray(rows, dtype=np.int64)
+    starts = matrix.indptr[chosen]
+    lengths = matrix.indptr[chosen + 1] - starts
+    ends = np.cumsum(lengths)
+    total = int(ends[-1]) if chosen.size else 0
+    at = np.repeat(starts - (ends - lengths), lengths) + np.arange(total)
+    positions = np.repeat(np.arange(chosen.size), lengths)
+    return Rows(int(chosen.size), positions, matrix.indices[at], matrix.data[at])
+
+
+def _dense_on(part: Rows, columns: np.ndarray) -> np.ndarray:
+    """The (rows × len(columns)) dense block of `part` on the sorted `columns`.
 
     Found by binary search of each stored entry: slicing columns out of a matrix as
     wide as the vocabulary would cost a pass over the whole vocabulary every time.
     """
-    out = np.zeros((matrix.shape[0], columns.size), dtype=np.float32)
-    if not columns.size or not matrix.nnz:
+    out = np.zeros((part.count, columns.size), dtype=np.float32)
+    if not columns.size or not part.indices.size:
         return out
-    at = np.minimum(np.searchsorted(columns, matrix.indices), columns.size - 1)
-    hit = columns[at] == matrix.indices
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    out[rows[hit], at[hit]] = matrix.data[hit]  # canonical CSR: one entry per cell
+    at = np.minimum(np.searchsorted(columns, part.indices), columns.size - 1)
+    hit = columns[at] == part.indices
+    out[part.row[hit], at[hit]] = part.data[hit]  # canonical CSR: one entry per cell
     return out
 
 
-def _reasons(
-    model: TextModel,
-    ranked: list[tuple[float, int, bool]],
-    indices: np.ndarray,
-    weights: np.ndarray,
-    latent: np.ndarray | None,
-    limit: int,
-) -> tuple[str, ...]:
-    """Reason names from the shared terms `ranked` (contribution, term, the contact's
-    own?) best first.
-
-    A term the direct profile lacks is marked related. When the match is mostly
-    latent (fewer than two shared terms), the article's own terms closest to the
-    profile in the latent space are added, also marked related.
-    """
+def _reasons(names: Sequence[str], ranked: list[tuple[float, int, bool]], limit: int) -> list[str]:
+    """Reason names from the shared topical terms `ranked` (contribution, term, the
+    contact's own?) best first; a term the direct profile lacks is marked related."""
     # The contact's own terms and expansion terms are chosen separately, so a bigram
     # only absorbs unigrams of its own kind: "tanker" they wrote stays theirs even if
     # the article's "tanker rates" came in through expansion.
-    names = model.terms
-    topical = [(v, names[t], o) for v, t, o in ranked if _names_topic(names[t])]
-    mine = _whole_bigrams([(v, n) for v, n, o in topical if o], limit)
-    related = _whole_bigrams([(v, n) for v, n, o in topical if not o], limit)
+    mine = _whole_bigrams([(v, names[t]) for v, t, o in ranked if o], limit)
+    related = _whole_bigrams([(v, names[t]) for v, t, o in ranked if not o], limit)
     merged = sorted(
         [(v, n) for v, n in mine] + [(v, n + RELATED) for v, n in related], reverse=True
     )
-    out = [name for _, name in merged[:limit]]
-    if len(out) < 2 and latent is not None:
-        exclude = {name.removesuffix(RELATED) for name in out}
-        wanted = min(limit, 3) - len(out)
-        out.extend(
-            n + RELATED for n in _latent_terms(model, indices, weights, latent, exclude, wanted)
-        )
-    return tuple(out)
+    return [name for _, name in merged[:limit]]
 
 
 def _whole_bigrams(ranked: list[tuple[float, str]], limit: int) -> list[tuple[float, str]]:
@@ -157,34 +166,44 @@ def _whole_bigrams(ranked: list[tuple[float, str]], limit: int) -> list[tuple[fl
     return chosen[:limit]
 
 
-def _latent_terms(
+def _add_latent_terms(
     model: TextModel,
     indices: np.ndarray,
     weights: np.ndarray,
     latent: np.ndarray,
-    exclude: set[str],
-    wanted: int = 3,
-) -> list[str]:
-    """The article's `wanted` single words whose latent direction is closest to the
-    profile's, best first."""
-    positions = np.searchsorted(model.latent_terms, indices)
-    positions = np.minimum(positions, max(len(model.latent_terms) - 1, 0))
-    placed = model.latent_terms[positions] == indices if len(model.latent_terms) else positions < 0
+    reasons: list[list[str]],
+    limit: int,
+) -> None:
+    """When a match is mostly latent (fewer than two reasons), add the article's own
+    single words whose latent direction is closest to the profile's (rows of
+    `latent`), marked related, up to three reasons in all."""
+    short = [n for n, r in enumerate(reasons) if len(r) < 2]
+    if not short or not len(model.latent_terms):
+        return
+    last = len(model.latent_terms) - 1
+    positions = np.minimum(np.searchsorted(model.latent_terms, indices), last)
+    placed = model.latent_terms[positions] == indices
     if not placed.any():
-        return []
-    affinity = (model.components[:, positions[placed]].T @ latent.ravel()) * weights[placed]
-    order = np.argsort(-affinity, kind="stable")
+        return
+    # (placed terms × profiles): each term's latent affinity to each short profile.
+    directions = model.components[:, positions[placed]].T * weights[placed][:, None]
+    affinity = directions @ latent[short].T
     terms = indices[placed]
-    names: list[str] = []
-    for o in order.tolist():
-        if affinity[o] <= 0 or len(names) == wanted:
-            break
-        name = model.term(int(terms[o]))
-        if name not in exclude and " " not in name and _names_topic(name):
-            names.append(name)
-    return names
+    for column, n in enumerate(short):
+        names = reasons[n]
+        exclude = {name.removesuffix(RELATED) for name in names}
+        wanted = min(limit, 3) - len(names)
+        scores = affinity[:, column]
+        for o in np.argsort(-scores, kind="stable").tolist():
+            if scores[o] <= 0 or not wanted:
+                break
+            name = model.term(int(terms[o]))
+            if name not in exclude and " " not in name and _names_topic(name):
+                names.append(name + RELATED)
+                wanted -= 1
 
 
+@functools.lru_cache(maxsize=2**16)  # a few thousand terms recur in every match
 def _names_topic(term: str) -> bool:
     """Whether a term says what an article is about: some word of it is neither a
     number nor a verb of reporting ("000 jobs" does, "000" and "said" do not)."""
@@ -206,7 +225,7 @@ class Quotable:
     """An article's candidate quote sentences and their vectors (reused across contacts)."""
 
     sentences: tuple[str, ...]
-    vectors: sp.csr_matrix
+    vectors: Rows  # one row per sentence
 
 
 def quotables(model: TextModel, texts: Sequence[str], titles: Sequence[str] = ()) -> list[Quotable]:
@@ -229,6 +248,7 @@ def quotables(model: TextModel, texts: Sequence[str], titles: Sequence[str] = ()
     vectors = model.texts(flat) if flat else sp.csr_matrix((0, model.size))
     out, start = [], 0
     for candidates in chosen:
-        out.append(Quotable(tuple(candidates), vectors[start : start + len(candidates)]))
+        span = np.arange(start, start + len(candidates))
+        out.append(Quotable(tuple(candidates), rows_of(vectors, span)))
         start += len(candidates)
     return out

@@ -222,8 +222,8 @@ class _Explainer:
                 vectors.indices[lo:hi],
                 vectors.data[lo:hi],
                 quotable,
-                p.query[rows],
-                p.direct[rows],
+                explain.rows_of(p.query, rows),
+                explain.rows_of(p.direct, rows),
                 p.latent[rows] if p.latent.shape[1] else None,
             )
             out.update(((row, column), e) for row, e in zip(rows, explained, strict=True))
