@@ -181,12 +181,20 @@ def profiles_for(
         where = {n: len(cached.keys) + m for m, n in enumerate(missing)}
         order = np.array([where[n] if n in where else known[k] for n, k in enumerate(keys)])
         width = max(cached.latent.shape[1], built.latent.shape[1])
+
+        def stacked(name: str) -> sp.csr_matrix:
+            both = [getattr(cached, name), getattr(built, name)]
+            return sp.csr_matrix(sp.vstack(both, format="csr")[order])
+
         out = Profiles(
             contact_ids=tuple(ids),
-            direct=sp.vstack([cached.direct, built.direct], format="csr")[order],
-            query=sp.vstack([cached.query, built.query], format="csr")[order],
+            direct=stacked("direct"),
+            query=stacked("query"),
             latent=np.vstack([_widen(cached.latent, width), _widen(built.latent, width)])[order],
             latent_weight=expansion.latent_weight if width else 0.0,
+            mix=np.vstack([cached.mix, built.mix])[order],
+            clauses=stacked("clauses"),
+            clause_concepts=stacked("clause_concepts"),
         )
     if cache is not None and missing:
         _save_profiles(cache, corpus.model, keys, out)
@@ -256,6 +264,7 @@ def _build_profiles(
         dismissed=_acted_columns(corpus, ids, {c: f.dismissed for c, f in feedback.items()}),
         sent=_acted_columns(corpus, ids, {c: f.sent for c, f in feedback.items()}),
         concepts=profiles.concept_profiles(model, contacts),
+        clauses=profiles.clause_profiles(model, contacts),
     )
 
 
@@ -285,6 +294,7 @@ def _acted_columns(
 # --- the profile cache under models/ --------------------------------------------------
 
 PROFILES_FILE = "profiles.npz"
+_SPARSE = ("direct", "query", "clauses", "clause_concepts")  # the sparse parts saved
 
 
 @dataclass(frozen=True)
@@ -293,6 +303,9 @@ class _CachedProfiles:
     direct: sp.csr_matrix
     query: sp.csr_matrix
     latent: np.ndarray
+    mix: np.ndarray
+    clauses: sp.csr_matrix
+    clause_concepts: sp.csr_matrix
 
 
 def _save_profiles(folder: Path, model: TextModel, keys: Sequence[str], built: Profiles) -> None:
@@ -301,8 +314,9 @@ def _save_profiles(folder: Path, model: TextModel, keys: Sequence[str], built: P
         "model": np.array(model.info.checksum),
         "keys": np.array(list(keys), dtype="U24"),
         "latent": built.latent,
+        "mix": built.mix,
     }
-    for name in ("direct", "query"):
+    for name in _SPARSE:
         matrix = sp.csr_matrix(getattr(built, name))
         arrays[f"{name}_data"] = matrix.data
         arrays[f"{name}_indices"] = matrix.indices
@@ -321,17 +335,17 @@ def _load_profiles(folder: Path, model: TextModel) -> _CachedProfiles | None:
                 return None  # made with another model: every profile is rebuilt
             keys = [str(k) for k in arrays["keys"]]
             shape = (len(keys), model.size)
-            direct, query = (
+            direct, query, clauses, clause_concepts = (
                 sp.csr_matrix(
                     (arrays[f"{n}_data"], arrays[f"{n}_indices"], arrays[f"{n}_indptr"]),
                     shape=shape,
                 )
-                for n in ("direct", "query")
+                for n in _SPARSE
             )
-            latent = arrays["latent"]
+            latent, mix = arrays["latent"], arrays["mix"]
     except (KeyError, TypeError, ValueError, OSError) as exc:
         log.warning("ignoring unreadable profile cache %s: %s", path, exc)
         return None
-    if latent.shape[0] != len(keys):
+    if latent.shape[0] != len(keys) or mix.shape != (len(keys), 2):
         return None
-    return _CachedProfiles(keys, direct, query, latent)
+    return _CachedProfiles(keys, direct, query, latent, mix, clauses, clause_concepts)

@@ -7,8 +7,10 @@ itself so that a short interest written in a person's own words reaches articles
 use other words for the same thing: pseudo-relevance feedback adds the terms its best
 matches share (articles the user sent count as the best of matches, dismissed ones
 never count), and a latent (LSA) view of the profile is kept for blending with the
-lexical score. Expansion terms stay separate so explanations can mark them. This
-module does not read the store or rank articles.
+lexical score. Expansion terms stay separate so explanations can mark them. The
+interest's clauses of several words are kept too: an article matching only a minor
+word of one ("traffic" of "tanker traffic") is discounted unless the expansion
+confirms it (clause_discounts). This module does not read the store or rank articles.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ FIELD_WEIGHTS: tuple[tuple[str, float], ...] = (
 )
 # Part of every cached profile's key: bump when the same contact text and feedback
 # would give another profile, so cached ones are rebuilt (models/ keeps them).
-PROFILE_VERSION = 3
+PROFILE_VERSION = 4
 # Words of a field that say nothing about what its owner reads (see query_terms).
 FIELD_FILLER = {"title": query_terms.RANK_WORDS, "company": query_terms.COMPANY_FORMS}
 # Dismissed articles push the profile away from their distinctive terms that are not
@@ -61,6 +63,13 @@ MAX_THREADS = 4  # scoring chunks run in parallel on at most this many cores
 BLOCK_BYTES = 32 * 2**20
 MAX_BLOCK_ROWS = 512
 SMALL_FEEDBACK_SET = 3  # pseudo-relevance feedback from this few matches needs no support
+# An article matching the expansion this many times as closely as the contact's own
+# words (cosines) is confirmed on-topic: a clause it covers in part then counts in
+# full (see clause_discounts).
+CONFIRMING_RATIO = 2.0
+# An article holding at least this share of a clause (by weight) matches it; one
+# holding less, only a minor word of it, counts the clause by that share squared.
+PARTIAL_CLAUSE = 0.5
 COVERAGE_CANDIDATES = 200  # best first-pass matches whose concept coverage is looked up
 # The fields whose words are the contact's concepts (see Expansion.min_concepts): what
 # they read about, not who they are (a job title or a company is no topic to cover).
@@ -102,6 +111,14 @@ class Profiles:
     query: sp.csr_matrix  # direct plus expansion terms (unit rows): what is scored
     latent: np.ndarray  # the query in the LSA space (unit rows; no columns without one)
     latent_weight: float
+    # How much `direct` and the (unit) expansion weigh in `query`, per row: the query
+    # is mix[:, 0] * direct + mix[:, 1] * expansion (no expansion: mix[:, 1] is 0).
+    mix: np.ndarray
+    # The contact's clauses naming two concepts or more (query_terms.clauses): each
+    # term's clause number and each single word's concept number. Only rows with an
+    # expansion have them: it is what tells a partial match on- or off-topic.
+    clauses: sp.csr_matrix
+    clause_concepts: sp.csr_matrix
 
     def row(self, contact_id: int) -> int:
         return self.contact_ids.index(contact_id)
@@ -145,10 +162,20 @@ def text_profiles(model: TextModel, contacts: Sequence[Contact]) -> sp.csr_matri
     return unit_rows(total)
 
 
+def concept_texts(contacts: Sequence[Contact]) -> list[str]:
+    return ["\n".join(field_texts(c)[name] for name in CONCEPT_FIELDS) for c in contacts]
+
+
 def concept_profiles(model: TextModel, contacts: Sequence[Contact]) -> sp.csr_matrix:
     """The contacts' concepts (query_terms.concepts) from the CONCEPT_FIELDS together."""
-    texts = ["\n".join(field_texts(c)[name] for name in CONCEPT_FIELDS) for c in contacts]
-    return query_terms.concepts(model, texts)
+    return query_terms.concepts(model, concept_texts(contacts))
+
+
+def clause_profiles(
+    model: TextModel, contacts: Sequence[Contact]
+) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """The contacts' clauses (query_terms.clauses) from the CONCEPT_FIELDS together."""
+    return query_terms.clauses(model, concept_texts(contacts))
 
 
 def apply_feedback(
@@ -230,6 +257,7 @@ def build(
     dismissed: sp.csr_matrix | None = None,
     sent: sp.csr_matrix | None = None,
     concepts: sp.csr_matrix | None = None,
+    clauses: tuple[sp.csr_matrix, sp.csr_matrix] | None = None,
     chunk: int | None = None,
 ) -> Profiles:
     """Expand direct profiles from `corpus` (unit article rows, `stories` their story
@@ -242,8 +270,12 @@ def build(
     their words: only what they share with the profile's other good matches is
     learnt, so one article cannot turn the profile into itself. `concepts`
     (profiles × vocabulary, query_terms.concepts) steer which matches lend terms.
+    `clauses` (query_terms.clauses) are kept for scoring (see clause_discounts).
     """
     query = direct
+    n = direct.shape[0]
+    mix = np.zeros((n, 2), dtype=DTYPE)
+    mix[:, 0] = 1.0
     if (
         expansion.feedback_docs
         and expansion.feedback_terms
@@ -253,7 +285,7 @@ def build(
         if stories is None:
             stories = np.arange(corpus.shape[0])
         none = sp.csr_matrix(direct.shape[:1] + corpus.shape[:1], dtype=bool)
-        query = _pseudo_feedback(
+        related = _pseudo_feedback(
             direct,
             corpus,
             stories,
@@ -263,6 +295,15 @@ def build(
             expansion,
             chunk or block_rows(corpus.shape[0]),
         )
+        mixed = sp.csr_matrix(direct + expansion.feedback_weight * related, dtype=DTYPE)
+        lengths = np.sqrt(np.asarray(mixed.multiply(mixed).sum(axis=1)).ravel())
+        lengths[lengths == 0] = 1.0
+        mix[:, 0] = 1.0 / lengths
+        mix[:, 1] = np.where(related.getnnz(axis=1) > 0, expansion.feedback_weight, 0.0) / lengths
+        query = unit_rows(mixed)
+    empty = sp.csr_matrix((n, direct.shape[1]), dtype=np.int32)
+    clause_rows, concept_rows = clauses if clauses is not None else (empty, empty)
+    expanded = (mix[:, 1] > 0).astype(np.int32)[:, None]
     latent = model.latent(query) if expansion.latent_weight and corpus_latent.size else None
     return Profiles(
         contact_ids=tuple(contact_ids),
@@ -270,7 +311,17 @@ def build(
         query=query,
         latent=latent if latent is not None else np.zeros((direct.shape[0], 0), dtype=DTYPE),
         latent_weight=expansion.latent_weight if latent is not None else 0.0,
+        mix=mix,
+        clauses=_pruned(clause_rows.multiply(expanded)),
+        clause_concepts=_pruned(concept_rows.multiply(expanded)),
     )
+
+
+def _pruned(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    out = sp.csr_matrix(matrix, dtype=np.int32)
+    out.eliminate_zeros()
+    out.sort_indices()
+    return out
 
 
 def _pseudo_feedback(
@@ -283,7 +334,8 @@ def _pseudo_feedback(
     expansion: Expansion,
     chunk: int,
 ) -> sp.csr_matrix:
-    """Add the terms that the profile's best first-pass matches have in common.
+    """The terms that the profile's best first-pass matches have in common (unit
+    rows; a row without any is zero).
 
     The matches lending terms are, if at least a quarter of `feedback_docs` do, only
     those that cover at least `min_concepts` of the profile's `concepts` (all of
@@ -409,8 +461,7 @@ def _pseudo_feedback(
         )
 
     parts = in_parallel(expand, range(0, direct.shape[0], chunk))
-    expansion_part = sp.vstack(parts, format="csr") if parts else direct
-    return unit_rows(direct + expansion.feedback_weight * expansion_part)
+    return sp.vstack(parts, format="csr") if parts else sp.csr_matrix(direct.shape, dtype=DTYPE)
 
 
 def _covering(
@@ -443,6 +494,119 @@ def _covering(
         counts = np.bincount(pair, minlength=n * slots).reshape(n, slots)
         np.maximum.at(own, labelled.row, labelled.data.astype(np.int64))
     return (counts >= np.minimum(own, wanted)[:, None]) & (candidates >= 0)
+
+
+class TermLookup:
+    """The weight of any (row, term) of a CSR matrix with sorted indices, many at once."""
+
+    def __init__(self, matrix: sp.csr_matrix):
+        matrix = sp.csr_matrix(matrix)
+        if not matrix.has_sorted_indices:
+            matrix = matrix.sorted_indices()
+        self.matrix = matrix
+        self.width = np.int64(matrix.shape[1])
+        rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
+        self.keys = rows * self.width + matrix.indices
+
+    def __call__(self, rows: np.ndarray, terms: np.ndarray) -> np.ndarray:
+        keys = rows.astype(np.int64) * self.width + terms
+        at = np.minimum(np.searchsorted(self.keys, keys), max(self.keys.size - 1, 0))
+        if not self.keys.size:
+            return np.zeros(keys.shape, dtype=DTYPE)
+        return np.where(self.keys[at] == keys, self.matrix.data[at], 0).astype(DTYPE)
+
+
+def clause_discounts(
+    profile_set: Profiles,
+    rows: np.ndarray,
+    articles: np.ndarray,
+    lexical: np.ndarray,
+    article_terms: TermLookup,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How far each pair (profile rows[j], article articles[j], whose lexical score
+    is lexical[j]) is discounted for covering a clause in part, as (pair, term,
+    amount) entries: the query's weight at that term is lowered by the amount for
+    that article, so its lexical score falls by the sum of amount × the article's
+    weight (`article_terms` looks those up in the article vectors).
+
+    A clause of the contact's own words ("tanker traffic", "corporate scandals") is
+    matched by an article holding at least PARTIAL_CLAUSE of its concepts, weighed
+    as the direct profile weighs them (a story on an election matches "elections
+    around the world"); one holding only a minor word of it (an airline's "traffic",
+    a footballer's "scandal") matches it in part, and its direct words count only
+    by the share held, squared. But only as far as the expansion (the terms the
+    profile's best matches share) fails to confirm the match: an article whose
+    expansion cosine reaches CONFIRMING_RATIO times its direct cosine is on the
+    topic those matches share (a tanker story saying "shipping" and "vessels"), and
+    loses nothing; below that the discount grows as the expansion cosine falls,
+    whole for an article the expansion knows nothing of. Clauses of one
+    concept ("terrorism") are matched whole or not at all, and never discounted.
+    """
+    clause_rows, concept_rows = profile_set.clauses, profile_set.clause_concepts
+    none = np.zeros(0, dtype=np.int64)
+    counts = np.diff(clause_rows.indptr)[rows]
+    if not counts.sum():
+        return none, none, np.zeros(0, dtype=DTYPE)
+    pairs = rows.size
+    entry_pair = np.repeat(np.arange(pairs), counts)
+    starts = np.repeat(clause_rows.indptr[rows] - np.cumsum(counts) + counts, counts)
+    at = starts + np.arange(entry_pair.size)
+    term = clause_rows.indices[at].astype(np.int64)
+    clause = clause_rows.data[at].astype(np.int64)
+    entry_row = rows[entry_pair]
+    concept = TermLookup(concept_rows)(entry_row, term).astype(np.int64)
+    own = TermLookup(profile_set.direct)(entry_row, term)
+    held = article_terms(articles[entry_pair], term)
+    # Per (pair, clause): the direct profile's part of the score, and how much of the
+    # clause's concepts (each weighing its heaviest word) the article holds.
+    width = int(clause.max()) + 1
+    slot = entry_pair * width + clause
+    part = np.bincount(slot, own * held, minlength=pairs * width)
+    words = concept > 0
+    labels = int(concept.max()) + 1
+    concept_slot = entry_pair[words] * labels + concept[words]
+    weight = np.zeros(pairs * labels, dtype=np.float64)
+    np.maximum.at(weight, concept_slot, own[words])
+    found = np.bincount(concept_slot, held[words] > 0, minlength=pairs * labels) > 0
+    clause_of = np.zeros(pairs * labels, dtype=np.int64)
+    clause_of[concept_slot] = clause[words]
+    owner = np.repeat(np.arange(pairs), labels) * width + clause_of
+    total = np.bincount(owner, weight, minlength=pairs * width)
+    covered = np.bincount(owner, weight * found, minlength=pairs * width)
+    share = covered / np.where(total > 0, total, 1)
+    missing = np.where((part > 0) & (total > 0) & (share < PARTIAL_CLAUSE), 1.0 - share**2, 0.0)
+    partial = missing.reshape(pairs, width).any(axis=1)
+    # The direct and expansion cosines of the pairs covering a clause in part.
+    gate = np.zeros(pairs, dtype=np.float64)
+    chosen = np.flatnonzero(partial)
+    if chosen.size:
+        direct = profile_set.direct
+        lengths = np.diff(direct.indptr)[rows[chosen]]
+        pair = np.repeat(chosen, lengths)
+        first = np.repeat(direct.indptr[rows[chosen]] - np.cumsum(lengths) + lengths, lengths)
+        where = first + np.arange(pair.size)
+        values = direct.data[where] * article_terms(articles[pair], direct.indices[where])
+        cosine = np.bincount(pair, values, minlength=pairs)[chosen]
+        mix = profile_set.mix[rows[chosen]]
+        expansion = (lexical[chosen] - mix[:, 0] * cosine) / np.where(mix[:, 1] > 0, mix[:, 1], 1)
+        confirmed = expansion / (CONFIRMING_RATIO * np.where(cosine > 0, cosine, 1))
+        gate[chosen] = np.where(cosine > 0, np.clip(1.0 - confirmed, 0.0, 1.0), 0.0)
+    amount = profile_set.mix[entry_row, 0] * gate[entry_pair] * missing[slot] * own
+    keep = amount > 0
+    return entry_pair[keep], term[keep], amount[keep].astype(DTYPE)
+
+
+def clause_penalty(
+    profile_set: Profiles,
+    rows: np.ndarray,
+    articles: np.ndarray,
+    lexical: np.ndarray,
+    article_terms: TermLookup,
+) -> np.ndarray:
+    """How much each pair's lexical score falls (see clause_discounts)."""
+    pair, term, amount = clause_discounts(profile_set, rows, articles, lexical, article_terms)
+    held = article_terms(articles[pair], term)
+    return np.bincount(pair, amount * held, minlength=rows.size)
 
 
 def block_rows(columns: int) -> int:

@@ -13,6 +13,7 @@ the topic). It does not expand a profile from the corpus (pipeline.profiles does
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import cache
@@ -187,6 +188,14 @@ COMPANY_FORMS = frozenset(
         "solutions",
     ]
 )
+# Where one part of an interest ends and the next begins: list separators, and the
+# words that introduce examples ("tech companies like Microsoft, Google and Apple" is
+# "tech companies", then three companies, not one clause of five words).
+CLAUSE_BREAK = re.compile(
+    r"[,;:/&|()\n]+|\b(?:and|or|plus|as well as|like|such as|including|especially"
+    r"|particularly|notably|mainly|chiefly|primarily|for example|for instance)\b",
+    re.IGNORECASE,
+)
 # A singular found through a plural the contact wrote counts a little less than the
 # word itself: "wars" certainly means "war", but the plural is what they chose.
 SINGULAR_WEIGHT = 0.7
@@ -340,4 +349,56 @@ def concepts(model: TextModel, texts: Sequence[str]) -> sp.csr_matrix:
     return sp.csr_matrix(
         (np.asarray(labels, dtype=np.int32), (rows, columns)),
         shape=(len(texts), model.size),
+    )
+
+
+def clauses(model: TextModel, texts: Sequence[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """The parts of each text naming two concepts or more, as two (texts × vocabulary)
+    matrices: each term's clause number (1, 2, ... per row), and each single word's
+    concept number (as in `concepts`).
+
+    An interest is usually a list ("maritime logistics and tanker traffic"): a part
+    of one word ("terrorism") is matched whole or not at all, but an article holding
+    only "traffic" matches half of "tanker traffic" (pipeline.profiles weighs that).
+    Parts naming one concept are left out, and a term belongs to the first part
+    that names it.
+    """
+    parts = [[p for p in CLAUSE_BREAK.split(text) if p.strip()] for text in texts]
+    flat = [p for group in parts for p in group]
+    weighted = weighted_terms(model, flat) if flat else sp.csr_matrix((0, model.size))
+    rows: list[int] = []
+    columns: list[int] = []
+    clause_numbers: list[int] = []
+    concept_numbers: list[int] = []
+    at = 0
+    for row, group in enumerate(parts):
+        used: set[int] = set()
+        numbers: dict[str, int] = {}
+        clause = 0
+        for n in range(at, at + len(group)):
+            lo, hi = weighted.indptr[n], weighted.indptr[n + 1]
+            terms = weighted.indices[lo:hi][weighted.data[lo:hi] > 0].tolist()
+            terms = [t for t in terms if t not in used]
+            used.update(terms)
+            if len({_stem(model.term(t)) for t in terms if " " not in model.term(t)}) < 2:
+                continue
+            clause += 1
+            for term in sorted(terms):
+                name = model.term(term)
+                rows.append(row)
+                columns.append(term)
+                clause_numbers.append(clause)
+                single = " " not in name
+                number = numbers.setdefault(_stem(name), len(numbers) + 1) if single else 0
+                concept_numbers.append(number)
+        at += len(group)
+    shape = (len(texts), model.size)
+    rows_a, columns_a = np.asarray(rows, dtype=np.int64), np.asarray(columns, dtype=np.int64)
+    words = np.asarray(concept_numbers, dtype=np.int32) > 0
+    return (
+        sp.csr_matrix((np.asarray(clause_numbers, dtype=np.int32), (rows_a, columns_a)), shape),
+        sp.csr_matrix(
+            (np.asarray(concept_numbers, dtype=np.int32)[words], (rows_a[words], columns_a[words])),
+            shape,
+        ),
     )

@@ -37,6 +37,9 @@ STAGE = "relevance"  # the `processed` stage name: articles match has scored
 SAME_STORY_COSINE = 0.8  # two articles this alike tell one story: suggest it once
 LATENT_PREFILTER = 0.5  # below this latent cosine two articles are never that alike
 CANDIDATE_FACTOR = 4  # candidates kept per suggestion wanted (room for duplicates)
+# A contact with clauses of several concepts has this many times the candidates
+# scored before a clause covered in part lowers some (profiles.clause_discounts).
+CLAUSE_POOL_FACTOR = 2
 EXPANSION = Expansion()
 
 
@@ -109,13 +112,35 @@ def _blocks(
     transposed = corpus.vectors[columns].T.tocsr()
     latent = corpus.latent[columns]
     weight = profile_set.latent_weight
+    with_clauses = np.diff(profile_set.clauses.indptr) > 0
+    article_terms = profiles.TermLookup(corpus.vectors) if with_clauses[rows].any() else None
+    bottom = -np.inf if floor is None else floor
 
     def score(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        scores = (profile_set.query[block] @ transposed).toarray()
+        lexical = (profile_set.query[block] @ transposed).toarray()
+        scores = lexical
         if weight:
-            scores *= 1.0 - weight
+            scores = (1.0 - weight) * lexical
             scores += weight * (profile_set.latent[block] @ latent.T)
-        return profiles.top_columns(scores, k, -np.inf if floor is None else floor)
+        if article_terms is None or not with_clauses[block].any():
+            return profiles.top_columns(scores, k, bottom)
+        # A clause covered in part only lowers a score (profiles.clause_discounts):
+        # the best matches before it are looked up, and the best after it kept.
+        pool = min(columns.size, CLAUSE_POOL_FACTOR * k)
+        top, top_scores = profiles.top_columns(scores, pool, bottom)
+        line, slot = np.nonzero(top >= 0)
+        penalty = profiles.clause_penalty(
+            profile_set,
+            block[line],
+            columns[top[line, slot]],
+            lexical[line, top[line, slot]],
+            article_terms,
+        )
+        top_scores[line, slot] -= (1.0 - weight) * penalty
+        top[top_scores < bottom] = -1
+        top_scores[top < 0] = -np.inf
+        order = np.argsort(-top_scores, axis=1, kind="stable")[:, :k]
+        return np.take_along_axis(top, order, axis=1), np.take_along_axis(top_scores, order, axis=1)
 
     step = profiles.block_rows(columns.size)
     blocks = [rows[start : start + step] for start in range(0, rows.size, step)]
@@ -222,12 +247,30 @@ class _Explainer:
                 vectors.indices[lo:hi],
                 vectors.data[lo:hi],
                 quotable,
-                explain.rows_of(p.query, rows),
+                explain.rows_of(self._scored_query(rows, column), range(len(rows))),
                 explain.rows_of(p.direct, rows),
                 p.latent[rows] if p.latent.shape[1] else None,
             )
             out.update(((row, column), e) for row, e in zip(rows, explained, strict=True))
         return out
+
+    def _scored_query(self, rows: list[int], column: int) -> sp.csr_matrix:
+        """The profiles' query rows as they scored the article: with the weight a
+        clause covered in part lost for it (profiles.clause_discounts), so that
+        reasons rank terms by what they really contributed."""
+        p, vectors = self.profiles, self.corpus.vectors
+        query = sp.csr_matrix(p.query[rows], dtype=np.float32)
+        positions = np.asarray(rows, dtype=np.int64)
+        if not (np.diff(p.clauses.indptr)[positions] > 0).any():
+            return query
+        article = vectors[column]
+        lexical = np.asarray(query @ article.T.toarray()).ravel()
+        # The article is row 0 of its own lookup.
+        pair, term, amount = profiles.clause_discounts(
+            p, positions, np.zeros(positions.size, np.int64), lexical, profiles.TermLookup(article)
+        )
+        discount = sp.csr_matrix((amount, (pair, term)), shape=query.shape, dtype=np.float32)
+        return sp.csr_matrix(query - discount, dtype=np.float32)
 
 
 # --- match -----------------------------------------------------------------------------
