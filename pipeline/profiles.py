@@ -510,24 +510,44 @@ class TermLookup:
 
     def __call__(self, rows: np.ndarray, terms: np.ndarray) -> np.ndarray:
         keys = rows.astype(np.int64) * self.width + terms
-        at = np.minimum(np.searchsorted(self.keys, keys), max(self.keys.size - 1, 0))
-        if not self.keys.size:
+        if not self.keys.size or not keys.size:
             return np.zeros(keys.shape, dtype=DTYPE)
+        # Sorted needles find their places several times faster in a large table.
+        order = np.argsort(keys, kind="stable")
+        at = np.empty(keys.size, dtype=np.int64)
+        at[order] = np.searchsorted(self.keys, keys[order])
+        at = np.minimum(at, self.keys.size - 1)
         return np.where(self.keys[at] == keys, self.matrix.data[at], 0).astype(DTYPE)
+
+
+class PostingLookup:
+    """The weight of (article, term) pairs from a vocabulary × articles matrix, for
+    the given `terms` only: a block of contacts needs few terms, and their postings
+    are a far smaller table to search than every article's terms."""
+
+    def __init__(self, transposed: sp.csr_matrix, terms: np.ndarray):
+        self.terms = np.unique(terms)
+        self.postings = TermLookup(sp.csr_matrix(transposed[self.terms]))
+
+    def __call__(self, articles: np.ndarray, terms: np.ndarray) -> np.ndarray:
+        at = np.minimum(np.searchsorted(self.terms, terms), max(self.terms.size - 1, 0))
+        known = self.terms[at] == terms if self.terms.size else np.zeros(terms.shape, bool)
+        return np.where(known, self.postings(at, articles), 0).astype(DTYPE)
 
 
 def clause_discounts(
     profile_set: Profiles,
     rows: np.ndarray,
     articles: np.ndarray,
-    lexical: np.ndarray,
-    article_terms: TermLookup,
+    lexical: np.ndarray | None,
+    article_terms: Callable[[np.ndarray, np.ndarray], np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """How far each pair (profile rows[j], article articles[j], whose lexical score
-    is lexical[j]) is discounted for covering a clause in part, as (pair, term,
+    is lexical[j], looked up if None) is discounted for covering a clause in part, as (pair, term,
     amount) entries: the query's weight at that term is lowered by the amount for
     that article, so its lexical score falls by the sum of amount × the article's
-    weight (`article_terms` looks those up in the article vectors).
+    weight (`article_terms(articles, terms)` looks those up: a TermLookup of the
+    article vectors, or a PostingLookup).
 
     A clause of the contact's own words ("tanker traffic", "corporate scandals") is
     matched by an article holding at least PARTIAL_CLAUSE of its concepts, weighed
@@ -542,58 +562,99 @@ def clause_discounts(
     whole for an article the expansion knows nothing of. Clauses of one
     concept ("terrorism") are matched whole or not at all, and never discounted.
     """
-    clause_rows, concept_rows = profile_set.clauses, profile_set.clause_concepts
+    pair, term, amount, _ = _discounts(profile_set, rows, articles, lexical, article_terms)
+    return pair, term, amount
+
+
+def _discounts(
+    profile_set: Profiles,
+    rows: np.ndarray,
+    articles: np.ndarray,
+    lexical: np.ndarray | None,
+    article_terms: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """clause_discounts, and the article's weight at each entry's term."""
     none = np.zeros(0, dtype=np.int64)
+    if not (np.diff(profile_set.clauses.indptr)[rows] > 0).any():
+        return none, none, np.zeros(0, dtype=DTYPE), np.zeros(0, dtype=DTYPE)
+    # Only the profiles of these pairs are looked at (lookups over all would cost
+    # as much as the profile set, again for every block of pairs).
+    wanted, rows = np.unique(rows, return_inverse=True)
+    rows = rows.ravel()
+    clause_rows = sp.csr_matrix(profile_set.clauses[wanted])
+    direct = sp.csr_matrix(profile_set.direct[wanted])
+    mix_of = profile_set.mix[wanted]
+    # Each profile's clause entries: term, clause, concept (0 for a bigram), and the
+    # direct weight; each concept weighs its heaviest word, each clause its concepts.
+    owner_row = np.repeat(np.arange(wanted.size), np.diff(clause_rows.indptr))
+    term_of = clause_rows.indices.astype(np.int64)
+    clause_of = clause_rows.data.astype(np.int64)
+    concept_of = TermLookup(profile_set.clause_concepts[wanted])(owner_row, term_of)
+    concept_of = concept_of.astype(np.int64)
+    own_of = TermLookup(direct)(owner_row, term_of)
+    width = int(clause_of.max()) + 1
+    labels = int(concept_of.max()) + 1
+    words = concept_of > 0
+    concept_weight = np.zeros(wanted.size * labels)
+    np.maximum.at(concept_weight, owner_row[words] * labels + concept_of[words], own_of[words])
+    concept_clause = np.zeros(wanted.size * labels, dtype=np.int64)
+    concept_clause[owner_row[words] * labels + concept_of[words]] = clause_of[words]
+    concept_owner = np.repeat(np.arange(wanted.size), labels) * width + concept_clause
+    total = np.bincount(concept_owner, concept_weight, minlength=wanted.size * width)
+    # The same entries for every pair, with the article's weight at each term.
     counts = np.diff(clause_rows.indptr)[rows]
-    if not counts.sum():
-        return none, none, np.zeros(0, dtype=DTYPE)
     pairs = rows.size
     entry_pair = np.repeat(np.arange(pairs), counts)
-    starts = np.repeat(clause_rows.indptr[rows] - np.cumsum(counts) + counts, counts)
-    at = starts + np.arange(entry_pair.size)
-    term = clause_rows.indices[at].astype(np.int64)
-    clause = clause_rows.data[at].astype(np.int64)
-    entry_row = rows[entry_pair]
-    concept = TermLookup(concept_rows)(entry_row, term).astype(np.int64)
-    own = TermLookup(profile_set.direct)(entry_row, term)
+    at = np.repeat(clause_rows.indptr[rows] - np.cumsum(counts) + counts, counts)
+    at += np.arange(entry_pair.size)
+    term, clause, own = term_of[at], clause_of[at], own_of[at]
     held = article_terms(articles[entry_pair], term)
-    # Per (pair, clause): the direct profile's part of the score, and how much of the
-    # clause's concepts (each weighing its heaviest word) the article holds.
-    width = int(clause.max()) + 1
+    # Per (pair, clause): the direct profile's part of the score, and the share of
+    # the clause's weight the article holds.
     slot = entry_pair * width + clause
     part = np.bincount(slot, own * held, minlength=pairs * width)
-    words = concept > 0
-    labels = int(concept.max()) + 1
-    concept_slot = entry_pair[words] * labels + concept[words]
-    weight = np.zeros(pairs * labels, dtype=np.float64)
-    np.maximum.at(weight, concept_slot, own[words])
-    found = np.bincount(concept_slot, held[words] > 0, minlength=pairs * labels) > 0
-    clause_of = np.zeros(pairs * labels, dtype=np.int64)
-    clause_of[concept_slot] = clause[words]
-    owner = np.repeat(np.arange(pairs), labels) * width + clause_of
-    total = np.bincount(owner, weight, minlength=pairs * width)
-    covered = np.bincount(owner, weight * found, minlength=pairs * width)
-    share = covered / np.where(total > 0, total, 1)
-    missing = np.where((part > 0) & (total > 0) & (share < PARTIAL_CLAUSE), 1.0 - share**2, 0.0)
-    partial = missing.reshape(pairs, width).any(axis=1)
+    concept_slot = entry_pair[words[at]] * labels + concept_of[at][words[at]]
+    found = np.bincount(concept_slot, held[words[at]] > 0, minlength=pairs * labels) > 0
+    pair_concepts = (rows[:, None] * labels + np.arange(labels)).ravel()
+    pair_owner = np.repeat(np.arange(pairs), labels) * width + concept_clause[pair_concepts]
+    covered = np.bincount(
+        pair_owner, concept_weight[pair_concepts] * found, minlength=pairs * width
+    )
+    totals = total.reshape(wanted.size, width)[rows].ravel()
+    share = covered / np.where(totals > 0, totals, 1)
+    missing = np.where((part > 0) & (totals > 0) & (share < PARTIAL_CLAUSE), 1.0 - share**2, 0.0)
     # The direct and expansion cosines of the pairs covering a clause in part.
     gate = np.zeros(pairs, dtype=np.float64)
-    chosen = np.flatnonzero(partial)
+    chosen = np.flatnonzero(missing.reshape(pairs, width).any(axis=1))
     if chosen.size:
-        direct = profile_set.direct
-        lengths = np.diff(direct.indptr)[rows[chosen]]
-        pair = np.repeat(chosen, lengths)
-        first = np.repeat(direct.indptr[rows[chosen]] - np.cumsum(lengths) + lengths, lengths)
-        where = first + np.arange(pair.size)
-        values = direct.data[where] * article_terms(articles[pair], direct.indices[where])
-        cosine = np.bincount(pair, values, minlength=pairs)[chosen]
-        mix = profile_set.mix[rows[chosen]]
-        expansion = (lexical[chosen] - mix[:, 0] * cosine) / np.where(mix[:, 1] > 0, mix[:, 1], 1)
+        cosine = _row_dots(direct, rows[chosen], articles[chosen], article_terms)
+        if lexical is None:
+            query = sp.csr_matrix(profile_set.query[wanted])
+            scored = _row_dots(query, rows[chosen], articles[chosen], article_terms)
+        else:
+            scored = lexical[chosen]
+        mix = mix_of[rows[chosen]]
+        expansion = (scored - mix[:, 0] * cosine) / np.where(mix[:, 1] > 0, mix[:, 1], 1)
         confirmed = expansion / (CONFIRMING_RATIO * np.where(cosine > 0, cosine, 1))
         gate[chosen] = np.where(cosine > 0, np.clip(1.0 - confirmed, 0.0, 1.0), 0.0)
-    amount = profile_set.mix[entry_row, 0] * gate[entry_pair] * missing[slot] * own
+    amount = mix_of[rows[entry_pair], 0] * gate[entry_pair] * missing[slot] * own
     keep = amount > 0
-    return entry_pair[keep], term[keep], amount[keep].astype(DTYPE)
+    return entry_pair[keep], term[keep], amount[keep].astype(DTYPE), held[keep]
+
+
+def _row_dots(
+    matrix: sp.csr_matrix,
+    rows: np.ndarray,
+    articles: np.ndarray,
+    article_terms: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """matrix[rows[j]] · article articles[j], for each j."""
+    lengths = np.diff(matrix.indptr)[rows]
+    pair = np.repeat(np.arange(rows.size), lengths)
+    where = np.repeat(matrix.indptr[rows] - np.cumsum(lengths) + lengths, lengths)
+    where += np.arange(pair.size)
+    values = matrix.data[where] * article_terms(articles[pair], matrix.indices[where])
+    return np.bincount(pair, values, minlength=rows.size)
 
 
 def clause_penalty(
@@ -601,11 +662,10 @@ def clause_penalty(
     rows: np.ndarray,
     articles: np.ndarray,
     lexical: np.ndarray,
-    article_terms: TermLookup,
+    article_terms: Callable[[np.ndarray, np.ndarray], np.ndarray],
 ) -> np.ndarray:
     """How much each pair's lexical score falls (see clause_discounts)."""
-    pair, term, amount = clause_discounts(profile_set, rows, articles, lexical, article_terms)
-    held = article_terms(articles[pair], term)
+    pair, _, amount, held = _discounts(profile_set, rows, articles, lexical, article_terms)
     return np.bincount(pair, amount * held, minlength=rows.size)
 
 

@@ -361,8 +361,12 @@ def clauses(model: TextModel, texts: Sequence[str]) -> tuple[sp.csr_matrix, sp.c
     of one word ("terrorism") is matched whole or not at all, but an article holding
     only "traffic" matches half of "tanker traffic" (pipeline.profiles weighs that).
     Parts naming one concept are left out, and a term belongs to the first part
-    that names it.
+    that names it. Each distinct text is read once (contacts share interests).
     """
+    distinct, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
+    if distinct.size < len(texts):
+        clause_rows, concept_rows = clauses(model, [str(t) for t in distinct])
+        return clause_rows[inverse.ravel()], concept_rows[inverse.ravel()]
     parts = [[p for p in CLAUSE_BREAK.split(text) if p.strip()] for text in texts]
     flat = [p for group in parts for p in group]
     weighted = weighted_terms(model, flat) if flat else sp.csr_matrix((0, model.size))

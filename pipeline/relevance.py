@@ -113,28 +113,31 @@ def _blocks(
     latent = corpus.latent[columns]
     weight = profile_set.latent_weight
     with_clauses = np.diff(profile_set.clauses.indptr) > 0
-    article_terms = profiles.TermLookup(corpus.vectors) if with_clauses[rows].any() else None
     bottom = -np.inf if floor is None else floor
 
     def score(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        lexical = (profile_set.query[block] @ transposed).toarray()
-        scores = lexical
+        scores = (profile_set.query[block] @ transposed).toarray()
         if weight:
-            scores = (1.0 - weight) * lexical
+            scores *= 1.0 - weight
             scores += weight * (profile_set.latent[block] @ latent.T)
-        if article_terms is None or not with_clauses[block].any():
+        if not with_clauses[block].any():
             return profiles.top_columns(scores, k, bottom)
         # A clause covered in part only lowers a score (profiles.clause_discounts):
         # the best matches before it are looked up, and the best after it kept.
         pool = min(columns.size, CLAUSE_POOL_FACTOR * k)
         top, top_scores = profiles.top_columns(scores, pool, bottom)
         line, slot = np.nonzero(top >= 0)
+        lexical = top_scores[line, slot]
+        if 0 < weight < 1:  # the blended score less its latent part
+            near = np.einsum("ij,ij->i", profile_set.latent[block[line]], latent[top[line, slot]])
+            lexical = (lexical - weight * near) / (1.0 - weight)
+        terms = [profile_set.clauses[block].indices, profile_set.direct[block].indices]
         penalty = profiles.clause_penalty(
             profile_set,
             block[line],
-            columns[top[line, slot]],
-            lexical[line, top[line, slot]],
-            article_terms,
+            top[line, slot],  # positions in `columns`, as `transposed` has them
+            lexical,
+            profiles.PostingLookup(transposed, np.concatenate(terms)),
         )
         top_scores[line, slot] -= (1.0 - weight) * penalty
         top[top_scores < bottom] = -1
@@ -240,6 +243,7 @@ class _Explainer:
             texts.append(article.text or article.summary or article.description or "")
             titles.append(article.title)
         quotables = explain.quotables(corpus.model, texts, titles)
+        scored = self._scored_queries(by_column)
         for (column, rows), quotable in zip(by_column.items(), quotables, strict=True):
             lo, hi = vectors.indptr[column], vectors.indptr[column + 1]
             explained = explain.explain_article(
@@ -247,30 +251,47 @@ class _Explainer:
                 vectors.indices[lo:hi],
                 vectors.data[lo:hi],
                 quotable,
-                explain.rows_of(self._scored_query(rows, column), range(len(rows))),
+                explain.rows_of(scored[column], range(len(rows)))
+                if column in scored
+                else explain.rows_of(p.query, rows),
                 explain.rows_of(p.direct, rows),
                 p.latent[rows] if p.latent.shape[1] else None,
             )
             out.update(((row, column), e) for row, e in zip(rows, explained, strict=True))
         return out
 
-    def _scored_query(self, rows: list[int], column: int) -> sp.csr_matrix:
-        """The profiles' query rows as they scored the article: with the weight a
-        clause covered in part lost for it (profiles.clause_discounts), so that
-        reasons rank terms by what they really contributed."""
+    def _scored_queries(self, by_column: dict[int, list[int]]) -> dict[int, sp.csr_matrix]:
+        """For each article column whose profiles lost weight on it for a clause
+        covered in part (profiles.clause_discounts), their query rows as they scored
+        it, so that reasons rank terms by what they really contributed."""
         p, vectors = self.profiles, self.corpus.vectors
-        query = sp.csr_matrix(p.query[rows], dtype=np.float32)
-        positions = np.asarray(rows, dtype=np.int64)
-        if not (np.diff(p.clauses.indptr)[positions] > 0).any():
-            return query
-        article = vectors[column]
-        lexical = np.asarray(query @ article.T.toarray()).ravel()
-        # The article is row 0 of its own lookup.
+        with_clauses = np.diff(p.clauses.indptr) > 0
+        pairs = [(row, column) for column, rows in by_column.items() for row in rows]
+        if not pairs or not with_clauses[[row for row, _ in pairs]].any():
+            return {}
+        rows = np.array([row for row, _ in pairs], dtype=np.int64)
+        columns = np.array([column for _, column in pairs], dtype=np.int64)
+        picked, position = np.unique(columns, return_inverse=True)
         pair, term, amount = profiles.clause_discounts(
-            p, positions, np.zeros(positions.size, np.int64), lexical, profiles.TermLookup(article)
+            p, rows, position.ravel(), None, profiles.TermLookup(vectors[picked])
         )
-        discount = sp.csr_matrix((amount, (pair, term)), shape=query.shape, dtype=np.float32)
-        return sp.csr_matrix(query - discount, dtype=np.float32)
+        order = np.argsort(pair, kind="stable")
+        pair, term, amount = pair[order], term[order], amount[order]
+        out: dict[int, sp.csr_matrix] = {}
+        start = 0  # each column's pairs are consecutive, in the order of its rows
+        for column, column_rows in by_column.items():
+            end = start + len(column_rows)
+            lo, hi = np.searchsorted(pair, [start, end])
+            if hi > lo:
+                query = sp.csr_matrix(p.query[column_rows], dtype=np.float32)
+                discount = sp.csr_matrix(
+                    (amount[lo:hi], (pair[lo:hi] - start, term[lo:hi])),
+                    shape=query.shape,
+                    dtype=np.float32,
+                )
+                out[column] = sp.csr_matrix(query - discount, dtype=np.float32)
+            start = end
+        return out
 
 
 # --- match -----------------------------------------------------------------------------
