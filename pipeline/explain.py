@@ -10,8 +10,8 @@ and text; nothing here ranks or stores.
 
 from __future__ import annotations
 
-import functools
 import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -57,9 +57,7 @@ def explain_article(
     # Terms naming no topic are never reasons: dropped before the ranking, so each
     # profile's few best shared terms are topical ones.
     shared = np.flatnonzero(contributions.any(axis=0))
-    names = model.terms
-    silent = shared[[not _names_topic(names[t]) for t in indices[shared].tolist()]]
-    contributions[:, silent] = 0
+    contributions[:, shared[~_topical(model, indices[shared])]] = 0
     own = _dense_on(direct, indices) > 0
     quotes = [""] * queries.count
     if quotable.sentences and quotable.vectors.indices.size:
@@ -80,7 +78,7 @@ def explain_article(
     for n in range(queries.count):
         lo, hi = starts[n], min(starts[n + 1], starts[n] + limit * 4)
         ranked = list(zip(values_list[lo:hi], terms[lo:hi], mine[lo:hi], strict=True))
-        reasons.append(_reasons(names, ranked, limit))
+        reasons.append(_reasons(model.terms, ranked, limit))
     if latent is not None and latent.size:
         _add_latent_terms(model, indices, weights, latent, reasons, limit)
     return list(zip((tuple(r) for r in reasons), quotes, strict=True))
@@ -203,7 +201,26 @@ def _add_latent_terms(
                 wanted -= 1
 
 
-@functools.lru_cache(maxsize=2**16)  # a few thousand terms recur in every match
+# Per model, whether each vocabulary term names a topic: 1 or 0, -1 not yet asked.
+_TOPICAL: weakref.WeakKeyDictionary[TextModel, np.ndarray] = weakref.WeakKeyDictionary()
+
+
+def _topical(model: TextModel, terms: np.ndarray) -> np.ndarray:
+    """Whether each of the vocabulary's `terms` names a topic (`_names_topic`).
+
+    Asked once per term and model, then read with the vocabulary's other answers:
+    a match explaining thousands of articles meets the same terms in most of them.
+    """
+    known = _TOPICAL.get(model)
+    if known is None:
+        known = _TOPICAL[model] = np.full(model.size, -1, dtype=np.int8)
+    unknown = terms[known[terms] < 0]
+    if unknown.size:
+        names = model.terms
+        known[unknown] = [_names_topic(names[t]) for t in unknown.tolist()]
+    return known[terms] > 0
+
+
 def _names_topic(term: str) -> bool:
     """Whether a term says what an article is about: some word of it is neither a
     number nor a verb of reporting ("000 jobs" does, "000" and "said" do not)."""
