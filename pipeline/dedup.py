@@ -102,10 +102,33 @@ def shingle_hashes(tokens: list[str]) -> np.ndarray:
     A shingle is `SHINGLE_WORDS` consecutive words (the whole text when shorter), so
     two texts' shingle sets overlap as much as their wording does.
     """
+    hashes = np.sort(_shingles(tokens))
+    distinct = np.ones(hashes.size, dtype=bool)
+    distinct[1:] = hashes[1:] != hashes[:-1]
+    return hashes[distinct]
+
+
+class _WordHashes(dict[str, int]):
+    """Each word's CRC-32, remembered: a worker meets the same few thousand words on
+    every page, and looking one up costs a third of encoding and hashing it."""
+
+    LIMIT = 200_000  # words kept before starting afresh (a few tens of MB at most)
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        value = self[word] = zlib.crc32(word.encode("utf-8"))
+        return value
+
+
+_WORD_HASHES = _WordHashes()
+
+
+def _shingles(tokens: list[str]) -> np.ndarray:
+    """The 64-bit hash of every shingle of the tokens, in text order (repeats kept)."""
     if not tokens:
         return np.empty(0, dtype=np.uint64)
-    ids = {word: zlib.crc32(word.encode("utf-8")) for word in set(tokens)}
-    codes = np.fromiter((ids[w] for w in tokens), dtype=np.uint64, count=len(tokens))
+    codes = np.fromiter(map(_WORD_HASHES.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
     width = min(SHINGLE_WORDS, len(codes))
     count = len(codes) - width + 1
     with np.errstate(over="ignore"):  # arithmetic modulo 2**64 is the point
@@ -119,7 +142,7 @@ def shingle_hashes(tokens: list[str]) -> np.ndarray:
         combined ^= combined >> np.uint64(27)
         combined *= np.uint64(_MIX[1])
         combined ^= combined >> np.uint64(31)
-    return np.unique(combined)
+    return combined
 
 
 def similarity(a: str, b: str) -> float:
@@ -160,14 +183,15 @@ def fingerprint(text: str) -> Fingerprint | None:
     tokens = words(text)
     if len(tokens) < MIN_WORDS:
         return None
-    rows = _signature(shingle_hashes(tokens)).astype("<u4").tobytes()
+    # A repeated shingle cannot change a row's least value: no need to drop repeats.
+    rows = _signature(_shingles(tokens)).astype("<u4").tobytes()
     keys = tuple(band_key(band, band_digest(rows, band)) for band in range(BANDS))
     return Fingerprint(rows, keys)
 
 
 def _signature(hashes: np.ndarray) -> np.ndarray:
-    """One-permutation MinHash of distinct shingle hashes, densified (uint64 rows
-    holding 32-bit values)."""
+    """One-permutation MinHash of shingle hashes (repeats or not), densified (uint64
+    rows holding 32-bit values)."""
     # The row is the high 32 bits scaled to SIGNATURE_ROWS (no modulo bias); sorting
     # (row, low 32 bits) keys puts each row's least value first.
     rows = ((hashes >> np.uint64(32)) * np.uint64(SIGNATURE_ROWS)) >> np.uint64(32)
