@@ -108,27 +108,12 @@ def shingle_hashes(tokens: list[str]) -> np.ndarray:
     return hashes[distinct]
 
 
-class _WordHashes(dict[str, int]):
-    """Each word's CRC-32, remembered: a worker meets the same few thousand words on
-    every page, and looking one up costs a third of encoding and hashing it."""
-
-    LIMIT = 200_000  # words kept before starting afresh (a few tens of MB at most)
-
-    def __missing__(self, word: str) -> int:
-        if len(self) >= self.LIMIT:
-            self.clear()
-        value = self[word] = zlib.crc32(word.encode("utf-8"))
-        return value
-
-
-_WORD_HASHES = _WordHashes()
-
-
 def _shingles(tokens: list[str]) -> np.ndarray:
     """The 64-bit hash of every shingle of the tokens, in text order (repeats kept)."""
     if not tokens:
         return np.empty(0, dtype=np.uint64)
-    codes = np.fromiter(map(_WORD_HASHES.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
+    ids = {word: zlib.crc32(word.encode("utf-8")) for word in set(tokens)}
+    codes = np.fromiter((ids[w] for w in tokens), dtype=np.uint64, count=len(tokens))
     width = min(SHINGLE_WORDS, len(codes))
     count = len(codes) - width + 1
     with np.errstate(over="ignore"):  # arithmetic modulo 2**64 is the point

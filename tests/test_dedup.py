@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import dedup
 from pipeline.dedup import (
     BANDS,
     ESTIMATE_FLOOR,
@@ -120,16 +119,6 @@ def test_signatures_stay_those_already_stored() -> None:
     assert found is not None
     assert hashlib.sha256(found.signature).hexdigest()[:16] == "6c53ed7dc04f288c"
     assert found.band_keys[:3] == (73200862898843992, 559631299677713280, 766357100158955517)
-
-
-def test_the_word_hash_memory_starting_afresh_changes_nothing(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    expected = fingerprint(REPUBLISHED)
-    monkeypatch.setattr(dedup._WordHashes, "LIMIT", 5)  # cleared many times per text
-    dedup._WORD_HASHES.clear()
-    assert fingerprint(REPUBLISHED) == expected
-    assert len(dedup._WORD_HASHES) <= 5
 
 
 def test_short_texts_get_no_bands() -> None:
