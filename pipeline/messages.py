@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
-from pipeline import events
+from pipeline import events, mention_context
 from pipeline.errors import TemplateError
+from pipeline.names import fold
 from pipeline.records import EVENT_LABELS, RELATED, Article, Contact, Mention
 from pipeline.templating import render, shorten, template_filename
 
@@ -102,9 +103,33 @@ def mention_draft(
         # Only the company the user saved: the organisation the scanner found beside
         # the name (`mention.context`) may be an investor, a client or a former
         # employer, and naming it as theirs would state what the article does not.
-        "company": shorten(_clean(contact.company), 6),
+        "company": shorten(_clean(contact.company), 6)
+        if kind != "new_role" or _new_role_there(contact.company, mention.evidence)
+        else "",
     }
     return _draft(kind, context, "", contact.email, templates_dir)
+
+
+# Words saying a company is where someone comes from, in the few words before it:
+# "joins Vela Robotics from Harbourline", "formerly of Harbourline", "who left it".
+_LEAVING = re.compile(
+    r"\b(?:formerly|former|previously|ex|from|left|leaves|leaving|quit|quits|exits?|exited"
+    r"|depart(?:s|ed|ing)?)\b\W+(?:\w+\W+){0,2}$"
+)
+
+
+def _new_role_there(company: str, evidence: str) -> bool:
+    """Whether the news places a new role at the saved `company`: the sentence names
+    it, and not as the company they come from. After a move the saved company is the
+    one they left, and "your new role at" it would congratulate them on that."""
+    key = mention_context.company_key(company)
+    if not key:
+        return False
+    text = fold(evidence)
+    return any(
+        not _LEAVING.search(text[: found.start()])
+        for found in re.finditer(rf"(?<!\w){re.escape(key)}(?!\w)", text)
+    )
 
 
 def mention_label(mention: Mention, article: Article) -> str:

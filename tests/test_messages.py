@@ -465,3 +465,39 @@ def test_an_organisation_beside_the_name_is_not_called_theirs(kind: str, sequenc
     draft = mention_draft(contact(company=""), article(), beside, sequence=sequence)
     assert draft is not None
     assert "Fernhill" not in draft.subject + draft.body
+
+
+@pytest.mark.parametrize(
+    "evidence",
+    [
+        "Vela Robotics has hired Amara Okafor as chief operating officer.",
+        "Amara Okafor joins Vela Robotics from Harbourline Freight as chief operating officer.",
+        "Amara Okafor, formerly of Harbourline Freight, was named chief executive at Vela.",
+        "Amara Okafor, who left Harbourline Freight in March, will lead Vela Robotics.",
+        "Amara Okafor has been named chief operating officer.",
+    ],
+)
+@pytest.mark.parametrize("sequence", range(2))
+def test_a_new_role_is_not_placed_at_the_company_they_left(evidence: str, sequence: int) -> None:
+    # The saved company is where they worked when the user saved them. After a move,
+    # "Congratulations on the new role at Harbourline Freight" congratulates them on
+    # the job they left; the new role is named there only when the news says so.
+    moved = mention("new_role", evidence=evidence)
+    draft = mention_draft(contact(), article(), moved, sequence=sequence)
+    assert draft is not None
+    assert "Harbourline" not in draft.subject + draft.body
+    assert "new role" in draft.body.lower()
+
+
+@pytest.mark.parametrize(
+    "evidence",
+    [
+        "Harbourline Freight promoted Amara Okafor to chief operating officer.",
+        "Amara Okafor was named chief operating officer of Harbourline Freight Ltd.",
+    ],
+)
+def test_a_new_role_at_their_own_company_names_it(evidence: str) -> None:
+    promoted = mention("new_role", evidence=evidence)
+    draft = mention_draft(contact(), article(), promoted, sequence=0)
+    assert draft is not None
+    assert "new role at Harbourline Freight" in draft.body
