@@ -434,7 +434,7 @@ def test_cli_edit_and_remove(run_cli) -> None:  # type: ignore[no-untyped-def]
     nothing = run_cli("contacts", "edit", "Jane Doe")
     assert nothing.exit_code == 2 and "Nothing to change" in nothing.stderr
     bad = run_cli("contacts", "edit", "Jane Doe", "--email", "not-an-email")
-    assert bad.exit_code == 1 and "is not an email address" in bad.stderr
+    assert bad.exit_code == 2 and "is not an email address" in bad.stderr
     assert "Traceback" not in bad.stderr
     assert run_cli("contacts", "edit", "Jane Doe", "--cooldown-days", "soon").exit_code == 2
     removed = run_cli("contacts", "remove", "jane@acme.example")
@@ -449,7 +449,7 @@ def test_cli_refuses_an_impossible_birthday(run_cli, command: str, birthday: str
     assert run_cli("contacts", "add", "Jane Doe").exit_code == 0
     name = "John Roe" if command == "add" else "Jane Doe"
     result = run_cli("contacts", command, name, "--birthday", birthday)
-    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output
     message = result.stderr.strip()
     assert len(message.splitlines()) == 1
     assert f"'{birthday}' is not a date" in message and "YYYY-MM-DD" in message
@@ -618,7 +618,7 @@ def test_cli_refuses_a_phone_number_that_is_not_one(run_cli, command: str) -> No
         "edit-add": ("edit", "Jane Doe", "--add-phone", "abc"),
     }[command]
     result = run_cli("contacts", *args)
-    assert result.exit_code == 1 and "Traceback" not in result.output and not result.stdout
+    assert result.exit_code == 2 and "Traceback" not in result.output and not result.stdout
     message = result.stderr.strip()
     assert len(message.splitlines()) == 1 and "'abc' is not a phone number" in message
     listed = json.loads(run_cli("contacts", "list", "--json").stdout)
@@ -666,3 +666,23 @@ def test_cli_edit_takes_allow_duplicate(run_cli) -> None:  # type: ignore[no-unt
         "contacts", "edit", "Jan Dorn", "--email", "jane@acme.example", "--allow-duplicate"
     )
     assert forced.exit_code == 0, forced.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("add", "   "),
+        ("add", "John Roe", "--linkedin", "https://example.com/john"),
+        ("edit", "Jane Doe", "--remove-tag", "nowhere"),
+        ("edit", "Jane Doe", "--birthday", "2999-01-01"),
+    ],
+)
+def test_cli_an_invalid_field_value_is_a_usage_error(run_cli, args: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    # As a malformed --since or --cooldown-days is: the command line is what to fix.
+    assert run_cli("contacts", "add", "Jane Doe", "--tag", "press").exit_code == 0
+    result = run_cli("contacts", *args)
+    assert result.exit_code == 2, result.output
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert [c["name"] for c in json.loads(run_cli("contacts", "list", "--json").stdout)] == [
+        "Jane Doe"
+    ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,7 +20,8 @@ from pipeline.contact_io import (
     import_file,
     write_export,
 )
-from pipeline.contacts import ContactChanges, describe
+from pipeline.contacts import ContactChanges, ContactFieldError, describe
+from pipeline.errors import UsageError
 from pipeline.records import Contact, ContactFields
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -138,6 +140,17 @@ def contacts() -> None:
     """Manage the people you want to stay close to."""
 
 
+@contextmanager
+def _option_values() -> Iterator[None]:
+    """A field value typed on the command line that is no valid value (an email with no
+    @, a date that does not exist, a tag to remove the contact lacks) is a usage error,
+    exit status 2, as a malformed --since or --limit is."""
+    try:
+        yield
+    except ContactFieldError as exc:
+        raise UsageError(str(exc)) from None
+
+
 @contacts.command("add")
 @click.argument("name")
 @_field_options
@@ -150,7 +163,8 @@ def add(app: App, name: str, allow_duplicate: bool, **values: Any) -> None:
     days, _ = _cooldown(values.pop("cooldown_days"))
     given = {k: v for k, v in values.items() if v is not None}
     fields = ContactFields(name=name, cooldown_days=days, **given)
-    contact = contacts_stage.add_contact(app.store(), fields, allow_duplicate=allow_duplicate)
+    with _option_values():
+        contact = contacts_stage.add_contact(app.store(), fields, allow_duplicate=allow_duplicate)
     click.echo(f"Added contact {contact.id}: {describe(contact)}")
     click.echo(f"  name: {_name_parts(contact)}")
 
@@ -279,9 +293,10 @@ def edit(app: App, name_or_id: str, **values: Any) -> None:
     )
     if changes.is_empty():
         raise click.UsageError("Nothing to change; give at least one option, e.g. --company.")
-    contact = contacts_stage.edit_contact(
-        app.store(), name_or_id, changes, allow_duplicate=allow_duplicate
-    )
+    with _option_values():
+        contact = contacts_stage.edit_contact(
+            app.store(), name_or_id, changes, allow_duplicate=allow_duplicate
+        )
     click.echo(f"Updated contact {contact.id}: {describe(contact)}")
 
 
