@@ -641,7 +641,7 @@ def test_a_negative_id_is_an_unknown_id(run_cli, args, status: int, fragment: st
 def test_a_negative_option_value_stays_with_its_option(run_cli) -> None:  # type: ignore[no-untyped-def]
     assert run_cli("contacts", "add", "Jane Doe").exit_code == 0
     result = run_cli("contacts", "edit", "Jane Doe", "--cooldown-days", "-5")
-    assert result.exit_code == 1 and "between 0 and 3650 days, not -5" in result.stderr
+    assert result.exit_code == 2 and "between 0 and 3650 days, not -5" in result.stderr
     unknown = run_cli("articles", "show", "1", "--txt")
     assert unknown.exit_code == 2 and "No such option '--txt'" in unknown.stderr
 
