@@ -27,10 +27,20 @@ MAX_REASONS = 5
 QUOTE_MIN_WORDS = 6
 QUOTE_MAX_WORDS = 45
 QUOTE_MAX_SENTENCES = 40
-# Shared terms a reason does not name: numbers ("000" from "10,000") and the verbs
-# of reporting that every news story shares. They still count in the score; a
-# user reading "why" wants the topic, and "said, 000" reads as noise.
-_NOT_TOPICS = frozenset(["according", "added", "reported", "said", "say", "says", "told"])
+# Shared terms a reason does not name: numbers ("000" from "10,000", "5m" from
+# "$5m"), the verbs of reporting that every news story shares, and the days and
+# months that date it ("may" is a stop word already). They still count in the
+# score; a user reading "why" wants the topic, and "said, 000" or "friday" reads
+# as noise.
+_NOT_TOPICS = (
+    frozenset(["according", "added", "reported", "said", "say", "says", "told"])
+    | frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
+    | frozenset(["january", "february", "march", "april", "june", "july", "august"])
+    | frozenset(["september", "october", "november", "december"])
+)
+# A number, alone or with its unit or ordinal: "000", "5m", "6bn", "113th", "1990s"
+# (not "3g" or "f1", which name things).
+_NUMBER = re.compile(r"\d[\d.,]*(?:m|bn|k|pc|st|nd|rd|th|s)?")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
 
 
@@ -222,9 +232,15 @@ def _topical(model: TextModel, terms: np.ndarray) -> np.ndarray:
 
 
 def _names_topic(term: str) -> bool:
-    """Whether a term says what an article is about: some word of it is neither a
-    number nor a verb of reporting ("000 jobs" does, "000" and "said" do not)."""
-    return any(not w.isdigit() and w not in _NOT_TOPICS for w in term.split(" "))
+    """Whether a term says what an article is about: every word of it names
+    something (no number, verb of reporting, weekday or month), and a bigram is two
+    different words. "tanker rates" does; "000", "said", "000 tonnes" (the tail of
+    "40,000 tonnes"), "harbour said", "said friday" and "wire wire" (a byline's
+    "(Wire) - ... (Wire)") are pairings of neighbouring words, not phrases."""
+    words = term.split(" ")
+    if len(words) > 1 and len(set(words)) < len(words):
+        return False
+    return all(w not in _NOT_TOPICS and not _NUMBER.fullmatch(w) for w in words)
 
 
 def _plain(text: str) -> str:
