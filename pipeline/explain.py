@@ -134,43 +134,72 @@ def _dense_on(part: Rows, columns: np.ndarray) -> np.ndarray:
 
 def _reasons(names: Sequence[str], ranked: list[tuple[float, int, bool]], limit: int) -> list[str]:
     """Reason names from the shared topical terms `ranked` (contribution, term, the
-    contact's own?) best first; a term the direct profile lacks is marked related."""
+    contact's own?) best first; a term the direct profile lacks is marked related.
+
+    A word is named once: "gadget" is not shown after "gadgets", nor "interest rate"
+    after "interest rates", and an expansion term made only of the contact's own
+    shown words ("film" next to their "films", "rugby football" next to their
+    "rugby" and "football") tells them nothing and is left out."""
     # The contact's own terms and expansion terms are chosen separately, so a bigram
     # only absorbs unigrams of its own kind: "tanker" they wrote stays theirs even if
     # the article's "tanker rates" came in through expansion.
     mine = _whole_bigrams([(v, names[t]) for v, t, o in ranked if o], limit)
-    related = _whole_bigrams([(v, names[t]) for v, t, o in ranked if not o], limit)
+    theirs = {_key(w) for _, n in mine for w in n.split(" ")}
+    related = _whole_bigrams(
+        [
+            (v, names[t])
+            for v, t, o in ranked
+            if not o and not {_key(w) for w in names[t].split(" ")} <= theirs
+        ],
+        limit,
+    )
     merged = sorted(
         [(v, n) for v, n in mine] + [(v, n + RELATED) for v, n in related], reverse=True
     )
     return [name for _, name in merged[:limit]]
 
 
+def _key(word: str) -> str:
+    """A word's singular, near enough to tell two forms of one word apart
+    ("rates", "policies" -> "rate", "policy"); never shown."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 2 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
 def _whole_bigrams(ranked: list[tuple[float, str]], limit: int) -> list[tuple[float, str]]:
-    """Best terms, a bigram replacing the unigrams it contains (taking the best score)."""
+    """Best terms, a bigram replacing the unigrams it contains (taking the best score)
+    and a second form of a chosen term ("gadget" after "gadgets") left out."""
     chosen: list[tuple[float, str]] = []
-    unigrams: dict[str, float] = {}  # chosen single words and their scores
-    inside: set[str] = set()  # words of chosen bigrams
+    unigrams: dict[str, float] = {}  # chosen single words (as _key) and their scores
+    inside: set[str] = set()  # words of chosen bigrams (as _key)
+    bigrams: set[tuple[str, ...]] = set()  # chosen bigrams (as _key of each word)
     for score, term in ranked:
-        if " " not in term:
-            if term in inside:
+        words = tuple(_key(w) for w in term.split(" "))
+        if len(words) == 1:
+            if words[0] in inside or words[0] in unigrams:
                 continue
             if len(chosen) == limit:
                 break  # full, and only a bigram absorbing a chosen unigram could change it
             chosen.append((score, term))
-            unigrams[term] = score
+            unigrams[words[0]] = score
             continue
-        words = term.split(" ")
+        if words in bigrams:
+            continue
         absorbed = {w for w in words if w in unigrams}
         if absorbed:
             best = max(unigrams.pop(w) for w in absorbed)
-            chosen = [(s, c) for s, c in chosen if c not in absorbed]
+            chosen = [(s, c) for s, c in chosen if _key(c) not in absorbed]
             chosen.append((best, term))
             chosen.sort(reverse=True)
-            inside.update(words)
         elif len(chosen) < limit:
             chosen.append((score, term))
-            inside.update(words)
+        else:
+            continue
+        inside.update(words)
+        bigrams.add(words)
     return chosen[:limit]
 
 
@@ -199,14 +228,14 @@ def _add_latent_terms(
     terms = indices[placed]
     for column, n in enumerate(short):
         names = reasons[n]
-        exclude = {name.removesuffix(RELATED) for name in names}
+        exclude = {_key(w) for name in names for w in name.removesuffix(RELATED).split(" ")}
         wanted = min(limit, 3) - len(names)
         scores = affinity[:, column]
         for o in np.argsort(-scores, kind="stable").tolist():
             if scores[o] <= 0 or not wanted:
                 break
             name = model.term(int(terms[o]))
-            if name not in exclude and " " not in name and _names_topic(name):
+            if " " not in name and _key(name) not in exclude and _names_topic(name):
                 names.append(name + RELATED)
                 wanted -= 1
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.explain import _names_topic
+from pipeline.explain import MAX_REASONS, RELATED, _names_topic, _reasons
 
 
 @pytest.mark.parametrize(
@@ -31,3 +31,55 @@ def test_a_term_with_a_word_naming_no_topic_is_no_reason(term: str) -> None:
 )
 def test_topical_terms_stay_reasons(term: str) -> None:
     assert _names_topic(term)
+
+
+def _shown(own: list[tuple[float, str]], related: list[tuple[float, str]] = ()) -> list[str]:  # type: ignore[assignment]
+    """The reasons `_reasons` names for shared terms scored (contribution, name)."""
+    names = [n for _, n in own] + [n for _, n in related]
+    ranked = [(v, i, True) for i, (v, _) in enumerate(own)]
+    ranked += [(v, len(own) + i, False) for i, (v, _) in enumerate(related)]
+    ranked.sort(reverse=True)
+    return _reasons(names, ranked, MAX_REASONS)
+
+
+def test_a_word_in_two_forms_is_one_reason() -> None:
+    # Before: ['gadgets', 'gadget', 'technology']: the reader sees the same word twice.
+    assert _shown([(0.5, "gadgets"), (0.4, "gadget"), (0.3, "technology")]) == [
+        "gadgets",
+        "technology",
+    ]
+    assert _shown([(0.6, "interest rates"), (0.5, "interest rate"), (0.4, "inflation")]) == [
+        "interest rates",
+        "inflation",
+    ]
+    assert _shown([(0.6, "mobile phone"), (0.5, "phones"), (0.4, "video")]) == [
+        "mobile phone",
+        "video",
+    ]
+    # A bigram absorbs its words in either form ("rates", then "interest rate").
+    assert _shown([(0.6, "rates"), (0.5, "interest rate"), (0.4, "jobs")]) == [
+        "interest rate",
+        "jobs",
+    ]
+    assert _shown([(0.5, "policies"), (0.4, "policy"), (0.3, "trade")]) == ["policies", "trade"]
+
+
+def test_a_related_term_repeating_the_contacts_own_words_is_not_shown() -> None:
+    # Before: ['films', 'film (related)', ...] and ['rugby', 'football',
+    # 'rugby football (related)', ...]: the inferred term says nothing the
+    # contact's own words did not.
+    assert _shown([(0.5, "films")], [(0.45, "film"), (0.3, "festival")]) == [
+        "films",
+        "festival" + RELATED,
+    ]
+    assert _shown(
+        [(0.6, "rugby"), (0.5, "football")], [(0.55, "rugby football"), (0.3, "rugby union")]
+    ) == ["rugby", "football", "rugby union" + RELATED]
+
+
+def test_a_related_phrase_extending_the_contacts_word_stays() -> None:
+    # "tanker" they wrote stays theirs, and "tanker rates" adds what they did not say.
+    assert _shown([(0.5, "tanker")], [(0.4, "tanker rates")]) == [
+        "tanker",
+        "tanker rates" + RELATED,
+    ]
