@@ -41,7 +41,9 @@ _NOT_TOPICS = (
 # A number, alone or with its unit or ordinal: "000", "5m", "6bn", "113th", "1990s"
 # (not "3g" or "f1", which name things).
 _NUMBER = re.compile(r"\d[\d.,]*(?:m|bn|k|pc|st|nd|rd|th|s)?")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
+# A sentence ends at . ! ? or … (and a closing quote mark or bracket after it, kept
+# with the sentence) before a capital or digit, or at a line break.
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)]))\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
 
 
 def explain_article(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.explain import MAX_REASONS, RELATED, _names_topic, _reasons
+from pipeline.explain import MAX_REASONS, RELATED, _names_topic, _reasons, sentences
 
 
 @pytest.mark.parametrize(
@@ -82,4 +82,20 @@ def test_a_related_phrase_extending_the_contacts_word_stays() -> None:
     assert _shown([(0.5, "tanker")], [(0.4, "tanker rates")]) == [
         "tanker",
         "tanker rates" + RELATED,
+    ]
+
+
+def test_a_quoted_sentence_keeps_its_closing_quote_mark() -> None:
+    # Before: '"The harbour is full.' and 'He told reporters: "We will reopen.' — the
+    # mark closing the speaker's words went with the space after the sentence.
+    text = (
+        '"The harbour is full." Ships wait outside the breakwater. '
+        'He told reporters: "We will reopen on Monday." (Tugs stand by.) The end.'
+    )
+    assert sentences(text) == [
+        '"The harbour is full."',
+        "Ships wait outside the breakwater.",
+        'He told reporters: "We will reopen on Monday."',
+        "(Tugs stand by.)",
+        "The end.",
     ]
