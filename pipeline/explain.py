@@ -44,6 +44,14 @@ _NUMBER = re.compile(r"\d[\d.,]*(?:m|bn|k|pc|st|nd|rd|th|s)?")
 # A sentence ends at . ! ? or … (and a closing quote mark or bracket after it, kept
 # with the sentence) before a capital or digit, or at a line break.
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)]))\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
+_LINE_BREAK = re.compile(r"\n+")
+# Full stops that end no sentence: an initial ("W.", the "S." of "U.S."), a title, a
+# month, "No." and "vs." (a small closed class; company suffixes like "Inc." end
+# sentences as often as not, so they still may).
+_ABBREVIATION = re.compile(
+    r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Mt|Gen|Gov|Sen|Rep|Rev|Lt|Col|Capt|Sgt|No|Nos|vs"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec))\.$"
+)
 
 
 def explain_article(
@@ -279,9 +287,20 @@ def _plain(text: str) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    """The text's sentences, whitespace tidied."""
-    parts = (" ".join(p.split()) for p in _SENTENCE_END.split(text))
-    return [p for p in parts if p]
+    """The text's sentences, whitespace tidied. A full stop after an initial or a
+    common abbreviation ("George W. Bush", "the U.S. Navy", "Sept. 14", "Mr. Okafor")
+    ends no sentence within a line: a quote cut there stops mid-sentence."""
+    out = []
+    for line in _LINE_BREAK.split(text):
+        parts = [" ".join(p.split()) for p in _SENTENCE_END.split(line)]
+        merged: list[str] = []
+        for part in filter(None, parts):
+            if merged and _ABBREVIATION.search(merged[-1]):
+                merged[-1] += " " + part
+            else:
+                merged.append(part)
+        out.extend(merged)
+    return out
 
 
 @dataclass(frozen=True)

@@ -99,3 +99,26 @@ def test_a_quoted_sentence_keeps_its_closing_quote_mark() -> None:
         "(Tugs stand by.)",
         "The end.",
     ]
+
+
+def test_a_sentence_does_not_end_at_an_initial_or_abbreviation() -> None:
+    # Before: "... President George W." / "Bush met ...", "... due on Sept." / "14 ...",
+    # "the U.S." / "Maritime Commission said ...": quotes cut mid-sentence.
+    text = (
+        "President George W. Bush met the U.N. envoy on Sept. 14 at No. 10 Downing Street. "
+        "Dr. Ruiz and Mr. Okafor of the U.S. Maritime Commission said the port would reopen. "
+        "Freight rates rose. Tanker traffic fell by a third."
+    )
+    assert sentences(text) == [
+        "President George W. Bush met the U.N. envoy on Sept. 14 at No. 10 Downing Street.",
+        "Dr. Ruiz and Mr. Okafor of the U.S. Maritime Commission said the port would reopen.",
+        "Freight rates rose.",
+        "Tanker traffic fell by a third.",
+    ]
+
+
+def test_a_line_break_still_ends_a_sentence_after_an_initial() -> None:
+    assert sentences("Photo: J. Smith for the U.S.\nThe harbour reopened today.") == [
+        "Photo: J. Smith for the U.S.",
+        "The harbour reopened today.",
+    ]
