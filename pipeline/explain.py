@@ -45,6 +45,19 @@ _NUMBER = re.compile(r"\d[\d.,]*(?:m|bn|k|pc|st|nd|rd|th|s)?")
 # with the sentence) before a capital or digit, or at a line break.
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)]))\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
 _LINE_BREAK = re.compile(r"\n+")
+# A dateline opening a line: a place in capitals ("LOS ANGELES", "SAN PEDRO, Calif.")
+# or a place with its region ("Valletta, Malta"), with a date and the agency in
+# brackets or not ("LE HAVRE, Sept. 3 (Wirenews)"), or an agency alone ("AP",
+# "Wirenews"); then a spaced dash or colon. A bare leading dash goes too.
+_CAPS = r"[A-Z][A-Z.'’&]+(?:\s[A-Z][A-Z.'’&]+)*"
+_REGION = r",\s[A-Z][A-Za-z.]*(?:\s[A-Z][A-Za-z.]*)*"
+_DATE = r",?\s[A-Z][a-z]{2,8}\.?\s\d{1,2}(?:,\s\d{4})?"
+_SOURCE = r"\s?\([^()]{1,30}\)"
+_DATELINE = re.compile(
+    rf"^(?:(?:{_CAPS}(?:{_REGION})?(?:{_DATE})?(?:{_SOURCE})?"
+    rf"|[A-Z][a-z]+(?:\s[A-Z][a-z]+)*{_REGION}(?:{_DATE})?(?:{_SOURCE})?"
+    rf"|[A-Z][A-Za-z.]+)\s+(?:--?|–|—|:)|--?|–|—)\s+"
+)
 # Full stops that end no sentence: an initial ("W.", the "S." of "U.S."), a title, a
 # month, "No." and "vs." (a small closed class; company suffixes like "Inc." end
 # sentences as often as not, so they still may).
@@ -287,12 +300,18 @@ def _plain(text: str) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    """The text's sentences, whitespace tidied. A full stop after an initial or a
-    common abbreviation ("George W. Bush", "the U.S. Navy", "Sept. 14", "Mr. Okafor")
-    ends no sentence within a line: a quote cut there stops mid-sentence."""
+    """The text's sentences, whitespace tidied, without a dateline opening a line.
+
+    A full stop after an initial or a common abbreviation ("George W. Bush", "the
+    U.S. Navy", "Sept. 14", "Mr. Okafor") ends no sentence within a line: a quote cut
+    there stops mid-sentence. A dateline ("WASHINGTON (Reuters) - ", "AP - ") says
+    where and by whom a story was filed, not what it says; quoted, it is noise.
+    """
     out = []
     for line in _LINE_BREAK.split(text):
-        parts = [" ".join(p.split()) for p in _SENTENCE_END.split(line)]
+        # Twice: a site's name may come before the dateline ("Wire.com - OSLO -- ").
+        undated = _DATELINE.sub("", _DATELINE.sub("", line.strip()))
+        parts = [" ".join(p.split()) for p in _SENTENCE_END.split(undated)]
         merged: list[str] = []
         for part in filter(None, parts):
             if merged and _ABBREVIATION.search(merged[-1]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.explain import MAX_REASONS, RELATED, _names_topic, _reasons, sentences
+from pipeline.explain import MAX_REASONS, RELATED, _names_topic, _reasons, quotables, sentences
 
 
 @pytest.mark.parametrize(
@@ -122,3 +122,35 @@ def test_a_line_break_still_ends_a_sentence_after_an_initial() -> None:
         "Photo: J. Smith for the U.S.",
         "The harbour reopened today.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "quoted"),
+    [
+        ("PORTSMOUTH (Wirenews) - Tanker traffic through the strait fell by a third.", ""),
+        ("Wirenews - Tanker traffic through the strait fell by a third.", ""),
+        ("ROTTERDAM, Netherlands -- Tanker traffic through the strait fell by a third.", ""),
+        ("SAN PEDRO, Calif. -- Tanker traffic through the strait fell by a third.", ""),
+        ("LE HAVRE, Sept. 3 (Wirenews) -- Tanker traffic through the strait fell by a third.", ""),
+        (
+            "Valletta, Malta (Harbour Radio) - Tanker traffic through the strait fell by a third.",
+            "",
+        ),
+        ("GDANSK : Tanker traffic through the strait fell by a third.", ""),
+        ("-- Tanker traffic through the strait fell by a third.", ""),
+        ("Wirenews.com - OSLO, Norway -- Tanker traffic through the strait fell by a third.", ""),
+        # Dashes inside a sentence are the sentence's own.
+        ("Tanker traffic - once the port's mainstay - fell by a third this year.", None),
+        ("The Port Authority (PA) - its board met today - cut fees for tankers.", None),
+    ],
+)
+def test_a_quote_leaves_out_the_dateline(sentence: str, quoted: str | None) -> None:
+    # Before: "PORTSMOUTH (Wirenews) - Tanker traffic ...": the quote opened with where
+    # and by whom the story was filed, which says nothing about the contact's interest.
+    from pipeline.textmodel import Document, fit
+
+    text = f"{sentence}\nPilots expect the traffic to recover when the new berths open next spring."
+    model, _ = fit([Document(title="Strait traffic", body=text)])
+    (quotable,) = quotables(model, [text], ["Strait traffic"])
+    expected = "Tanker traffic through the strait fell by a third." if quoted == "" else sentence
+    assert quotable.sentences[0] == expected
