@@ -10,6 +10,7 @@ and text; nothing here ranks or stores.
 
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 from collections.abc import Sequence
@@ -167,19 +168,21 @@ def _reasons(names: Sequence[str], ranked: list[tuple[float, int, bool]], limit:
     # only absorbs unigrams of its own kind: "tanker" they wrote stays theirs even if
     # the article's "tanker rates" came in through expansion.
     mine = _whole_bigrams([(v, names[t]) for v, t, o in ranked if o], limit)
-    theirs = {_key(w) for _, n in mine for w in n.split(" ")}
+    theirs = {w for _, n in mine for w in _keys(n)}
     related = _whole_bigrams(
-        [
-            (v, names[t])
-            for v, t, o in ranked
-            if not o and not {_key(w) for w in names[t].split(" ")} <= theirs
-        ],
+        [(v, names[t]) for v, t, o in ranked if not o and not theirs.issuperset(_keys(names[t]))],
         limit,
     )
     merged = sorted(
         [(v, n) for v, n in mine] + [(v, n + RELATED) for v, n in related], reverse=True
     )
     return [name for _, name in merged[:limit]]
+
+
+@functools.lru_cache(maxsize=2**16)  # the same terms recur in every profile's reasons
+def _keys(term: str) -> tuple[str, ...]:
+    """The term's words, each as its `_key`."""
+    return tuple(_key(w) for w in term.split(" "))
 
 
 def _key(word: str) -> str:
@@ -200,7 +203,7 @@ def _whole_bigrams(ranked: list[tuple[float, str]], limit: int) -> list[tuple[fl
     inside: set[str] = set()  # words of chosen bigrams (as _key)
     bigrams: set[tuple[str, ...]] = set()  # chosen bigrams (as _key of each word)
     for score, term in ranked:
-        words = tuple(_key(w) for w in term.split(" "))
+        words = _keys(term)
         if len(words) == 1:
             if words[0] in inside or words[0] in unigrams:
                 continue
@@ -214,7 +217,7 @@ def _whole_bigrams(ranked: list[tuple[float, str]], limit: int) -> list[tuple[fl
         absorbed = {w for w in words if w in unigrams}
         if absorbed:
             best = max(unigrams.pop(w) for w in absorbed)
-            chosen = [(s, c) for s, c in chosen if _key(c) not in absorbed]
+            chosen = [(s, c) for s, c in chosen if _keys(c) not in {(w,) for w in absorbed}]
             chosen.append((best, term))
             chosen.sort(reverse=True)
         elif len(chosen) < limit:
@@ -251,7 +254,7 @@ def _add_latent_terms(
     terms = indices[placed]
     for column, n in enumerate(short):
         names = reasons[n]
-        exclude = {_key(w) for name in names for w in name.removesuffix(RELATED).split(" ")}
+        exclude = {w for name in names for w in _keys(name.removesuffix(RELATED))}
         wanted = min(limit, 3) - len(names)
         scores = affinity[:, column]
         for o in np.argsort(-scores, kind="stable").tolist():
@@ -314,7 +317,8 @@ def sentences(text: str) -> list[str]:
         parts = [" ".join(p.split()) for p in _SENTENCE_END.split(undated)]
         merged: list[str] = []
         for part in filter(None, parts):
-            if merged and _ABBREVIATION.search(merged[-1]):
+            # Only a sentence's last few characters can end in an abbreviation.
+            if merged and _ABBREVIATION.search(merged[-1], max(0, len(merged[-1]) - 8)):
                 merged[-1] += " " + part
             else:
                 merged.append(part)
