@@ -162,10 +162,16 @@ _TIME_OF_YEAR = (
 )  # fmt: skip
 _NOT_A_TIME_OF = "".join(rf"(?<!\b{word} )" for word in _TIME_OF_YEAR)
 
-# What a company wins that is no award: "wins a $40 million tender", "won the bid".
-_NOT_BUSINESS = (
-    r"(?! (?:[\w$€£¥.,-]+ ){0,4}?(?:contracts?|tenders?|bids?|deals?|orders?|business|"
-    r"customers?|clients?|accounts?|mandates?)\b)"
+# What is won that is no award: business ("wins a $40 million tender", "won the bid"),
+# a contest ("won 36 of his 50 matches", "won the seat", "won 3-1", "won on Tuesday"),
+# or support ("won backing from the board"). An award names what was won.
+_NOT_AN_AWARD = (
+    r"(?! (?:[\w$€£¥.,&-]+ ){0,4}?(?:contracts?|tenders?|bids?|deals?|orders?|business|"
+    r"customers?|clients?|accounts?|mandates?|match(?:es)?|games?|ties|races?|bouts?|"
+    r"fights?|rounds?|sets?|frames?|legs?|points?|elections?|seats?|votes?|ballots?|"
+    r"majorit(?:y|ies)|backing|support|approval|rights?)\b| \d+-\d+\b"
+    # and nothing named at all: "who both won on Tuesday", "will be won or lost"
+    r"| (?:or|on)\b|[.,;:])"
 )
 
 # Positive kinds in precedence order: when one sentence holds cues of two kinds,
@@ -215,8 +221,10 @@ _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "award",
         _cues(
-            # but not business won ("won a $40 million contract"): that is company news
-            r"(?:wins?|won)\b" + _NOT_BUSINESS,
+            # but not business won ("won a $40 million contract"): that is company news;
+            # nor a contest won (a match, a seat). "win" itself is a noun ("the 2-0 cup
+            # win") or a prospect ("not expected to win"): nothing has been won yet.
+            r"(?:wins|won)\b" + _NOT_AN_AWARD,
             r"awards?\b",
             r"awarded\b",
             r"honou?r(?:ed|s|ee)\b",

@@ -432,3 +432,34 @@ def test_ransomware_as_a_field_of_work_is_not_bad_news() -> None:
         "Defender of the Year award."
     )
     assert event_of("Security awards announced", text) == "award"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nadia Okafor won the Aldmere North seat by 3,000 votes in the council election.",
+        "Nadia Okafor has won 31 of her 40 matches on the regional circuit.",
+        "Nadia Okafor's Brightwater side won 3-1 on Saturday.",
+        "Nadia Okafor praised her rowers after the 2-0 cup win against Harbourline.",
+        "Nadia Okafor is not expected to win the chair election in May.",
+        "Nadia Okafor said the team could still win the league if it beat Harbourline.",
+        "Nadia Okafor won backing from the board for the flood survey.",
+        "Nadia Okafor won the Aldmere & Fenwick seat for the Greens.",
+        "Nadia Okafor and Tomas Reyes both won on Tuesday to reach the semi-finals.",
+        "Nadia Okafor said the final would be won or lost in the scrum.",
+    ],
+)
+def test_a_contest_won_or_a_win_in_prospect_is_no_award(text: str) -> None:
+    # A match, a seat or a vote won, a win someone may yet have, or "a 2-0 win" is
+    # no award: "Congratulations on the recognition ... your award" read as not
+    # having looked at the article (a coach praising a match, a politician who is
+    # "not expected to win").
+    assert event_of("Weekend round-up", text) != "award"
+
+
+def test_a_departure_with_a_winning_record_is_no_award() -> None:
+    text = (
+        "Nadia Okafor has retired from the county rowing team. Okafor leaves the squad "
+        "with a fine record, having won 36 of her 50 races."
+    )
+    assert event_of("Okafor quits county rowing", text) == "other"
