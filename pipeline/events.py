@@ -182,6 +182,8 @@ _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
         _cues(
             r"named (?:to|on|in|among) (?:the |a |an |this year's |its )?[\w\s'&-]{0,40}list",
             r"named (?:one of|among)\b",
+            # "named best director" is a prize, not an appointment
+            r"named (?:as )?(?:the )?best\b",
             r"one of (?:the )?[\w\s'-]{0,30}(?:most|top|best)\b",
             # "30 Under 30", "Forty Under 40", "Thirty Under Thirty"
             r"(?:\d+|twenty|thirty|forty|fifty) under (?:\d+|twenty|thirty|forty|fifty)\b",
@@ -195,7 +197,8 @@ _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
         "new_role",
         _cues(
             r"appoint(?:s|ed|ment)?\b",
-            r"named (?!after\b|for\b|in\b|by\b|as (?:a )?(?:defendant|party)\b)",
+            r"named (?!after\b|for\b|in\b|by\b|as (?:a )?(?:defendant|party)\b|"
+            r"(?:as )?(?:the )?best\b)",
             # "Acme names Jane Doe CFO": the verb, told from the plural noun ("the
             # names of") by a role within a few words.
             r"names (?:[\w.'-]+ ){0,4}?(?:as )?(?:its |the |a )?(?:new |next |interim )?"

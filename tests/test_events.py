@@ -463,3 +463,17 @@ def test_a_departure_with_a_winning_record_is_no_award() -> None:
         "with a fine record, having won 36 of her 50 races."
     )
     assert event_of("Okafor quits county rowing", text) == "other"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nadia Okafor was named best newcomer at the Northern Data Awards.",
+        "Flood Atlas was named best public dataset while Nadia Okafor won best data journalism.",
+        "Nadia Okafor was named the best analyst of the season by the Leeds Data Guild.",
+    ],
+)
+def test_named_best_is_an_award_not_a_new_role(text: str) -> None:
+    # "named best director" is a prize, not an appointment: the draft said "I saw
+    # you've taken on a new role" to a winner.
+    assert event_of("Data prizes handed out", text) == "award"
