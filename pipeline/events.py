@@ -356,6 +356,7 @@ class EventContext:
     # The contact's company and title, lower case: their cue words are their work.
     own_phrases: Sequence[str] = ()
     named_in_front: bool = False  # the contact is named in the headline or the lead
+    company_in_front: bool = False  # their company is named in the headline or the lead
     company_elsewhere: bool = False  # their company is named outside their own sentences
     # Sentences of `mention_sentences` quoting the contact ("..., said Helen Park"),
     # and those where the event is someone else's ("She will report to Oren Blake").
@@ -450,8 +451,10 @@ def classify(context: EventContext) -> EventResult:
         kind = _positive(low)
         if kind is not None:
             return EventResult(kind, sentence)
-    # The headline or lead speaks for the contact only when the story is theirs.
-    if context.about_contact and not aside:
+    # The headline or lead speaks for the contact only when the story is theirs: it
+    # names them or their company up front. Their company named in passing further
+    # down does not make "Rival unveils platform" their launch.
+    if context.about_contact and not aside and (context.named_in_front or context.company_in_front):
         for text in (context.headline, context.lead, *context.nearby_sentences):
             kind = _positive(text.lower())
             if kind is not None and (kind != "new_role" or context.named_in_front):

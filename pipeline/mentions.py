@@ -360,6 +360,7 @@ def _mention_of(
             about_contact=bool(in_front) or bool(company_at),
             company_named=bool(company_at),
             named_in_front=bool(in_front),
+            company_in_front=company_in_front,
             company_elsewhere=any(doc.sentence(at) not in roles for at in company_at),
             speaking=tuple(t for t, r in roles.items() if SPEAKING in r),
             beside=tuple(t for t, r in roles.items() if r == {BESIDE}),

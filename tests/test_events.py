@@ -477,3 +477,25 @@ def test_named_best_is_an_award_not_a_new_role(text: str) -> None:
     # "named best director" is a prize, not an appointment: the draft said "I saw
     # you've taken on a new role" to a winner.
     assert event_of("Data prizes handed out", text) == "award"
+
+
+def test_a_headline_about_someone_else_is_not_theirs_when_their_company_is_far_down() -> None:
+    # Her company named in passing deep in the story does not make the story theirs:
+    # "Just read about the launch at Brightwater Analytics. Congratulations to you and
+    # the team" went to a rival quoted criticising the launch.
+    text = (
+        "Harbourline chief Tomas Reyes said the platform would cut forecasting costs. "
+        "Analysts expect a price war. Nadia Okafor, chief data officer at Brightwater "
+        'Analytics, added: "Customers will not be taken in by these claims." '
+        "Brightwater Analytics is expected to answer with its own tool in the spring."
+    )
+    assert event_of("Harbourline unveils flood forecasting platform", text) != "launch"
+
+
+def test_a_story_about_their_company_still_gives_them_its_news() -> None:
+    text = (
+        "The round was led by Fernhill Ventures. Nadia Okafor, its chief data officer, "
+        "said the money would fund hiring."
+    )
+    title = "Brightwater Analytics raises $40 million"
+    assert event_of(title, text) == "funding"
