@@ -108,6 +108,7 @@ _NEGATIVE = _cues(
     r"suspended\b",
     r"shut(?:s|ting)? down\b",
     r"defaulted",
+    r"profits? warnings?\b",
     r"collapsed?\b",
     r"crash(?:ed|es)?\b",
     r"injur(?:ed|ies|y)\b",

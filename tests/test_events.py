@@ -499,3 +499,15 @@ def test_a_story_about_their_company_still_gives_them_its_news() -> None:
     )
     title = "Brightwater Analytics raises $40 million"
     assert event_of(title, text) == "funding"
+
+
+def test_a_profit_warning_is_bad_news() -> None:
+    # The day its shares sink on a profit warning is no day to congratulate the
+    # chief executive "on the launch" of the albums whose delay caused it.
+    text = (
+        "Shares in Brightwater Analytics fell 16% after it issued a profit warning "
+        "following delays to two product releases. Nadia Okafor, its chief data "
+        'officer, called the results "disappointing" but said new releases were due.'
+    )
+    assert event_of("Brightwater shares hit by profit warning", text) == "negative"
+    assert negative_cue("The firm issued its second profits warning in a year.") is not None
