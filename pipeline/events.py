@@ -363,6 +363,9 @@ class EventContext:
     # and those where the event is someone else's ("She will report to Oren Blake").
     speaking: Sequence[str] = ()
     beside: Sequence[str] = ()
+    # The article's year (published, else fetched): an event dated to an earlier year
+    # ("made his debut in 1994") is the story's history, not news to congratulate on.
+    year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -400,11 +403,30 @@ def quoted_only(evidence: str, headline: str = "") -> bool:
     )
 
 
-def _positive(lowered: str) -> str | None:
+# A year right after a cue ("debut in 1994", "became president in 2000", "published
+# in 2004"), within a few words and no punctuation, or opening the sentence ("In
+# 1997, she became ..."), dates that event.
+_DATED_AFTER = re.compile(r"(?:[\w'’&-]+ ){0,4}?(?:in|since) ((?:19|20)\d\d)\b")
+_DATED_SENTENCE = re.compile(r"\W*(?:back )?in ((?:19|20)\d\d)\b")
+
+
+def _positive(lowered: str, year: int | None = None) -> str | None:
+    """The first kind, by precedence, with a cue in `lowered` that is not dated to a
+    year before `year` (an event of the past is history, not news)."""
+    if year is not None:
+        opening = _DATED_SENTENCE.match(lowered)
+        if opening and int(opening.group(1)) < year:
+            return None
     for kind, pattern in _POSITIVE:
-        if pattern.search(lowered):
-            return kind
+        for found in pattern.finditer(lowered):
+            if year is None or not _dated_before(lowered, found.end(), year):
+                return kind
     return None
+
+
+def _dated_before(lowered: str, end: int, year: int) -> bool:
+    dated = _DATED_AFTER.match(lowered, end + 1 if lowered[end : end + 1] == " " else end)
+    return dated is not None and int(dated.group(1)) < year
 
 
 def classify(context: EventContext) -> EventResult:
@@ -449,7 +471,7 @@ def classify(context: EventContext) -> EventResult:
     for sentence, low in zip(sentences, lowered, strict=True):
         if sentence in speaking or sentence in beside:
             continue
-        kind = _positive(low)
+        kind = _positive(low, context.year)
         if kind is not None:
             return EventResult(kind, sentence)
     # The headline or lead speaks for the contact only when the story is theirs: it
@@ -457,7 +479,7 @@ def classify(context: EventContext) -> EventResult:
     # down does not make "Rival unveils platform" their launch.
     if context.about_contact and not aside and (context.named_in_front or context.company_in_front):
         for text in (context.headline, context.lead, *context.nearby_sentences):
-            kind = _positive(text.lower())
+            kind = _positive(text.lower(), context.year)
             if kind is not None and (kind != "new_role" or context.named_in_front):
                 return EventResult(kind, first)
     for sentence, low in zip(sentences, lowered, strict=True):

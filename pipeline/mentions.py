@@ -361,6 +361,7 @@ def _mention_of(
             company_named=bool(company_at),
             named_in_front=bool(in_front),
             company_in_front=company_in_front,
+            year=(article.published or article.fetched_at).year,
             company_elsewhere=any(doc.sentence(at) not in roles for at in company_at),
             speaking=tuple(t for t, r in roles.items() if SPEAKING in r),
             beside=tuple(t for t, r in roles.items() if r == {BESIDE}),

@@ -511,3 +511,35 @@ def test_a_profit_warning_is_bad_news() -> None:
     )
     assert event_of("Brightwater shares hit by profit warning", text) == "negative"
     assert negative_cue("The firm issued its second profits warning in a year.") is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nadia Okafor made her debut for the county side in 1994 against Harbourline.",
+        "After Nadia Okafor became chief data officer in 2011, the team doubled.",
+        "In 2009, Nadia Okafor won the Data Leader of the Year award.",
+        "Her first book was published in 2004, when Nadia Okafor was still at college.",
+    ],
+)
+def test_an_event_dated_to_an_earlier_year_is_history_not_news(text: str) -> None:
+    # The article (fetched in 2026) recalls what happened years ago: "Congratulations
+    # on the launch" for a 1994 debut, or on a new role taken in 2011, reads as not
+    # having looked at the article.
+    assert event_of("County looks back", text) == "other"
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        (
+            "new_role",
+            "Nadia Okafor, who joined Brightwater in 2019, was promoted to chief "
+            "operating officer on Monday.",
+        ),
+        ("award", "Nadia Okafor won the Data Leader of the Year award for 2026."),
+        ("new_role", "Nadia Okafor will become chief data officer in 2027."),
+    ],
+)
+def test_a_past_year_beside_todays_news_keeps_the_news(kind: str, text: str) -> None:
+    assert event_of("Brightwater news", text) == kind
