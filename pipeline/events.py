@@ -293,22 +293,27 @@ _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"present(?:s|ed|ing)? (?:at|her|his|their|a|the)\b",
             r"conference\b",
             r"lecture",
-            r"quoted\b",
         ),
     ),
 )
 _PUBLICATION = dict(_POSITIVE)["publication"]
 
-# A quote is a (weak) publication: only when nothing more specific is said.
+# A quote is a (weak) publication: only when nothing more specific is said. Every
+# verb the scanner reads as the contact speaking (mention_context._REPORTING) is one,
+# or a speaker who "warned" was congratulated on "your work featured".
 _QUOTED = _cues(
     r"said\b",
     r"says\b",
+    r"saying\b",
     r"told\b",
     r"according to\b",
     r"explained\b",
     r"added\b",
     r"noted\b",
     r"commented\b",
+    r"warn(?:s|ed)\b",
+    r"argu(?:es|ed)\b",
+    r"quoted\b",
 )
 
 # Leaving a job, when no bad news comes with it (that is a negative cue above) and no

@@ -543,3 +543,20 @@ def test_an_event_dated_to_an_earlier_year_is_history_not_news(text: str) -> Non
 )
 def test_a_past_year_beside_todays_news_keeps_the_news(kind: str, text: str) -> None:
     assert event_of("Brightwater news", text) == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nadia Okafor warned that flood claims could double by the spring.",
+        "Nadia Okafor argued the models had been right all along.",
+        "Chief data officer Nadia Okafor was quoted by the Harbour Gazette as saying "
+        "the survey would be free.",
+        "Nadia Okafor backed the plan, saying the data would be open.",
+    ],
+)
+def test_every_way_of_quoting_them_is_drafted_as_a_quote(text: str) -> None:
+    # A contact who "warned" or "was quoted as saying" is quoted, like one who
+    # "said": the draft said "I saw your work featured ..., congratulations".
+    assert event_of("Flood claims to rise", text) == "publication"
+    assert quoted_only(text, "Flood claims to rise")
