@@ -246,7 +246,10 @@ _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "funding",
         _cues(
-            r"rais(?:es|ed|ing) (?:\w+ ){0,3}?(?:[$€£¥]|\d|funding|round|capital|money)",
+            # money raised, not a rate, a price or a bid raised "to" or "by" an amount
+            # or a percentage ("raised interest rates to 4.75%", "its dividend 10%")
+            r"rais(?:es|ed|ing) (?:(?!to |by )\w+ ){0,3}?(?:[$€£¥]|funding|round|capital|"
+            r"money|\d(?![\d.,]*\s?(?:%|per ?cent|percentage)))",
             r"funding\b",
             r"series [a-f]\b",
             r"(?:pre-)?seed (?:round|funding|investment)",

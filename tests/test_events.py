@@ -560,3 +560,32 @@ def test_every_way_of_quoting_them_is_drafted_as_a_quote(text: str) -> None:
     # "said": the draft said "I saw your work featured ..., congratulations".
     assert event_of("Flood claims to rise", text) == "publication"
     assert quoted_only(text, "Flood claims to rise")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Bank of Aldmere raised interest rates to 4.75% on Thursday, Nadia Okafor said.",
+        "Nadia Okafor said Brightwater Analytics raised prices by 5% in March.",
+        "Brightwater Analytics, where Nadia Okafor is chief data officer, raised its "
+        "dividend 10% after a strong year.",
+        "Harbourline's offer for Brightwater Analytics, led by Nadia Okafor, will be "
+        "raised to £1.5bn.",
+    ],
+)
+def test_raising_a_rate_a_price_or_a_bid_is_no_funding(text: str) -> None:
+    # "raised ... to 4.75%" is an increase, not money raised: "Just read about the
+    # funding. Congratulations, exciting times ahead" went to a central banker.
+    assert event_of("Rates and prices", text) != "funding"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Brightwater Analytics raised $40 million in a Series B round, Nadia Okafor said.",
+        "Nadia Okafor's start-up raised 4 million euros from Fernhill Ventures.",
+        "Nadia Okafor is raising new capital for Brightwater Analytics.",
+    ],
+)
+def test_money_raised_is_still_funding(text: str) -> None:
+    assert event_of("Brightwater raises money", text) == "funding"
