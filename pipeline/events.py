@@ -371,6 +371,9 @@ class EventContext:
     # and those where the event is someone else's ("She will report to Oren Blake").
     speaking: Sequence[str] = ()
     beside: Sequence[str] = ()
+    # ... and those naming them only in what someone else said ("Auditors said that
+    # Helen Park's forecasts were too optimistic"): no quote of theirs.
+    reported: Sequence[str] = ()
     # The article's year (published, else fetched): an event dated to an earlier year
     # ("made his debut in 1994") is the story's history, not news to congratulate on.
     year: int | None = None
@@ -493,8 +496,11 @@ def classify(context: EventContext) -> EventResult:
     for sentence, low in zip(sentences, lowered, strict=True):
         if sentence not in beside and _DEPARTURE.search(low):
             return EventResult(OTHER, sentence)
+    # A quote verb in the sentence is theirs unless it comes before their name only:
+    # "The winger said referee Helen Park had made the wrong call" is not her comment.
+    reported = set(context.reported)
     for sentence, low in zip(sentences, lowered, strict=True):
-        if sentence in speaking or _QUOTED.search(low):
+        if sentence in speaking or (sentence not in reported and _QUOTED.search(low)):
             return EventResult(PUBLICATION, sentence)
     if context.company_named or any(_COMPANY_CUES.search(low) for low in lowered):
         return EventResult(COMPANY_NEWS, first)

@@ -197,12 +197,29 @@ def _clean_org(org: str, own: set[str]) -> str:
 # ("She will report to Laurent Besson and join the board").
 _REPORTING = r"(?:said|says|told|added|noted|explained|commented|warned|argued)"
 _SPEAKS_AFTER = re.compile(
-    r"^(?:,[^.;:!?\"“”]{0,100},)?\s+(?:also\s+|has\s+|had\s+)?" + _REPORTING + r"\b", re.I
+    r"^(?:,[^.;:!?\"“”]{0,100},)?\s+(?:also\s+|has\s+|had\s+)?" + _REPORTING + r"\b"
+    # "Helen Park was quoted by the Gazette as saying ..."
+    r"|^\s+(?:is\s+|was\s+|has\s+been\s+)?quoted\b",
+    re.I,
+)
+# "The winger said referee Helen Park had made the wrong call": the subject of what
+# someone else said, not its speaker.
+_CLAUSE_AFTER = re.compile(
+    r"(?:'s|’s)\b|\s+(?:had|has|have|was|were|is|are|would|will|could|should|might|must|"
+    r"may|can|did|does)\b",
+    re.I,
+)
+# "Helen Park backed the plan, saying ...": theirs when they open the sentence.
+_SAYING_AFTER = re.compile(r"^[^.;:!?\"“”]{0,100}?,\s+saying\b", re.I)
+_OPENS_SENTENCE = re.compile(
+    r"^\W*(?:(?:[A-Z][\w.'’&-]*|of|the|an?|chief|executive|officer|director|head|founder|"
+    r"president|chair|analyst|economist|former|senior|managing|general|vice)\s+){0,5}$"
 )
 # "The company said on Monday that Helen Park ..." reports news about her: a "that"
 # (or "whether") between the verb and the name opens a clause she is the subject of.
 _SPEAKS_BEFORE = re.compile(
-    r"\b(?:" + _REPORTING + r"|according to)\s+(?:(?!(?:that|whether)\b)[\w.'’&-]+\s+){0,6}$",
+    r"\b(?:" + _REPORTING + r"|according to)\s+(?:(?!(?:that|whether|would|will|could|"
+    r"should|had|has|have|was|were|is|are|let|to)\b)[\w.'’&-]+\s+){0,6}$",
     re.I,
 )
 _BESIDE_BEFORE = re.compile(
@@ -212,15 +229,23 @@ _BESIDE_BEFORE = re.compile(
 )
 SPEAKING = "speaking"
 BESIDE = "beside"
+REPORTED = "reported"  # named in what someone else said ("Auditors said that Park's ...")
+_QUOTE_VERB = re.compile(r"\b(?:" + _REPORTING + r"|says|saying|according to)\b", re.I)
 
 
 def role_in_sentence(sentence: str, start: int, end: int) -> str:
-    """SPEAKING, BESIDE or "" for the name at [start, end) of `sentence`."""
+    """SPEAKING, BESIDE, REPORTED or "" for the name at [start, end) of `sentence`."""
     before, after = sentence[max(0, start - 80) : start], sentence[end:]
-    if _SPEAKS_AFTER.search(after) or _SPEAKS_BEFORE.search(before):
+    if _SPEAKS_AFTER.search(after) or (
+        _SPEAKS_BEFORE.search(before) and not _CLAUSE_AFTER.match(after)
+    ):
+        return SPEAKING
+    if _SAYING_AFTER.search(after) and _OPENS_SENTENCE.match(sentence[:start]):
         return SPEAKING
     if _BESIDE_BEFORE.search(before):
         return BESIDE
+    if _QUOTE_VERB.search(sentence[:start]) and not _QUOTE_VERB.search(after):
+        return REPORTED
     return ""
 
 

@@ -23,6 +23,7 @@ from pipeline.bylines import author_names
 from pipeline.mention_context import (
     BESIDE,
     BYLINE,
+    REPORTED,
     SPEAKING,
     Document,
     block_kind,
@@ -365,6 +366,7 @@ def _mention_of(
             company_elsewhere=any(doc.sentence(at) not in roles for at in company_at),
             speaking=tuple(t for t, r in roles.items() if SPEAKING in r),
             beside=tuple(t for t, r in roles.items() if r == {BESIDE}),
+            reported=tuple(t for t, r in roles.items() if r == {REPORTED}),
             authored=authored,
             own_phrases=[p.lower() for p in (contact.company, contact.title) if len(p) >= 3],
         )

@@ -589,3 +589,18 @@ def test_raising_a_rate_a_price_or_a_bid_is_no_funding(text: str) -> None:
 )
 def test_money_raised_is_still_funding(text: str) -> None:
     assert event_of("Brightwater raises money", text) == "funding"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The winger said referee Nadia Okafor had made the wrong call on the line.",
+        "Auditors said that Nadia Okafor's forecasts for flood claims were too optimistic.",
+        "The Harbour Gazette said Harbourline would let Nadia Okafor take the helm.",
+    ],
+)
+def test_what_others_say_about_them_is_not_their_quote(text: str) -> None:
+    # Someone else speaking about the contact: "I came across your comments" would
+    # invent comments they never made. A neutral note says only what is true.
+    found = analyse(article("Flood survey row", text), INDEX)[0]
+    assert found.event != "publication"
