@@ -407,9 +407,12 @@ def quoted_only(evidence: str, headline: str = "") -> bool:
     funding or award been theirs, the event would be that, not `publication`.
     """
     lowered = evidence.lower()
+    said = _QUOTED.search(lowered)
+    # What follows the quote verb is what they said ("warned that investors could
+    # stop funding ..."), not news about them; only the words before it can be.
     return (
-        _QUOTED.search(lowered) is not None
-        and _positive(lowered) is None
+        said is not None
+        and _positive(_unquoted(lowered[: said.start()])) is None
         and _PUBLICATION.search(headline.lower()) is None
     )
 

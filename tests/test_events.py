@@ -604,3 +604,11 @@ def test_what_others_say_about_them_is_not_their_quote(text: str) -> None:
     # invent comments they never made. A neutral note says only what is true.
     found = analyse(article("Flood survey row", text), INDEX)[0]
     assert found.event != "publication"
+
+
+def test_a_cue_word_in_what_they_said_keeps_it_a_quote() -> None:
+    # "funding" is in what she warned about, not news about her: the draft said
+    # "I saw your work featured in ..., congratulations".
+    said = "And Ms Okafor warned that investors could soon stop funding flood defences."
+    assert quoted_only(said, "Flood defences at risk")
+    assert not quoted_only("Nadia Okafor raised $4 million for flood defences, she said.")
