@@ -491,10 +491,15 @@ def classify(context: EventContext) -> EventResult:
     # The headline or lead speaks for the contact only when the story is theirs: it
     # names them or their company up front. Their company named in passing further
     # down does not make "Rival unveils platform" their launch.
+    # A new role up front is not theirs when every sentence naming them has them
+    # beside it: succeeded, replaced ("names a successor to Helen Park").
+    succeeded = bool(sentences) and all(s in beside for s in sentences)
     if context.about_contact and not aside and (context.named_in_front or context.company_in_front):
         for text in (context.headline, context.lead, *context.nearby_sentences):
             kind = _positive(text.lower(), context.year)
-            if kind is not None and (kind != "new_role" or context.named_in_front):
+            if kind == "new_role" and (succeeded or not context.named_in_front):
+                continue
+            if kind is not None:
                 return EventResult(kind, first)
     for sentence, low in zip(sentences, lowered, strict=True):
         if sentence not in beside and _DEPARTURE.search(low):

@@ -224,6 +224,7 @@ _SPEAKS_BEFORE = re.compile(
 )
 _BESIDE_BEFORE = re.compile(
     r"\b(?:report(?:s|ed|ing)?\s+(?:directly\s+)?to|succeed(?:s|ed|ing)?|replac(?:es|ed|ing)|"
+    r"successors?\s+(?:to|for|of)|in\s+place\s+of|"
     r"alongside|under|work(?:s|ed|ing)?\s+(?:with|for))\s+(?:[\w.'’&-]+\s+){0,4}$",
     re.I,
 )

@@ -612,3 +612,36 @@ def test_a_cue_word_in_what_they_said_keeps_it_a_quote() -> None:
     said = "And Ms Okafor warned that investors could soon stop funding flood defences."
     assert quoted_only(said, "Flood defences at risk")
     assert not quoted_only("Nadia Okafor raised $4 million for flood defences, she said.")
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (
+            "Brightwater names successor to Okafor",
+            "Brightwater Analytics named a successor to Nadia Okafor on Tuesday, ending "
+            "months of speculation.",
+        ),
+        (
+            "Brightwater names new chief",
+            "Brightwater Analytics has named Tomas Reyes as successor to Nadia Okafor, who "
+            "retires in June.",
+        ),
+        (
+            "Reyes to take over at Brightwater",
+            "Tomas Reyes will take over as chief executive in place of Nadia Okafor at "
+            "Brightwater Analytics.",
+        ),
+    ],
+)
+def test_the_one_succeeded_has_no_new_role(title: str, text: str) -> None:
+    # "Names successor to Nadia Okafor" is the successor's new role: she is the one
+    # leaving, and "Congratulations on the new role" would say the opposite.
+    assert event_of(title, text) not in ("new_role", "award", "funding", "launch")
+
+
+def test_the_successor_has_the_new_role() -> None:
+    text = "Nadia Okafor was named successor to Tomas Reyes at Brightwater Analytics."
+    assert event_of("Okafor named successor", text) == "new_role"
+    text = "Nadia Okafor will succeed Tomas Reyes as chief executive of Brightwater Analytics."
+    assert event_of("Okafor to succeed Reyes", text) == "new_role"
