@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pipeline.records import RELATED
-from pipeline.textmodel import TextModel
+from pipeline.textmodel import TextModel, row_entries
 
 MAX_REASONS = 5
 # Sentences the quote is chosen from: long enough to say something, short enough
@@ -131,14 +131,8 @@ class Rows:
 
 def rows_of(matrix: sp.csr_matrix, rows: Sequence[int] | np.ndarray) -> Rows:
     """The entries of `matrix`'s `rows` (in that order)."""
-    chosen = np.asarray(rows, dtype=np.int64)
-    starts = matrix.indptr[chosen]
-    lengths = matrix.indptr[chosen + 1] - starts
-    ends = np.cumsum(lengths)
-    total = int(ends[-1]) if chosen.size else 0
-    at = np.repeat(starts - (ends - lengths), lengths) + np.arange(total)
-    positions = np.repeat(np.arange(chosen.size), lengths)
-    return Rows(int(chosen.size), positions, matrix.indices[at], matrix.data[at])
+    positions, at = row_entries(matrix, rows)
+    return Rows(len(rows), positions, matrix.indices[at], matrix.data[at])
 
 
 def _dense_on(part: Rows, columns: np.ndarray) -> np.ndarray:

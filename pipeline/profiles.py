@@ -26,7 +26,7 @@ import scipy.sparse as sp
 
 from pipeline import query_terms
 from pipeline.records import Contact
-from pipeline.textmodel import DTYPE, TextModel, unit_rows
+from pipeline.textmodel import DTYPE, TextModel, row_entries, unit_rows
 
 _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
@@ -119,6 +119,11 @@ class Profiles:
     # expansion have them: it is what tells a partial match on- or off-topic.
     clauses: sp.csr_matrix
     clause_concepts: sp.csr_matrix
+
+    @property
+    def with_clauses(self) -> np.ndarray:
+        """Which rows have clauses of several concepts: only theirs are discounted."""
+        return np.diff(self.clauses.indptr) > 0
 
     def row(self, contact_id: int) -> int:
         return self.contact_ids.index(contact_id)
@@ -575,7 +580,7 @@ def _discounts(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """clause_discounts, and the article's weight at each entry's term."""
     none = np.zeros(0, dtype=np.int64)
-    if not (np.diff(profile_set.clauses.indptr)[rows] > 0).any():
+    if not profile_set.with_clauses[rows].any():
         return none, none, np.zeros(0, dtype=DTYPE), np.zeros(0, dtype=DTYPE)
     # Only the profiles of these pairs are looked at (lookups over all would cost
     # as much as the profile set, again for every block of pairs).
@@ -602,11 +607,8 @@ def _discounts(
     concept_owner = np.repeat(np.arange(wanted.size), labels) * width + concept_clause
     total = np.bincount(concept_owner, concept_weight, minlength=wanted.size * width)
     # The same entries for every pair, with the article's weight at each term.
-    counts = np.diff(clause_rows.indptr)[rows]
     pairs = rows.size
-    entry_pair = np.repeat(np.arange(pairs), counts)
-    at = np.repeat(clause_rows.indptr[rows] - np.cumsum(counts) + counts, counts)
-    at += np.arange(entry_pair.size)
+    entry_pair, at = row_entries(clause_rows, rows)
     term, clause, own = term_of[at], clause_of[at], own_of[at]
     held = article_terms(articles[entry_pair], term)
     # Per (pair, clause): the direct profile's part of the score, and the share of
@@ -649,10 +651,7 @@ def _row_dots(
     article_terms: Callable[[np.ndarray, np.ndarray], np.ndarray],
 ) -> np.ndarray:
     """matrix[rows[j]] · article articles[j], for each j."""
-    lengths = np.diff(matrix.indptr)[rows]
-    pair = np.repeat(np.arange(rows.size), lengths)
-    where = np.repeat(matrix.indptr[rows] - np.cumsum(lengths) + lengths, lengths)
-    where += np.arange(pair.size)
+    pair, where = row_entries(matrix, rows)
     values = matrix.data[where] * article_terms(articles[pair], matrix.indices[where])
     return np.bincount(pair, values, minlength=rows.size)
 

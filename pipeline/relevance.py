@@ -112,7 +112,7 @@ def _blocks(
     transposed = corpus.vectors[columns].T.tocsr()
     latent = corpus.latent[columns]
     weight = profile_set.latent_weight
-    with_clauses = np.diff(profile_set.clauses.indptr) > 0
+    with_clauses = profile_set.with_clauses
     bottom = -np.inf if floor is None else floor
 
     def score(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -265,9 +265,8 @@ class _Explainer:
         covered in part (profiles.clause_discounts), their query rows as they scored
         it, so that reasons rank terms by what they really contributed."""
         p, vectors = self.profiles, self.corpus.vectors
-        with_clauses = np.diff(p.clauses.indptr) > 0
         pairs = [(row, column) for column, rows in by_column.items() for row in rows]
-        if not pairs or not with_clauses[[row for row, _ in pairs]].any():
+        if not pairs or not p.with_clauses[[row for row, _ in pairs]].any():
             return {}
         rows = np.array([row for row, _ in pairs], dtype=np.int64)
         columns = np.array([column for _, column in pairs], dtype=np.int64)

@@ -171,6 +171,21 @@ def unit_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
     return sp.csr_matrix(sp.diags(1.0 / norms) @ matrix, dtype=DTYPE)
 
 
+def row_entries(
+    matrix: sp.csr_matrix, rows: Sequence[int] | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The stored entries of `matrix`'s `rows` (in that order, repeats allowed): each
+    entry's place among `rows` and its position in matrix.indices / matrix.data.
+    Gathering them is cheaper than building the submatrix when only they are used."""
+    chosen = np.asarray(rows, dtype=np.int64)
+    starts = matrix.indptr[chosen]
+    lengths = matrix.indptr[chosen + 1] - starts
+    ends = np.cumsum(lengths)
+    total = int(ends[-1]) if chosen.size else 0
+    at = np.repeat(starts - (ends - lengths), lengths) + np.arange(total)
+    return np.repeat(np.arange(chosen.size), lengths), at
+
+
 def fit(
     docs: Sequence[Document], *, now: datetime | None = None
 ) -> tuple[TextModel, sp.csr_matrix]:
