@@ -6,6 +6,12 @@ prose. Keys name the story so tests can say which article they expect.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from pipeline.records import NewArticle
+from pipeline.store import Store
+
 ARTICLES: dict[str, tuple[str, str]] = {
     "battery": (
         "Startup opens plant to recover lithium from old EV batteries",
@@ -119,3 +125,28 @@ ARTICLES: dict[str, tuple[str, str]] = {
         "Analysts warned that the price war would hurt profits across the industry.",
     ),
 }
+
+
+def store_article(
+    store: Store, key: str, title: str, text: str, *, at: datetime, site: str = "news.example.com"
+) -> int:
+    """Store one extracted article at https://SITE/KEY, published and fetched `at`."""
+    url = f"https://{site}/{key}"
+    article = NewArticle(
+        url=url, canonical_url=url, title=title, text=text, extracted=True, published=at
+    )
+    article_id, _ = store.add_article(article, fetched_at=at)
+    return article_id
+
+
+def store_articles(
+    store: Store,
+    articles: Mapping[str, tuple[str, str]],
+    *,
+    now: datetime,
+    site: str = "news.example.com",
+) -> None:
+    """Store every (title, text) by key, the first an hour before `now`, each next
+    an hour older (so their order is the order of recency)."""
+    for n, (key, (title, text)) in enumerate(articles.items()):
+        store_article(store, key, title, text, at=now - timedelta(hours=n + 1), site=site)

@@ -3,10 +3,12 @@ profile's expansion confirms the article is on the topic (relevance, profiles)."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+
+from relevance_corpus import store_articles
 
 from pipeline import query_terms, relevance, textmodel
-from pipeline.records import ContactFields, NewArticle
+from pipeline.records import ContactFields
 from pipeline.store import Store, open_store
 from pipeline.workspace import Workspace
 
@@ -87,19 +89,7 @@ OTHER = {
 
 def _store(workspace: Workspace) -> Store:
     store = open_store(workspace.db_path())
-    everything = {**TANKERS, **TRAFFIC, **OTHER}
-    for n, (key, (title, text)) in enumerate(everything.items()):
-        store.add_article(
-            NewArticle(
-                url=f"https://press.example.com/{key}",
-                canonical_url=f"https://press.example.com/{key}",
-                title=title,
-                text=text,
-                extracted=True,
-                published=NOW - timedelta(hours=n + 1),
-            ),
-            fetched_at=NOW - timedelta(hours=n + 1),
-        )
+    store_articles(store, {**TANKERS, **TRAFFIC, **OTHER}, now=NOW, site="press.example.com")
     return store
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from relevance_corpus import ARTICLES
+from relevance_corpus import ARTICLES, store_article, store_articles
 
 from pipeline import corpus as corpus_module
 from pipeline import query_terms, relevance, textmodel
@@ -24,25 +24,13 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def _add(store: Store, key: str, title: str, text: str, *, age: timedelta) -> int:
-    article_id, _ = store.add_article(
-        NewArticle(
-            url=f"https://news.example.com/{key}",
-            canonical_url=f"https://news.example.com/{key}",
-            title=title,
-            text=text,
-            extracted=True,
-            published=NOW - age,
-        ),
-        fetched_at=NOW - age,
-    )
-    return article_id
+    return store_article(store, key, title, text, at=NOW - age)
 
 
 @pytest.fixture
 def store(workspace: Workspace) -> Store:
     opened = open_store(workspace.db_path())
-    for n, (key, (title, text)) in enumerate(ARTICLES.items()):
-        _add(opened, key, title, text, age=timedelta(hours=n + 1))
+    store_articles(opened, ARTICLES, now=NOW)
     return opened
 
 

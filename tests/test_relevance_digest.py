@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from relevance_corpus import ARTICLES
+from relevance_corpus import ARTICLES, store_articles
 
 from pipeline import relevance
 from pipeline.digest import build_digest
-from pipeline.records import ContactFields, NewArticle
+from pipeline.records import ContactFields
 from pipeline.store import open_store
 from pipeline.workspace import Workspace
 
@@ -17,18 +17,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 def test_weak_suggestions_from_suggest_stay_out_of_the_digest(workspace: Workspace) -> None:
     store = open_store(workspace.db_path())
-    for n, (key, (title, text)) in enumerate(ARTICLES.items()):
-        store.add_article(
-            NewArticle(
-                url=f"https://news.example.com/{key}",
-                canonical_url=f"https://news.example.com/{key}",
-                title=title,
-                text=text,
-                extracted=True,
-                published=NOW - timedelta(hours=n + 1),
-            ),
-            fetched_at=NOW - timedelta(hours=n + 1),
-        )
+    store_articles(store, ARTICLES, now=NOW)
     contact = store.add_contact(
         ContactFields(name="Rui Costa", interests="arabica coffee prices and roasters")
     )
