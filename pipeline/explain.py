@@ -211,7 +211,8 @@ def _whole_bigrams(ranked: list[tuple[float, str]], limit: int) -> list[tuple[fl
         absorbed = {w for w in words if w in unigrams}
         if absorbed:
             best = max(unigrams.pop(w) for w in absorbed)
-            chosen = [(s, c) for s, c in chosen if _keys(c) not in {(w,) for w in absorbed}]
+            gone = {(w,) for w in absorbed}  # the absorbed unigrams, as _keys gives them
+            chosen = [(s, c) for s, c in chosen if _keys(c) not in gone]
             chosen.append((best, term))
             chosen.sort(reverse=True)
         elif len(chosen) < limit:
