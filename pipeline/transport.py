@@ -1,24 +1,30 @@
-"""The HTTP transport under the Fetcher: per-origin connection pools on asyncio sockets.
+"""The HTTP transport under the Fetcher: HTTP/1.1 on asyncio sockets, a pool per origin.
 
 httpx's own transport runs httpcore on anyio, whose per-call machinery (a cancel
 scope and timer for every read and write, a checkpoint after every send, a
 `poll()` per pooled connection on every request to see whether the server closed
 it) cost about a third of the fetcher's CPU per page: the same overhead httpx's
-maintainers measured (encode/httpx#3215, encode/httpcore#930). httpcore takes any
-network backend, so this module gives it one built on asyncio's transports and
-protocols, and keeps httpx above it unchanged: the same client, the same
-exceptions, the same limits. It owns sockets and pools, never what is fetched.
+maintainers measured (encode/httpx#3215, encode/httpcore#930). Giving httpcore an
+asyncio network backend removed the socket half of it; its pool and connection
+classes still took an anyio lock, a shielded cancel scope and a sniffio lookup on
+every request and release (13 % of the fetcher's event-loop CPU). So this module
+speaks HTTP/1.1 itself through h11, the protocol state machine httpcore uses, and
+keeps httpx above it unchanged: the same client, the same exceptions, the same
+limits. It owns sockets, pools and the exchange, never what is fetched. Like the
+transport it replaces, it speaks no HTTP/2 and uses no proxy (httpx ignores the
+proxy environment variables when it is given a transport).
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
+import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Iterable
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-import httpcore
+import h11
 
 from pipeline._httpx import httpx
 
@@ -26,10 +32,12 @@ from pipeline._httpx import httpx
 # seen without a syscall; past this much unread data it stops until we catch up.
 HIGH_WATER = 256 * 1024
 LOW_WATER = 64 * 1024
-
-SocketOption = (
-    tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
-)
+READ_SIZE = 64 * 1024  # handed to h11 at a time
+MAX_HEAD = 100 * 1024  # the largest response head accepted (httpcore's limit)
+KEEPALIVE_SECONDS = 5.0  # how long an idle connection is kept (httpx's default)
+_DEFAULT_PORTS = {b"http": 80, b"https": 443}
+Timeouts = Mapping[str, float | None]
+_SILENT_CLOSE = "the server closed the connection without sending a response"
 
 
 class _Protocol(asyncio.Protocol):
@@ -113,245 +121,261 @@ class _Protocol(asyncio.Protocol):
             waiter.set_result(None)
 
 
-class _Stream(httpcore.AsyncNetworkStream):
+class _Connection:
+    """One HTTP/1.1 connection: h11's state machine over a _Protocol's socket."""
+
     def __init__(self, transport: asyncio.Transport, protocol: _Protocol):
         self._transport = transport
         self._protocol = protocol
+        self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)
+        self.idle_since = 0.0
+        self.answered = False  # the server has sent something since the request began
 
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+    @property
+    def alive(self) -> bool:
+        """Still open, and nothing arrived while it was idle (most likely a close)."""
+        protocol = self._protocol
+        return not (
+            protocol.chunks or protocol.eof or protocol.closed or self._transport.is_closing()
+        )
+
+    def close(self) -> None:
+        self._transport.close()
+
+    async def send(self, request: httpx.Request, timeouts: Timeouts) -> h11.Response:
+        """Send the request, then wait for the response's status line and headers."""
+        write = timeouts.get("write")
+        await self._write(
+            h11.Request(
+                method=request.method, target=request.url.raw_path, headers=request.headers.raw
+            ),
+            write,
+        )
+        assert isinstance(request.stream, httpx.AsyncByteStream)
+        async for chunk in request.stream:
+            if chunk:
+                await self._write(h11.Data(data=chunk), write)
+        await self._write(h11.EndOfMessage(), write)
+        while True:
+            event = await self._next_event(timeouts.get("read"))
+            if isinstance(event, h11.Response):
+                return event
+            if not isinstance(event, h11.InformationalResponse):  # 100 Continue, 103
+                raise httpx.RemoteProtocolError(_SILENT_CLOSE)
+
+    async def body(self, timeout: float | None) -> AsyncIterator[bytes]:
+        """The response body, as it arrives."""
+        while True:
+            event = await self._next_event(timeout)
+            if isinstance(event, h11.Data):
+                yield bytes(event.data)
+            elif isinstance(event, h11.EndOfMessage):
+                return
+            else:
+                raise httpx.RemoteProtocolError("the response ended unexpectedly")
+
+    def at_end(self) -> bool:
+        """Whether the response has nothing left to read: a 304's or a HEAD's, say,
+        whose end h11 reports without reading anything more."""
+        if self._h11.their_state is h11.SEND_BODY and not self._protocol.chunks:
+            try:
+                return isinstance(self._h11.next_event(), h11.EndOfMessage)
+            except h11.RemoteProtocolError:
+                return False
+        return self._h11.their_state is h11.DONE
+
+    def recycle(self) -> bool:
+        """Ready the connection for the next request, if both sides allow it."""
+        if self._h11.our_state is h11.DONE and self._h11.their_state is h11.DONE:
+            self._h11.start_next_cycle()
+            self.answered = False
+            return True
+        return False
+
+    async def _write(self, event: h11.Event, timeout: float | None) -> None:
+        try:
+            data = self._h11.send(event)
+        except h11.LocalProtocolError as exc:  # a header value h11 will not send
+            raise httpx.LocalProtocolError(str(exc)) from None
+        if not data:
+            return
+        protocol = self._protocol
+        if protocol.closed or self._transport.is_closing():
+            raise httpx.WriteError("the connection is closed")
+        self._transport.write(data)
+        if protocol.must_wait:  # a timer only when there is something to wait for
+            try:
+                async with asyncio.timeout(timeout):
+                    await protocol.writable()
+            except TimeoutError:
+                raise httpx.WriteTimeout("timed out sending") from None
+        if protocol.lost is not None:
+            raise httpx.WriteError(_reason(protocol.lost))
+
+    async def _next_event(self, timeout: float | None) -> Any:
+        while True:
+            try:
+                event = self._h11.next_event()
+            except h11.RemoteProtocolError as exc:
+                if not self.answered and (self._protocol.eof or self._protocol.closed):
+                    raise httpx.RemoteProtocolError(_SILENT_CLOSE) from None
+                raise httpx.RemoteProtocolError(str(exc)) from None
+            if event is not h11.NEED_DATA:
+                return event
+            data = await self._read(timeout)
+            self.answered = self.answered or bool(data)
+            self._h11.receive_data(data)  # b"": the server closed its side
+
+    async def _read(self, timeout: float | None) -> bytes:
         protocol = self._protocol
         if not protocol.chunks and not protocol.eof and not protocol.closed:
             try:
                 async with asyncio.timeout(timeout):
                     await protocol.readable()
             except TimeoutError:
-                raise httpcore.ReadTimeout("timed out waiting for data") from None
+                raise httpx.ReadTimeout("timed out waiting for data") from None
         if protocol.chunks:
-            return protocol.take(max_bytes)
+            return protocol.take(READ_SIZE)
         if protocol.lost is not None:
-            raise httpcore.ReadError(_reason(protocol.lost))
-        return b""  # the server closed the connection
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        if not buffer:
-            return
-        protocol = self._protocol
-        if protocol.closed or self._transport.is_closing():
-            raise httpcore.WriteError("the connection is closed")
-        self._transport.write(buffer)
-        if protocol.must_wait:  # a timer only when there is something to wait for
-            try:
-                async with asyncio.timeout(timeout):
-                    await protocol.writable()
-            except TimeoutError:
-                raise httpcore.WriteTimeout("timed out sending") from None
-        if protocol.lost is not None:
-            raise httpcore.WriteError(_reason(protocol.lost))
-
-    async def aclose(self) -> None:
-        self._transport.close()
-        await asyncio.sleep(0)  # let the loop release the socket before we return
-
-    async def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        loop = asyncio.get_running_loop()
-        try:
-            async with asyncio.timeout(timeout):
-                transport = await loop.start_tls(
-                    self._transport,
-                    self._protocol,
-                    ssl_context,
-                    server_hostname=server_hostname,
-                    ssl_handshake_timeout=timeout,
-                )
-        except TimeoutError:
-            self._transport.close()
-            raise httpcore.ConnectTimeout("timed out during the TLS handshake") from None
-        except (OSError, ssl.SSLError, ConnectionError) as exc:
-            self._transport.close()
-            raise httpcore.ConnectError(_reason(exc)) from None
-        if transport is None:  # the connection closed during the handshake
-            raise httpcore.ConnectError("the connection closed during the TLS handshake")
-        # From here on, flow control (pause/resume reading) applies to the TLS layer.
-        self._protocol.transport = transport
-        return _Stream(transport, self._protocol)
-
-    def get_extra_info(self, info: str) -> Any:
-        if info == "ssl_object":
-            return self._transport.get_extra_info("ssl_object")
-        if info == "client_addr":
-            return self._transport.get_extra_info("sockname")
-        if info == "server_addr":
-            return self._transport.get_extra_info("peername")
-        if info == "socket":
-            return self._transport.get_extra_info("socket")
-        if info == "is_readable":
-            # What httpcore asks of an idle pooled connection: has the server sent
-            # anything (a close, most likely) since the last response? The protocol
-            # has been reading all along, so its state answers.
-            protocol = self._protocol
-            return bool(protocol.chunks) or protocol.eof or protocol.closed
-        return None
-
-
-class AsyncioBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's network backend on the running asyncio loop's own sockets."""
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[SocketOption] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        local = (local_address, 0) if local_address else None
-        opening = asyncio.get_running_loop().create_connection(
-            _Protocol, host, port, local_addr=local
-        )
-        return await _connect(opening, f"{host}:{port}", timeout, socket_options)
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[SocketOption] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        opening = asyncio.get_running_loop().create_unix_connection(_Protocol, path)
-        return await _connect(opening, path, timeout, socket_options)
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-
-
-async def _connect(
-    opening: Awaitable[tuple[asyncio.BaseTransport, asyncio.BaseProtocol]],
-    where: str,
-    timeout: float | None,
-    socket_options: Iterable[SocketOption] | None,
-) -> _Stream:
-    try:
-        async with asyncio.timeout(timeout):
-            transport, protocol = await opening
-    except TimeoutError:
-        raise httpcore.ConnectTimeout(f"timed out connecting to {where}") from None
-    except OSError as exc:
-        raise httpcore.ConnectError(_reason(exc)) from None
-    assert isinstance(transport, asyncio.Transport) and isinstance(protocol, _Protocol)
-    sock = transport.get_extra_info("socket")
-    for option in socket_options or ():
-        sock.setsockopt(*option)  # asyncio already set TCP_NODELAY
-    return _Stream(transport, protocol)
+            raise httpx.ReadError(_reason(protocol.lost))
+        return b""
 
 
 def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-# --- httpx on top ---------------------------------------------------------------------
-
-# httpcore's exceptions as httpx's, so the Fetcher sees what httpx's own transport raises.
-_ERRORS: dict[type[Exception], type[httpx.TransportError]] = {
-    httpcore.ConnectTimeout: httpx.ConnectTimeout,
-    httpcore.ReadTimeout: httpx.ReadTimeout,
-    httpcore.WriteTimeout: httpx.WriteTimeout,
-    httpcore.PoolTimeout: httpx.PoolTimeout,
-    httpcore.TimeoutException: httpx.TimeoutException,
-    httpcore.ConnectError: httpx.ConnectError,
-    httpcore.ReadError: httpx.ReadError,
-    httpcore.WriteError: httpx.WriteError,
-    httpcore.NetworkError: httpx.NetworkError,
-    httpcore.ProxyError: httpx.ProxyError,
-    httpcore.UnsupportedProtocol: httpx.UnsupportedProtocol,
-    httpcore.LocalProtocolError: httpx.LocalProtocolError,
-    httpcore.RemoteProtocolError: httpx.RemoteProtocolError,
-    httpcore.ProtocolError: httpx.ProtocolError,
-}
-
-
-_CORE_ERRORS = tuple(_ERRORS)
-
-
-def _as_httpx(exc: Exception) -> Exception:
-    for kind in type(exc).__mro__:
-        mapped = _ERRORS.get(kind)
-        if mapped is not None:
-            return mapped(str(exc))
-    return exc
+Origin = tuple[bytes, bytes, int]
 
 
 class _Body(httpx.AsyncByteStream):
-    def __init__(self, stream: AsyncIterator[bytes] | Any):
-        self._stream = stream
+    """A response body; closing it gives the connection back to its pool when the
+    whole response was read, and closes it otherwise."""
+
+    def __init__(
+        self, pools: HostPools, origin: Origin, connection: _Connection, timeout: float | None
+    ):
+        self._pools = pools
+        self._origin = origin
+        self._connection: _Connection | None = connection
+        self._timeout = timeout
+        self._complete = False
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
-            async for chunk in self._stream:
-                yield chunk
-        except _CORE_ERRORS as exc:
-            raise _as_httpx(exc) from exc
+        assert self._connection is not None, "the body was closed"
+        async for chunk in self._connection.body(self._timeout):
+            yield chunk
+        self._complete = True
 
     async def aclose(self) -> None:
-        if hasattr(self._stream, "aclose"):
-            await self._stream.aclose()
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        if (self._complete or connection.at_end()) and connection.recycle():
+            self._pools.release(self._origin, connection)
+        else:
+            connection.close()
 
 
 class HostPools(httpx.AsyncBaseTransport):
-    """One connection pool per origin, so each pool stays as small as a host's cap.
+    """One pool of idle keep-alive connections per origin, each as small as a host's cap.
 
-    httpcore scans every connection of a pool on each request and release; one
-    shared pool of `concurrency` connections also closes a host's idle connections
-    to open another host's, so a run over many hosts reconnected for almost every
-    page. Per-origin pools keep connections alive and the scans short. The
-    concurrency limits themselves are the Fetcher's semaphores, not these pools.
+    A shared pool of `concurrency` connections closed a host's idle connections to
+    open another host's, so a run over many hosts reconnected for almost every page.
+    The concurrency limits themselves are the Fetcher's semaphores: a request with
+    no idle connection to its origin opens one.
     """
 
     def __init__(self, per_host: int, *, ssl_context: ssl.SSLContext | None = None):
-        self._per_host = per_host
+        self._per_host = max(1, per_host)
         # Loading the CA bundle takes ~20 ms: once per run, not once per host.
         self._ssl = ssl_context or httpx.create_ssl_context()
-        self._backend = AsyncioBackend()
-        self._pools: dict[tuple[bytes, bytes, int | None], httpcore.AsyncConnectionPool] = {}
+        self._idle: dict[Origin, deque[_Connection]] = {}
+        self._closed = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
-        origin = (url.raw_scheme, url.raw_host, url.port)
-        pool = self._pools.get(origin)
-        if pool is None:
-            pool = httpcore.AsyncConnectionPool(
-                ssl_context=self._ssl,
-                max_connections=self._per_host,
-                max_keepalive_connections=self._per_host,
-                keepalive_expiry=5.0,  # httpx's default
-                network_backend=self._backend,
-            )
-            self._pools[origin] = pool
-        assert isinstance(request.stream, httpx.AsyncByteStream)
-        core = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
-            ),
-            headers=request.headers.raw,
-            content=request.stream,
-            extensions=request.extensions,
-        )
-        try:
-            response = await pool.handle_async_request(core)
-        except _CORE_ERRORS as exc:
-            raise _as_httpx(exc) from exc
+        scheme = url.raw_scheme
+        if scheme not in _DEFAULT_PORTS:
+            raise httpx.UnsupportedProtocol(f"the URL scheme {scheme.decode()!r} is not supported")
+        origin = (scheme, url.raw_host, url.port or _DEFAULT_PORTS[scheme])
+        timeouts: Timeouts = request.extensions.get("timeout", {})
+        connection = self._pooled(origin)
+        head = None
+        if connection is not None:
+            try:
+                head = await connection.send(request, timeouts)
+            except (httpx.NetworkError, httpx.RemoteProtocolError):
+                connection.close()
+                if connection.answered or request.method not in ("GET", "HEAD"):
+                    raise
+                # The server closed the idle connection as the request went out (its
+                # keep-alive ran out just then): asked again once, on a new one.
+                connection = None
+            except BaseException:
+                connection.close()
+                raise
+        if connection is None or head is None:
+            connection = await self._connect(origin, timeouts)
+            try:
+                head = await connection.send(request, timeouts)
+            except BaseException:
+                connection.close()
+                raise
         return httpx.Response(
-            status_code=response.status,
-            headers=response.headers,
-            stream=_Body(response.stream),
-            extensions=response.extensions,
+            status_code=head.status_code,
+            headers=head.headers.raw_items(),
+            stream=_Body(self, origin, connection, timeouts.get("read")),
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": head.reason},
         )
 
+    def _pooled(self, origin: Origin) -> _Connection | None:
+        """The origin's most recently used idle connection still worth using."""
+        idle = self._idle.get(origin)
+        now = time.monotonic()
+        while idle:
+            connection = idle.pop()
+            if connection.alive and now - connection.idle_since < KEEPALIVE_SECONDS:
+                return connection
+            connection.close()
+        return None
+
+    def release(self, origin: Origin, connection: _Connection) -> None:
+        """Keep a connection whose last response was read whole, for the next request."""
+        idle = self._idle.setdefault(origin, deque())
+        if self._closed or len(idle) >= self._per_host or not connection.alive:
+            connection.close()
+            return
+        connection.idle_since = time.monotonic()
+        idle.append(connection)
+
+    async def _connect(self, origin: Origin, timeouts: Timeouts) -> _Connection:
+        scheme, raw_host, port = origin
+        host = raw_host.decode("ascii")
+        timeout = timeouts.get("connect")
+        tls = self._ssl if scheme == b"https" else None
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(timeout):
+                transport, protocol = await loop.create_connection(
+                    _Protocol,
+                    host,
+                    port,
+                    ssl=tls,
+                    server_hostname=host if tls else None,
+                    ssl_handshake_timeout=timeout if tls else None,
+                )
+        except TimeoutError:
+            raise httpx.ConnectTimeout(f"timed out connecting to {host}:{port}") from None
+        except OSError as exc:  # refused, unreachable, a TLS certificate not trusted
+            raise httpx.ConnectError(_reason(exc)) from None
+        assert isinstance(transport, asyncio.Transport) and isinstance(protocol, _Protocol)
+        return _Connection(transport, protocol)
+
     async def aclose(self) -> None:
-        pools, self._pools = list(self._pools.values()), {}
-        for pool in pools:
-            await pool.aclose()
+        self._closed = True
+        pools, self._idle = list(self._idle.values()), {}
+        for idle in pools:
+            for connection in idle:
+                connection.close()
+        await asyncio.sleep(0)  # let the loop release the sockets before we return

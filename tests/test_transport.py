@@ -1,4 +1,4 @@
-"""pipeline.transport: httpx over httpcore on asyncio sockets, against real loopback servers.
+"""pipeline.transport: httpx over h11 on asyncio sockets, against real loopback servers.
 
 The Fetcher's own tests (test_net.py, test_ingest.py) run every hostile server
 through this transport; these pin down what the socket layer itself must get
@@ -101,7 +101,7 @@ def test_large_body_arrives_whole_and_a_slow_reader_holds_the_server_back() -> N
             await asyncio.sleep(0.5)  # busy elsewhere: the server must not get far ahead
             resumed_at = time.monotonic()
             parts += [chunk async for chunk in chunks]
-        assert max(len(p) for p in parts) <= 64 * 1024  # httpcore's read size is honoured
+        assert max(len(p) for p in parts) <= 64 * 1024  # the transport's read size is honoured
         return b"".join(parts), resumed_at
 
     received, resumed_at = asyncio.run(main())
@@ -244,3 +244,120 @@ def test_a_refused_connection_is_a_connect_error() -> None:
 
     with pytest.raises(httpx.ConnectError):
         asyncio.run(main())
+
+
+def _counting_server(answer: Callable[[int, int], bytes | None]) -> tuple[Handler, list[int]]:
+    """A handler that serves `answer(connection number, request number)` on each
+    request (None: close the connection without answering), and the count of
+    connections it was given."""
+    connections = [0]
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections[0] += 1
+        number = connections[0]
+        requests = 0
+        try:
+            while True:
+                _, length = await _request_head(reader)
+                await reader.readexactly(length)
+                requests += 1
+                reply = answer(number, requests)
+                if reply is None:
+                    break
+                writer.write(reply)
+                await writer.drain()
+        except asyncio.IncompleteReadError:
+            pass
+        writer.close()
+
+    return handler, connections
+
+
+def test_a_response_with_no_body_keeps_its_connection_though_never_read() -> None:
+    # The Fetcher never reads a 304's body (there is none): the connection must
+    # still go back to the pool, or every conditional GET would reconnect.
+    handler, connections = _counting_server(
+        lambda conn, n: b'HTTP/1.1 304 Not Modified\r\nETag: "x"\r\n\r\n'
+    )
+
+    async def main() -> list[int]:
+        server = await _serve(handler)
+        statuses = []
+        async with server, _client() as client:
+            for _ in range(3):
+                async with client.stream("GET", _url(server)) as response:
+                    statuses.append(response.status_code)
+        return statuses
+
+    assert asyncio.run(main()) == [304, 304, 304]
+    assert connections == [1]
+
+
+def test_a_body_left_unread_closes_its_connection() -> None:
+    # Its bytes would otherwise be read as the start of the next response.
+    handler, connections = _counting_server(lambda conn, n: _response(b"x" * 5000))
+
+    async def main() -> list[str]:
+        server = await _serve(handler)
+        async with server, _client() as client:
+            async with client.stream("GET", _url(server)) as response:
+                assert response.status_code == 200
+            return [(await client.get(_url(server))).text[:3] for _ in range(2)]
+
+    assert asyncio.run(main()) == ["xxx", "xxx"]
+    assert connections == [2]
+
+
+def test_a_connection_closed_as_the_request_goes_out_is_asked_again_once() -> None:
+    # The server's keep-alive ends just as the next request arrives: it reads the
+    # request and closes without a word. A GET goes again on a new connection.
+    def answer(conn: int, request: int) -> bytes | None:
+        return None if conn == 1 and request == 2 else _response(f"{conn}.{request}".encode())
+
+    handler, connections = _counting_server(answer)
+
+    async def main() -> list[str]:
+        server = await _serve(handler)
+        async with server, _client() as client:
+            return [(await client.get(_url(server))).text for _ in range(3)]
+
+    assert asyncio.run(main()) == ["1.1", "2.1", "2.2"]
+    assert connections == [2]
+
+
+def test_a_request_with_a_body_is_not_sent_twice() -> None:
+    # A POST may have had its effect before the connection closed: never repeated.
+    def answer(conn: int, request: int) -> bytes | None:
+        return None if request == 2 else _response(b"done")
+
+    handler, connections = _counting_server(answer)
+
+    async def main() -> None:
+        server = await _serve(handler)
+        async with server, _client() as client:
+            assert (await client.post(_url(server), content=b"one")).text == "done"
+            await client.post(_url(server), content=b"two")
+
+    with pytest.raises(httpx.RemoteProtocolError, match="without sending a response"):
+        asyncio.run(main())
+    assert connections == [1]
+
+
+def test_an_http_1_0_body_runs_until_the_server_closes() -> None:
+    connections = 0
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await _request_head(reader)
+        writer.write(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" + b"y" * 70_000)
+        await writer.drain()
+        writer.close()
+
+    async def main() -> list[int]:
+        server = await _serve(handler)
+        async with server, _client() as client:
+            return [len((await client.get(_url(server))).content) for _ in range(2)]
+
+    assert asyncio.run(main()) == [70_000, 70_000]
+    assert connections == 2
