@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from urllib.parse import unquote_plus, urljoin, urlsplit
 
 # Query parameters that only identify a campaign, click or mailing, never content.
@@ -96,19 +97,27 @@ def clean_url(url: str, base: str | None = None) -> str:
 def same_site(a: str, b: str) -> bool:
     """Whether two URLs are on one site: the same registered domain ("feeds.example.com"
     and "www.example.com"), or the same host where there is none (an IP address)."""
-    from courlan import extract_domain  # imported here: only ingest needs it
-
     try:
-        hosts = [urlsplit(url).hostname or "" for url in (a, b)]
-        domains = [extract_domain(url) for url in (a, b)]
+        (domain_a, key_a), (domain_b, key_b) = (_site(*urlsplit(url)[:2]) for url in (a, b))
     except ValueError:  # "http://[::1/x": a link no fetch could have followed
         return False
-    if all(domains):
-        return domains[0] == domains[1]
+    if domain_a and domain_b:
+        return domain_a == domain_b
     # No public suffix known ("harbourline.example", an intranet name): the last two
     # labels stand for the domain; an IP address must be the same address.
-    keys = [h if _is_ip(h) else ".".join(h.split(".")[-2:]) for h in hosts]
-    return bool(keys[0]) and keys[0] == keys[1]
+    return bool(key_a) and key_a == key_b
+
+
+@lru_cache(maxsize=4096)
+def _site(scheme: str, netloc: str) -> tuple[str | None, str]:
+    """The registered domain of a URL's authority (None when no public suffix is
+    known) and the key that stands for it then. Asked once per host and not once per
+    link: the public-suffix lookup is most of what comparing two links costs."""
+    from courlan import extract_domain  # imported here: only ingest needs it
+
+    host = urlsplit(f"//{netloc}").hostname or ""
+    domain = extract_domain(f"{scheme}://{netloc}/")
+    return domain, host if _is_ip(host) else ".".join(host.split(".")[-2:])
 
 
 def _is_ip(host: str) -> bool:
