@@ -196,17 +196,36 @@ def interest_phrase(interests: str, reasons: tuple[str, ...] | list[str]) -> str
 
 def _common(contact: Contact, article: Article, variant: int) -> dict[str, Any]:
     url = article.url or article.canonical_url
+    headline = _headline(article)
     return {
         "contact": contact,
         "article": article,
         "name": _clean(contact.greeting_name),
         "full_name": _clean(contact.name),
-        "full_title": _clean(article.title) or url,
-        "title": shorten(_clean(article.title) or url, 16),
+        "full_title": headline,
+        "title": shorten(headline, 16),
         "url": url,
         "site": shorten(_clean(article.site_name or "") or _host(url), 5),
         "variant": variant,
     }
+
+
+def _headline(article: Article) -> str:
+    """What names the article in a draft: its title. An untitled one (a feed entry
+    without a title, a page with none to find) is named by the first sentence of its
+    description or, failing that, of its text, as a reader would describe it: its
+    address stood there before, so a draft read "Thought of you: https://…" and gave
+    the link twice. The address only when there is nothing else."""
+    title = _clean(article.title)
+    if title:
+        return title
+    for text in (article.description, article.text, article.summary):
+        cleaned = _clean(text)
+        spans = mention_context.sentence_spans(cleaned)
+        if spans:
+            start, end = spans[0]
+            return cleaned[start:end]
+    return article.url or article.canonical_url
 
 
 def _draft(

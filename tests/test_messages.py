@@ -168,6 +168,42 @@ def test_verify_draft_golden() -> None:
 # --- what a draft says --------------------------------------------------------------------
 
 
+UNTITLED_URL = "https://portweekly.example/?p=48213"
+
+
+@pytest.mark.parametrize("variant", range(4))
+def test_an_untitled_article_is_named_by_its_description_not_its_address(variant: int) -> None:
+    untitled = article(
+        title="",
+        url=UNTITLED_URL,
+        canonical_url=UNTITLED_URL,
+        description="Rotterdam's new cranes moved 60 per cent of containers in May. The "
+        "operator plans two more berths.",
+        text="Automated stacking cranes now handle most container moves.",
+    )
+    draft = share_draft(contact(), untitled, suggestion(), sequence=variant)
+    assert "http" not in draft.subject
+    assert draft.body.count(UNTITLED_URL) == 1  # the link itself, once
+    assert "Rotterdam's new cranes moved 60 per cent of containers in May." in draft.body
+    assert "two more berths" not in draft.body  # one sentence stands for a title
+    congratulation = mention_draft(contact(), untitled, mention("award"), sequence=variant)
+    assert congratulation.body.count(UNTITLED_URL) == 1
+
+
+def test_an_untitled_article_without_a_description_is_named_by_its_first_sentence() -> None:
+    untitled = article(
+        title="",
+        url=UNTITLED_URL,
+        canonical_url=UNTITLED_URL,
+        text="Harbourline Freight opened a second terminal in Gdansk on Monday. It cost EUR 40m.",
+    )
+    draft = share_draft(contact(), untitled, suggestion(), sequence=0)
+    assert "Harbourline Freight opened a second terminal in Gdansk on Monday." in draft.body
+    assert "EUR 40m" not in draft.body and "http" not in draft.subject
+    bare = article(title="", url=UNTITLED_URL, canonical_url=UNTITLED_URL, text="")
+    assert UNTITLED_URL in share_draft(contact(), bare, suggestion(), sequence=0).body
+
+
 def test_share_draft_is_personal() -> None:
     draft = share_draft(contact(), article(), suggestion(), sequence=1)
     assert draft.body.startswith(("Hi Amara,", "Hello Amara,", "Hey Amara,"))
