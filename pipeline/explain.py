@@ -29,12 +29,16 @@ QUOTE_MIN_WORDS = 6
 QUOTE_MAX_WORDS = 45
 QUOTE_MAX_SENTENCES = 40
 # Shared terms a reason does not name: numbers ("000" from "10,000", "5m" from
-# "$5m"), the verbs of reporting that every news story shares, and the days and
-# months that date it ("may" is a stop word already). They still count in the
-# score; a user reading "why" wants the topic, and "said, 000" or "friday" reads
-# as noise.
+# "$5m"), the verbs of reporting that every news story shares, the days and
+# months that date it ("may" is a stop word already), and the wire agencies whose
+# names every syndicated story carries in its dateline or byline ("(Reuters) -",
+# "AP"; an agency's own news is about its business, named in other words). They
+# still count in the score; a user reading "why" wants the topic, and "said, 000",
+# "friday" or "ap (related)" reads as noise.
 _NOT_TOPICS = (
     frozenset(["according", "added", "reported", "said", "say", "says", "told"])
+    | frozenset(["ap", "afp", "reuters", "upi", "dpa", "xinhua", "kyodo", "yonhap", "ansa"])
+    | frozenset(["efe", "tass", "interfax", "pti", "ians", "aap", "bernama", "antara"])
     | frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
     | frozenset(["january", "february", "march", "april", "june", "july", "august"])
     | frozenset(["september", "october", "november", "december"])

@@ -20,6 +20,9 @@ from pipeline.explain import MAX_REASONS, RELATED, _names_topic, _reasons, quota
         "113th",
         "harbour said",  # a name and a reporting verb
         "wire wire",  # "(Wire) - ... (Wire)": one word twice is no phrase
+        "ap",  # a wire agency's name from a dateline or byline: who filed it
+        "reuters",
+        "afp correspondent",
     ],
 )
 def test_a_term_with_a_word_naming_no_topic_is_no_reason(term: str) -> None:
@@ -27,7 +30,8 @@ def test_a_term_with_a_word_naming_no_topic_is_no_reason(term: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "term", ["tanker", "tanker rates", "3g", "3g handsets", "f1", "marching band", "mayor"]
+    "term",
+    ["tanker", "tanker rates", "3g", "3g handsets", "f1", "marching band", "mayor", "apple"],
 )
 def test_topical_terms_stay_reasons(term: str) -> None:
     assert _names_topic(term)
