@@ -177,6 +177,13 @@ def _reasons(names: Sequence[str], ranked: list[tuple[float, int, bool]], limit:
     return [name for _, name in merged[:limit]]
 
 
+# Words ending in an s that `_key` would take for a plural, where the word without it
+# is another word ("news"/"new", "gas"/"ga") or none.
+_NOT_PLURALS = frozenset(
+    ["news", "series", "species", "means", "gas", "bias", "atlas", "canvas", "chaos", "lens"]
+)
+
+
 @functools.lru_cache(maxsize=2**16)  # the same terms recur in every profile's reasons
 def _keys(term: str) -> tuple[str, ...]:
     """The term's words, each as its `_key`."""
@@ -185,7 +192,10 @@ def _keys(term: str) -> tuple[str, ...]:
 
 def _key(word: str) -> str:
     """A word's singular, near enough to tell two forms of one word apart
-    ("rates", "policies" -> "rate", "policy"); never shown."""
+    ("rates", "policies" -> "rate", "policy"); never shown. A word whose final s
+    makes no plural keeps it: "news" is not two forms of "new"."""
+    if word in _NOT_PLURALS:
+        return word
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 2 and word.endswith("s") and not word.endswith(("ss", "us", "is")):

@@ -68,6 +68,13 @@ def test_a_word_in_two_forms_is_one_reason() -> None:
     assert _shown([(0.5, "policies"), (0.4, "policy"), (0.3, "trade")]) == ["policies", "trade"]
 
 
+def test_a_word_whose_s_makes_no_plural_is_its_own_reason() -> None:
+    # Before: ['news', 'media']: "new" was taken for a second form of "news".
+    assert _shown([(0.5, "news"), (0.4, "new"), (0.3, "media")]) == ["news", "new", "media"]
+    assert _shown([(0.5, "gas"), (0.4, "ga")]) == ["gas", "ga"]
+    assert _shown([(0.5, "news"), (0.4, "news")]) == ["news"]
+
+
 def test_a_related_term_repeating_the_contacts_own_words_is_not_shown() -> None:
     # Before: ['films', 'film (related)', ...] and ['rugby', 'football',
     # 'rugby football (related)', ...]: the inferred term says nothing the
