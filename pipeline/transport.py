@@ -185,7 +185,12 @@ class _Connection:
         return self._h11.their_state is h11.DONE
 
     def recycle(self) -> bool:
-        """Ready the connection for the next request, if both sides allow it."""
+        """Ready the connection for the next request, if both sides allow it and the
+        server sent nothing past the response's end (a body longer than its declared
+        length): those bytes would be read as the start of the next response."""
+        leftover, _ = self._h11.trailing_data
+        if leftover or self._protocol.chunks:
+            return False
         if self._h11.our_state is h11.DONE and self._h11.their_state is h11.DONE:
             self._h11.start_next_cycle()
             self.answered = False

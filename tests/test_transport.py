@@ -361,3 +361,23 @@ def test_an_http_1_0_body_runs_until_the_server_closes() -> None:
 
     assert asyncio.run(main()) == [70_000, 70_000]
     assert connections == 2
+
+
+def test_bytes_past_a_responses_end_keep_its_connection_out_of_the_pool() -> None:
+    # A server whose body overruns its Content-Length: the extra bytes must not be
+    # read as the start of the next response on the same connection.
+    handler, connections = _counting_server(
+        lambda conn, n: b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA"
+    )
+
+    async def main() -> list[str]:
+        server = await _serve(handler)
+        async with server, _client() as client:
+            texts = []
+            for _ in range(2):
+                texts.append((await client.get(_url(server))).text)
+                await asyncio.sleep(0.05)  # the overrun arrives with or after the body
+            return texts
+
+    assert asyncio.run(main()) == ["ok", "ok"]
+    assert connections == [2]
