@@ -35,6 +35,11 @@ LOW_WATER = 64 * 1024
 READ_SIZE = 64 * 1024  # handed to h11 at a time
 MAX_HEAD = 100 * 1024  # the largest response head accepted (httpcore's limit)
 KEEPALIVE_SECONDS = 5.0  # how long an idle connection is kept (httpx's default)
+# Idle connections kept across all origins. Each holds a file descriptor: a run over
+# thousands of sites (aggregators link everywhere) must not keep one per site until
+# the end and run out of them (`ulimit -n` is often 1,024).
+MAX_IDLE = 128
+SWEEP_SECONDS = 1.0  # how often expired idle connections of every origin are closed
 _DEFAULT_PORTS = {b"http": 80, b"https": 443}
 Timeouts = Mapping[str, float | None]
 _SILENT_CLOSE = "the server closed the connection without sending a response"
@@ -296,6 +301,7 @@ class HostPools(httpx.AsyncBaseTransport):
         # Loading the CA bundle takes ~20 ms: once per run, not once per host.
         self._ssl = ssl_context or httpx.create_ssl_context()
         self._idle: dict[Origin, deque[_Connection]] = {}
+        self._next_sweep = 0.0
         self._closed = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -351,8 +357,32 @@ class HostPools(httpx.AsyncBaseTransport):
         if self._closed or len(idle) >= self._per_host or not connection.alive:
             connection.close()
             return
-        connection.idle_since = time.monotonic()
+        now = time.monotonic()
+        connection.idle_since = now
         idle.append(connection)
+        if now >= self._next_sweep:
+            self._next_sweep = now + SWEEP_SECONDS
+            self._sweep(now)
+
+    def _sweep(self, now: float) -> None:
+        """Close every origin's expired or dead idle connections (an origin is only
+        looked at when it is asked again, which may be never), then the oldest
+        beyond MAX_IDLE."""
+        kept: list[_Connection] = []
+        for origin, idle in list(self._idle.items()):
+            fresh = deque(c for c in idle if c.alive and now - c.idle_since < KEEPALIVE_SECONDS)
+            for connection in idle:
+                if connection not in fresh:
+                    connection.close()
+            if fresh:
+                self._idle[origin] = fresh
+                kept.extend(fresh)
+            else:
+                del self._idle[origin]
+        if len(kept) > MAX_IDLE:
+            kept.sort(key=lambda c: c.idle_since)
+            for connection in kept[: len(kept) - MAX_IDLE]:
+                connection.close()  # _pooled skips it: no longer alive
 
     async def _connect(self, origin: Origin, timeouts: Timeouts) -> _Connection:
         scheme, raw_host, port = origin

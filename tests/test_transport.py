@@ -381,3 +381,47 @@ def test_bytes_past_a_responses_end_keep_its_connection_out_of_the_pool() -> Non
 
     assert asyncio.run(main()) == ["ok", "ok"]
     assert connections == [2]
+
+
+def test_idle_connections_of_sites_not_asked_again_are_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A run over many sites keeps one idle connection per site only while it may be
+    # used: expired ones everywhere, and the oldest beyond the cap, are closed.
+    import pipeline.transport as transport
+
+    monkeypatch.setattr(transport, "MAX_IDLE", 2)
+    monkeypatch.setattr(transport, "SWEEP_SECONDS", 0.0)
+    open_now = 0
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal open_now
+        open_now += 1
+        try:
+            while True:
+                await _request_head(reader)
+                writer.write(_response(b"ok"))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            open_now -= 1
+            writer.close()
+
+    async def main() -> tuple[int, int]:
+        servers = [await _serve(handler) for _ in range(5)]
+        async with contextlib.AsyncExitStack() as stack:
+            for server in servers:
+                await stack.enter_async_context(server)
+            client = await stack.enter_async_context(_client())
+            for server in servers:
+                assert (await client.get(_url(server))).text == "ok"
+            await asyncio.sleep(0.1)
+            over_the_cap = open_now
+            monkeypatch.setattr(transport, "KEEPALIVE_SECONDS", 0.05)
+            assert (await client.get(_url(servers[0]))).text == "ok"
+            await asyncio.sleep(0.1)
+            return over_the_cap, open_now
+
+    # Two kept of five; then, expired, all but the one just used.
+    assert asyncio.run(main()) == (2, 1)
