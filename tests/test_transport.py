@@ -134,18 +134,25 @@ def test_large_request_body_waits_for_a_slow_reader() -> None:
     assert asyncio.run(main()) == hashlib.sha256(payload).hexdigest()
 
 
-def test_a_pooled_connection_the_server_closed_is_replaced() -> None:
-    connections = 0
+def _answer_once(reply: bytes) -> tuple[Handler, list[int]]:
+    """A handler that answers one request on each connection with `reply` and closes
+    it, and the count of connections it was given."""
+    connections = [0]
 
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        nonlocal connections
-        connections += 1
+        connections[0] += 1
         await _request_head(reader)
-        # Keep-alive by the headers, but the server closes right after: the pool
-        # must notice before reusing the connection, not fail the next request.
-        writer.write(_response(b"ok"))
+        writer.write(reply)
         await writer.drain()
         writer.close()
+
+    return handler, connections
+
+
+def test_a_pooled_connection_the_server_closed_is_replaced() -> None:
+    # Keep-alive by the headers, but the server closes right after: the pool must
+    # notice before reusing the connection, not fail the next request.
+    handler, connections = _answer_once(_response(b"ok"))
 
     async def main() -> list[str]:
         server = await _serve(handler)
@@ -157,7 +164,7 @@ def test_a_pooled_connection_the_server_closed_is_replaced() -> None:
             return texts
 
     assert asyncio.run(main()) == ["ok", "ok", "ok"]
-    assert connections == 3
+    assert connections == [3]
 
 
 def test_tls_with_a_trusted_certificate() -> None:
@@ -344,15 +351,9 @@ def test_a_request_with_a_body_is_not_sent_twice() -> None:
 
 
 def test_an_http_1_0_body_runs_until_the_server_closes() -> None:
-    connections = 0
-
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        nonlocal connections
-        connections += 1
-        await _request_head(reader)
-        writer.write(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" + b"y" * 70_000)
-        await writer.drain()
-        writer.close()
+    handler, connections = _answer_once(
+        b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" + b"y" * 70_000
+    )
 
     async def main() -> list[int]:
         server = await _serve(handler)
@@ -360,7 +361,7 @@ def test_an_http_1_0_body_runs_until_the_server_closes() -> None:
             return [len((await client.get(_url(server))).content) for _ in range(2)]
 
     assert asyncio.run(main()) == [70_000, 70_000]
-    assert connections == 2
+    assert connections == [2]
 
 
 def test_bytes_past_a_responses_end_keep_its_connection_out_of_the_pool() -> None:
