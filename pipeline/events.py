@@ -330,6 +330,18 @@ _DEPARTURE = _cues(
     # not "retired" or "departed": "said retired admiral Jane Doe" is a quote
     r"retir(?:es|ing|e)\b",
     r"depart(?:s|ing)?\b",
+    r"quit(?:s|ting)?\b",
+    r"walk(?:s|ed|ing)? out\b",
+)
+
+# How a leaver came, told as the background of the story: in a relative or time
+# clause ("who joined six years ago", "two years after joining it", "when she
+# joined") or as a decision of the past ("her decision to join the show"). Where they
+# go next ("quits to join", "is joining", "will join") stays a new role.
+_JOINED_BEFORE = re.compile(
+    r"\b(?:(?:who|since|after|before|when|once|having|had|first|originally|initially)"
+    r"(?: (?!(?:is|are|will|would|to|be)\b)[\w'’-]+){0,2}? join(?:ed|ing)"
+    r"|(?:decision|choice) to join)\b"
 )
 
 _COMPANY_CUES = _cues(
@@ -482,10 +494,15 @@ def classify(context: EventContext) -> EventResult:
     aside = bystander and not context.named_in_front and not context.company_elsewhere
     if not aside and _bad_news("\n".join(around).lower(), own):
         return EventResult(NEGATIVE, first)
+    # In a story about them leaving, a joining told as background is how they came.
+    front = f"{context.headline}\n{context.lead}".lower() if context.named_in_front else ""
+    leaving = _DEPARTURE.search(front) is not None or any(
+        _DEPARTURE.search(low) for s, low in zip(sentences, lowered, strict=True) if s not in beside
+    )
     for sentence, low in zip(sentences, lowered, strict=True):
         if sentence in speaking or sentence in beside:
             continue
-        kind = _positive(low, context.year)
+        kind = _positive(_as_news(low, leaving), context.year)
         if kind is not None:
             return EventResult(kind, sentence)
     # The headline or lead speaks for the contact only when the story is theirs: it
@@ -496,7 +513,7 @@ def classify(context: EventContext) -> EventResult:
     succeeded = bool(sentences) and all(s in beside for s in sentences)
     if context.about_contact and not aside and (context.named_in_front or context.company_in_front):
         for text in (context.headline, context.lead, *context.nearby_sentences):
-            kind = _positive(text.lower(), context.year)
+            kind = _positive(_as_news(text.lower(), leaving), context.year)
             if kind == "new_role" and (succeeded or not context.named_in_front):
                 continue
             if kind is not None:
@@ -513,6 +530,11 @@ def classify(context: EventContext) -> EventResult:
     if context.company_named or any(_COMPANY_CUES.search(low) for low in lowered):
         return EventResult(COMPANY_NEWS, first)
     return EventResult(OTHER, first)
+
+
+def _as_news(lowered: str, leaving: bool) -> str:
+    """Lower-cased text without what is background in a story about leaving."""
+    return _JOINED_BEFORE.sub(" ", lowered) if leaving else lowered
 
 
 _FOR_THE_COMPANY = re.compile(

@@ -645,3 +645,38 @@ def test_the_successor_has_the_new_role() -> None:
     assert event_of("Okafor named successor", text) == "new_role"
     text = "Nadia Okafor will succeed Tomas Reyes as chief executive of Brightwater Analytics."
     assert event_of("Okafor to succeed Reyes", text) == "new_role"
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (
+            "Okafor walks out of Island Kitchen",
+            "Nadia Okafor has criticised the producers of Island Kitchen after quitting "
+            "the cookery show on Sunday. Viewers had been puzzled by Okafor's decision to "
+            "join the show, given her columns attacking it.",
+        ),
+        (
+            "Brightwater data chief steps down",
+            "Nadia Okafor, who joined Brightwater Analytics six years ago, is stepping down "
+            "as chief data officer.",
+        ),
+        (
+            "Okafor leaves the council",
+            "Nadia Okafor is leaving the Harbourline advisory council, two years after joining it.",
+        ),
+    ],
+)
+def test_a_joining_told_in_a_leaving_story_is_no_new_role(title: str, text: str) -> None:
+    # The story is that she left: how she came ("her decision to join the show", "who
+    # joined six years ago") is its background, and "congratulations on the new role"
+    # on the day she quits reads as not having looked at the article.
+    assert event_of(title, text) == "other"
+
+
+def test_where_they_go_after_leaving_is_still_a_new_role() -> None:
+    text = (
+        "Nadia Okafor, who joined Brightwater Analytics in 2019, quits to join Harbourline "
+        "as its chief data officer."
+    )
+    assert event_of("Brightwater data chief quits", text) == "new_role"
