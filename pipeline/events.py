@@ -175,6 +175,20 @@ _NOT_AN_AWARD = (
     r"| (?:or|on)\b|[.,;:])"
 )
 
+# Who is introduced is presented, not launched: a title or a pronoun ("introduced Dr
+# Lena Marsh", "introduced him"), someone introduced to people ("introduced Jane Doe
+# to the guests") or the subject itself ("was introduced to flood modelling"). What
+# is new ("introduced a new app", "introduced its latest tool to customers") is one.
+_NOT_A_PERSON = (
+    r"(?! (?:dr|mr|mrs|ms|miss|mx|prof|professor|sir|dame|lord|lady|rev|him|them|me|us|you|"
+    r"himself|herself|themselves|myself|ourselves|yourself|each other|one another|everyone|"
+    r"everybody|to)\b| her(?: (?:to|as|at|and|with)\b|[.,;:])"
+    r"| (?!(?:[\w'’-]+ )?(?:new|latest|first)\b)(?:[\w.'’-]+ ){1,3}?to (?:the |his |her |"
+    r"their |its |our |fellow )?(?:guests|audience|crowd|delegates|attendees|gathering|"
+    r"congregation|room|fans|members|dignitaries|family|friends|colleagues|"
+    r"staff|team|board|committee|class)\b)"
+)
+
 # Positive kinds in precedence order: when one sentence holds cues of two kinds,
 # the earlier kind wins (a promotion announced with a quote is a new role).
 _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -270,7 +284,7 @@ _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"shipped\b",
             r"releas(?:es|ed)\b",
             r"debut(?:s|ed)?\b",
-            r"introduc(?:es|ed)\b",
+            r"introduc(?:es|ed)\b" + _NOT_A_PERSON,
             r"roll(?:s|ed)? out\b",
             r"open[- ]sourc(?:es|ed)\b",
             r"announc(?:es|ed) (?:a |the |its |their )?(?:new|first)\b",

@@ -680,3 +680,32 @@ def test_where_they_go_after_leaving_is_still_a_new_role() -> None:
         "as its chief data officer."
     )
     assert event_of("Brightwater data chief quits", text) == "new_role"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nadia Okafor introduced Dr Lena Marsh to the guests as the finest hydrologist of "
+        "her generation.",
+        "The mayor introduced Nadia Okafor to the delegates before the vote.",
+        "Nadia Okafor introduced him to the audience with a story about floods.",
+        "Nadia Okafor was introduced to flood modelling at university.",
+    ],
+)
+def test_introducing_a_person_is_no_launch(text: str) -> None:
+    # Someone introduced to guests is being presented, not released: "congratulations
+    # on the launch" for a host's welcome reads as not having looked at the article.
+    assert positive_kind(text) != "launch"
+    assert event_of("Gala dinner in Leeds", text) != "launch"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nadia Okafor introduced a new flood-mapping app for insurers.",
+        "Brightwater Analytics introduces FloodLens, a service for insurers, said Nadia Okafor.",
+        "Nadia Okafor introduced her latest tool to customers in March.",
+    ],
+)
+def test_introducing_a_product_is_still_a_launch(text: str) -> None:
+    assert positive_kind(text) == "launch"
