@@ -450,9 +450,21 @@ _DATED_AFTER = re.compile(r"(?:[\w'’&-]+ ){0,4}?(?:in|since) ((?:19|20)\d\d)\b
 _DATED_SENTENCE = re.compile(r"\W*(?:back )?in ((?:19|20)\d\d)\b")
 
 
+# What was won before is history too: the list of past winners under the story of
+# this year's ("Previous winners of the award include ...", to the end of the clause),
+# and what someone "previously won" or was "formerly named" (to the next comma or
+# "and": "who previously led Acme, won the award" keeps today's award).
+_PAST_WINNERS = re.compile(
+    r"\b(?:previous|past|former|earlier|prior) (?:winners|recipients|honou?rees|laureates|"
+    r"champions|medallists|medalists)\b[^;]*"
+    r"|\b(?:previously|formerly)\b(?:(?! (?:and|but|now|this year)\b)[^,;])*"
+)
+
+
 def _positive(lowered: str, year: int | None = None) -> str | None:
     """The first kind, by precedence, with a cue in `lowered` that is not dated to a
     year before `year` (an event of the past is history, not news)."""
+    lowered = _PAST_WINNERS.sub(" ", lowered)
     if year is not None:
         opening = _DATED_SENTENCE.match(lowered)
         if opening and int(opening.group(1)) < year:

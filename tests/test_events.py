@@ -709,3 +709,31 @@ def test_introducing_a_person_is_no_launch(text: str) -> None:
 )
 def test_introducing_a_product_is_still_a_launch(text: str) -> None:
     assert positive_kind(text) == "launch"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Previous winners of the Gold Ledger award include Tom Reyes of Harbourline and "
+        "Nadia Okafor of Brightwater Analytics.",
+        "Past recipients of the prize, such as Nadia Okafor and Tom Reyes, did not make "
+        "this year's shortlist.",
+        "Nadia Okafor, who previously won the Gold Ledger award, sat on the jury.",
+    ],
+)
+def test_past_winners_listed_under_an_award_story_won_nothing_now(text: str) -> None:
+    # The list of earlier winners under a story about this year's winner: each of them
+    # congratulated "on the award" reads as not having looked at the article.
+    lead = "Ada Pell of Pell Foods won the Gold Ledger award on Friday. "
+    assert event_of("Pell Foods chief wins Gold Ledger award", lead + text) != "award"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nadia Okafor won the Gold Ledger award; previous winners include Tom Reyes.",
+        "Nadia Okafor, a previous winner, won the Gold Ledger award again this year.",
+    ],
+)
+def test_this_years_winner_beside_the_past_winners_still_won(text: str) -> None:
+    assert event_of("Gold Ledger award", text) == "award"
