@@ -144,6 +144,26 @@ _FIELD_OF_WORK = re.compile(
     r"(?:[\w-]+ ){0,2}?(?:fraud\w*|" + _FIELD_WORDS + r")"
 )  # fmt: skip
 
+# "Recall" of a person is no product recall: picked for a team again ("recalled to
+# the squad", "a recall to the national side", "wins a squad recall") or remembering
+# ("recalls how ...", "recalled that ...", "she recalled the night ..."). Goods
+# recalled, even "recalled to fix a fault", stay bad news.
+_NOT_A_RECALL = re.compile(
+    r"\brecall(?:s|ed|ing)? to (?:[\w'’-]+ ){0,3}?(?:squad|team|side|line-?up|starting|xi|"
+    r"xv|colou?rs|fold|ranks|bench|front ?bench|cabinet|duty|reserves?|roster)\b"
+    r"|\b(?:squad|team|side|national|international|test|call-up) recalls?\b"
+    r"|\brecall(?:s|ed|ing)? (?:how|that|when|what|where|why|who|whether|being|having|"
+    r"seeing|meeting|working|growing|fondly|vividly|once|the (?:day|days|time|times|moment|"
+    r"night|years?)|a (?:time|day|moment|conversation)|(?:his|her|their|my|our) "
+    r"(?:first|early|own|childhood|days|years|time))\b"
+    r"|\b(?:he|she|i) (?:still |later |now |often )?recall(?:s|ed)?\b"
+)
+
+
+def _not_bad_news(lowered: str) -> str:
+    """Lower-cased text with the cue words that name no bad news blanked."""
+    return _NOT_A_RECALL.sub(" ", _FIELD_OF_WORK.sub(" ", lowered))
+
 
 def _bad_news(lowered: str, own_phrases: Sequence[str] = ()) -> bool:
     """Whether lower-cased text holds a negative cue outside fields of work and the
@@ -153,7 +173,7 @@ def _bad_news(lowered: str, own_phrases: Sequence[str] = ()) -> bool:
     for phrase in own_phrases:
         if phrase:
             lowered = lowered.replace(phrase, " ")
-    return _NEGATIVE.search(_FIELD_OF_WORK.sub(" ", lowered)) is not None
+    return _NEGATIVE.search(_not_bad_news(lowered)) is not None
 
 
 # Words before "of the year" that make it a time, not a title ("the end of the year").
@@ -413,7 +433,7 @@ class EventResult:
 
 def negative_cue(text: str) -> str | None:
     """The first negative cue in `text`, if any ("lawsuit", "laid off"...)."""
-    found = _NEGATIVE.search(_FIELD_OF_WORK.sub(" ", text.lower()))
+    found = _NEGATIVE.search(_not_bad_news(text.lower()))
     return found.group() if found else None
 
 

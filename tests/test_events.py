@@ -737,3 +737,34 @@ def test_past_winners_listed_under_an_award_story_won_nothing_now(text: str) -> 
 )
 def test_this_years_winner_beside_the_past_winners_still_won(text: str) -> None:
     assert event_of("Gold Ledger award", text) == "award"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nadia Okafor has been recalled to the county squad for the spring tour.",
+        "Nadia Okafor earned a recall to the national side after a strong season.",
+        "Nadia Okafor wins a county squad recall after a strong season.",
+        "Nadia Okafor recalls how her first flood model failed in the rain.",
+        "Nadia Okafor recalled that the survey had begun on paper.",
+        "Asked about the early days, she recalled the night the servers flooded.",
+    ],
+)
+def test_a_player_recalled_or_a_memory_recalled_is_no_recall(text: str) -> None:
+    # Picked again for a team, or remembering: "no congratulation, bad news" for a
+    # player back in the squad was the product-recall cue misfiring.
+    assert negative_cue(text) is None
+    assert event_of("County notes", f"Nadia Okafor spoke to us. {text}") != "negative"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Brightwater recalled 40,000 vehicles over a brake fault.",
+        "Harbourline recalls its flood sensors after a battery fire.",
+        "The cars were recalled to fix a faulty brake line.",
+        "The recall of two million kettles cost the firm dearly.",
+    ],
+)
+def test_a_product_recall_is_still_bad_news(text: str) -> None:
+    assert negative_cue(text) is not None
