@@ -832,3 +832,16 @@ def test_saved_name_with_punctuation_is_searched_as_written() -> None:
     )
     hits = found_for([quoted], "Port", 'Robert "Bob" Kowalczyk and Bob Kowalczyk are one.')
     assert hits['Robert "Bob" Kowalczyk'].salience == 2
+
+
+def test_a_paragraph_break_ends_a_sentence_even_without_a_full_stop() -> None:
+    # Extraction keeps paragraphs on their own lines; a paragraph whose last sentence
+    # lost its full stop must not run into the next one and lend it its words.
+    text = (
+        "Kettle sales rose 12% in the spring, according to analysts Quillfeather\n"
+        "More than 40 million kettles were sold, said Imelda Varga of Brightwater."
+    )
+    found = found_for([person(1, "Imelda Varga")], "Kettle sales up", text)
+    assert found["Imelda Varga"].evidence == (
+        "More than 40 million kettles were sold, said Imelda Varga of Brightwater."
+    )
