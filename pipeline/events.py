@@ -192,7 +192,32 @@ _NOT_AN_AWARD = (
     r"fights?|rounds?|sets?|frames?|legs?|points?|elections?|seats?|votes?|ballots?|"
     r"majorit(?:y|ies)|backing|support|approval|rights?)\b| \d+-\d+\b"
     # and nothing named at all: "who both won on Tuesday", "will be won or lost"
-    r"| (?:or|on)\b|[.,;:])"
+    r"| (?:or|on)\b|[.,;:]"
+    # nor "won't", which is "will not"
+    r"|['’]t\b)"
+)
+
+# An award not won (yet): in prospect ("tipped to win the prize", "favourite to take
+# the award", "odds of winning", "bookmakers predict she will be named best actress",
+# "a medal hope") or lost ("never won", "failed to win", "lost to", "beaten
+# finalist"). From the cue to the end of its clause, blanked before award cues are
+# looked for; "beat the favourite to win" is still a win.
+_WIN_VERB = (
+    r"(?:(?:be )?(?:named|crowned|honou?red|awarded)|win|take|scoop|claim|land|lift|"
+    r"collect|clinch|bag|pick up|do well)"
+)
+_NOT_WON = re.compile(
+    r"(?<!\bbeat the )(?<!\bbeats the )(?<!\bbeating the )"
+    r"\b(?:tipped|favou?rites?|odds|chances?|hopes?|hoping|bids?|aims?|aiming|expected|"
+    r"likely|predict(?:s|ed|ions?)?)\b(?: [\w'’/-]+){0,4}? (?:to|will|would|could|may|"
+    r"might) " + _WIN_VERB + r"\b[^,;:]*"
+    r"|\b(?:odds|chances?|hopes?|hopes?) of (?:winning|taking|landing|claiming|an?|the)\b"
+    r"[^,;:]*"
+    r"|\b(?:never|not|n['’]t|yet to|fail(?:s|ed|ing)? to|unable to|lost out on|"
+    r"miss(?:ed|es|ing)? out on|lost to|beaten to)\b(?: [\w'’-]+)?? "
+    r"(?:won|wins|" + _WIN_VERB + r")?\b[^,;:]*"
+    r"|\b(?:medal|title|award|prize|gold) (?:hopes?|hopefuls?|chances?|contenders?)\b"
+    r"|\b(?:beaten|losing|defeated) (?:finalists?|nominees?)\b"
 )
 
 # Who is introduced is presented, not launched: a title or a pronoun ("introduced Dr
@@ -489,8 +514,9 @@ def _positive(lowered: str, year: int | None = None) -> str | None:
         opening = _DATED_SENTENCE.match(lowered)
         if opening and int(opening.group(1)) < year:
             return None
+    unwon = _NOT_WON.sub(" ", lowered)
     for kind, pattern in _POSITIVE:
-        for found in pattern.finditer(lowered):
+        for found in pattern.finditer(unwon if kind == "award" else lowered):
             if year is None or not _dated_before(lowered, found.end(), year):
                 return kind
     return None

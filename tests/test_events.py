@@ -768,3 +768,38 @@ def test_a_player_recalled_or_a_memory_recalled_is_no_recall(text: str) -> None:
 )
 def test_a_product_recall_is_still_bad_news(text: str) -> None:
     assert negative_cue(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nadia Okafor is tipped to win the Data Leader of the Year award next week.",
+        "Bookmakers predict Nadia Okafor will be named best analyst at the Northern Data Awards.",
+        "Nadia Okafor is second favourite with the bookmakers to take the Gold Ledger prize.",
+        "Nadia Okafor has 5/1 odds of winning the Gold Ledger prize.",
+        "Nadia Okafor has never won the Gold Ledger prize despite four nominations.",
+        "Nadia Okafor failed to win the Gold Ledger prize for the third year running.",
+        "Nadia Okafor lost to Tomas Reyes in the best analyst category at the Gold Ledger awards.",
+        "Brightwater's best chance of a medal is Nadia Okafor in the relay.",
+        "The biggest medal hope, Nadia Okafor, withdrew from the final.",
+        "Nadia Okafor won't race again this season, her coach said.",
+        "Beaten finalist Nadia Okafor rose to second in the rankings.",
+    ],
+)
+def test_an_award_in_prospect_or_lost_is_no_award(text: str) -> None:
+    # Tipped, favourite, the odds, a medal hope, never won, failed to win, lost to,
+    # "won't": nothing has been won. "Congratulations on the award" to the actress
+    # the bookmakers fancy, or to the one who lost, reads as not having read it.
+    assert event_of("Weekend round-up", text) != "award"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nadia Okafor, tipped by many, won the Gold Ledger prize on Friday.",
+        "Nadia Okafor won the Gold Ledger prize after being tipped to win it.",
+        "Nadia Okafor beat the favourite to win the Gold Ledger prize.",
+    ],
+)
+def test_an_award_won_beside_a_prospect_is_still_an_award(text: str) -> None:
+    assert event_of("Weekend round-up", text) == "award"
