@@ -588,6 +588,15 @@ def classify(context: EventContext) -> EventResult:
             kind = _positive(_as_news(text.lower(), leaving), context.year)
             if kind == "new_role" and (succeeded or not context.named_in_front):
                 continue
+            # A new role is personal: a neighbouring sentence that neither names them
+            # nor speaks of them as "she" tells someone else's ("Her teammate Lena
+            # Marsh has been promoted to captain").
+            if (
+                kind == "new_role"
+                and text not in (context.headline, context.lead)
+                and not _SPEAKS_OF_THEM.match(text)
+            ):
+                continue
             if kind is not None:
                 return EventResult(kind, first)
     for sentence, low in zip(sentences, lowered, strict=True):
@@ -609,6 +618,7 @@ def _as_news(lowered: str, leaving: bool) -> str:
     return _JOINED_BEFORE.sub(" ", lowered) if leaving else lowered
 
 
+_SPEAKS_OF_THEM = re.compile(r"\W*(?:(?:but|and|now|then|there) )?(?:he|she|they)\b", re.I)
 _FOR_THE_COMPANY = re.compile(
     r"\b(?:we|we're|we've|our|us|the (?:company|firm|group|bank|business|board|"
     r"organi[sz]ation))\b",

@@ -803,3 +803,38 @@ def test_an_award_in_prospect_or_lost_is_no_award(text: str) -> None:
 )
 def test_an_award_won_beside_a_prospect_is_still_an_award(text: str) -> None:
     assert event_of("Weekend round-up", text) == "award"
+
+
+@pytest.mark.parametrize(
+    "title, text",
+    [
+        (
+            "Okafor back in county squad",
+            "Nadia Okafor has been recalled to the county squad for the spring tour. Her "
+            "teammate Lena Marsh has been promoted to captain after a fine season.",
+        ),
+        (
+            "Okafor backs flood plan",
+            "Nadia Okafor of Brightwater Analytics has backed the council's flood plan. The "
+            "plan will be run by the new chief executive of the river trust, Tomas Reyes.",
+        ),
+        (
+            "Okafor warns regulators",
+            'Nadia Okafor warned regulators against new rules on Tuesday. "Why would the '
+            'watchdog be joining the critics now?" asked one banker.',
+        ),
+    ],
+)
+def test_a_new_role_in_a_sentence_about_someone_else_is_not_theirs(title: str, text: str) -> None:
+    # Named up front, a contact was given the promotion of the teammate in the next
+    # sentence: a new role is personal, and a sentence that does not name them (or
+    # speak of them as "she") tells someone else's.
+    assert event_of(title, text) != "new_role"
+
+
+def test_a_new_role_told_of_them_as_she_beside_the_lead_is_theirs() -> None:
+    text = (
+        "Nadia Okafor is leaving Brightwater Analytics after six years. She will join "
+        "Vela Robotics as chief data officer in May."
+    )
+    assert event_of("Okafor to leave Brightwater", text) == "new_role"
