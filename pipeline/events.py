@@ -248,6 +248,11 @@ _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
             # "30 Under 30", "Forty Under 40", "Thirty Under Thirty"
             r"(?:\d+|twenty|thirty|forty|fifty) under (?:\d+|twenty|thirty|forty|fifty)\b",
             r"honou?rees?\b",
+            # A fellowship, before "elected" or "named" make it a new role; "fellow"
+            # before a noun is a companion ("her fellow analyst"), no honour.
+            r"fellowships?\b",
+            r"(?:an?|as) (?:[\w-]+ ){0,2}?fellow (?:of|at|in|with)\b",
+            r"fellows (?:of|at|in)\b",
             # "Innovator of the Year", but not a stretch of the calendar ("at the end
             # of the year"), which would congratulate a departure on an award.
             _NOT_A_TIME_OF + r"of the year\b",
@@ -293,7 +298,6 @@ _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"honou?r(?:ed|s|ee)\b",
             r"prizes?\b",
             r"recogni[sz](?:ed|es|ition)\b",
-            r"fellow(?:ship)?s?\b",
             r"medal",
             r"inducted\b",
             r"hall of fame",

@@ -838,3 +838,30 @@ def test_a_new_role_told_of_them_as_she_beside_the_lead_is_theirs() -> None:
         "Vela Robotics as chief data officer in May."
     )
     assert event_of("Okafor to leave Brightwater", text) == "new_role"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nadia Okafor's best friend and fellow analyst Tomas Reyes said she was ready.",
+        "Ada Pell has 5/1 odds, ahead of fellow Leeds analyst Nadia Okafor.",
+        "Nadia Okafor and fellow officials could not remember how the file went missing.",
+    ],
+)
+def test_a_fellow_analyst_is_a_colleague_not_a_fellowship(text: str) -> None:
+    # "fellow" before a noun is a companion: "congratulations on the award" to a
+    # runner described beside her "fellow distance runner" was no fellowship.
+    assert event_of("Weekend round-up", text) != "award"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nadia Okafor was elected a Fellow of the Royal Statistical Society.",
+        "Nadia Okafor has been named a senior fellow at the Leeds Data Institute.",
+        "Nadia Okafor won a research fellowship at the Leeds Data Institute.",
+        "Nadia Okafor is among the new fellows of the Royal Statistical Society.",
+    ],
+)
+def test_a_fellowship_is_still_an_award(text: str) -> None:
+    assert event_of("Weekend round-up", text) == "award"
