@@ -234,6 +234,24 @@ _NOT_A_PERSON = (
     r"staff|team|board|committee|class)\b)"
 )
 
+# What is launched or released that is no product: an action ("launches his defence
+# of the title", "could launch a £35m bid", "launched the careers of"), a statement,
+# someone released from hospital; nor is a person's first game a launch ("her
+# marathon debut", "a debut nomination"), while "her debut album" is one.
+_NOT_A_LAUNCH = re.compile(
+    r"\blaunch(?:es|ed|ing)? (?:(?:a|an|the|his|her|their|its|our|my) )?"
+    r"(?:[\w£$€.,'’-]+ ){0,2}?(?:bids?|defen[cs]es?|attacks?|counter-attacks?|assaults?|"
+    r"offensives?|appeals?|challenges?|comebacks?|fightbacks?|inquir(?:y|ies)|probes?|"
+    r"reviews?|investigations?|protests?|raids?|tirades?|careers?)"
+    r"(?=\s+(?:for|to|of|on|against|at|in|with|from|after|this|next|last)\b|[.,;:!?]|$)"
+    r"|\breleas(?:es|ed) (?:(?:a|an|the) )?(?:[\w-]+ )?statements?\b"
+    r"|\breleas(?:es|ed) (?:from|on bail)\b"
+    r"|\b(?:his|her|their) (?:[\w-]+ ){0,2}?debut\b(?! (?:album|novel|book|single|record|"
+    r"ep|film|collection|range|product|app|game)s?\b)"
+    r"|\bdebut (?:nominations?|appearances?|seasons?|match(?:es)?|games?|goals?|starts?|"
+    r"caps?|outings?|races?|wins?|victor(?:y|ies)|tests?|call-ups?)\b"
+)
+
 # Positive kinds in precedence order: when one sentence holds cues of two kinds,
 # the earlier kind wins (a promotion announced with a quote is a new role).
 _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -284,6 +302,9 @@ _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?:to|will) (?:lead|head)\b",
             r"(?:becomes|became|will become)\b",
             r"recruited\b",
+            # a manager presented, not a product: "unveil Jane Doe as their new manager"
+            r"unveil(?:s|ed|ing)? (?:[\w.'’-]+ ){1,4}?as (?:its|their|the|his|her|our) "
+            r"(?:new|next)\b",
         ),
     ),
     (
@@ -518,12 +539,17 @@ def _positive(lowered: str, year: int | None = None) -> str | None:
         opening = _DATED_SENTENCE.match(lowered)
         if opening and int(opening.group(1)) < year:
             return None
-    unwon = _NOT_WON.sub(" ", lowered)
+    # Blanked to the same length: a cue's offset still dates it in `lowered`.
+    only = {"award": _blank(_NOT_WON, lowered), "launch": _blank(_NOT_A_LAUNCH, lowered)}
     for kind, pattern in _POSITIVE:
-        for found in pattern.finditer(unwon if kind == "award" else lowered):
+        for found in pattern.finditer(only.get(kind, lowered)):
             if year is None or not _dated_before(lowered, found.end(), year):
                 return kind
     return None
+
+
+def _blank(pattern: re.Pattern[str], text: str) -> str:
+    return pattern.sub(lambda found: " " * len(found.group()), text)
 
 
 def _dated_before(lowered: str, end: int, year: int) -> bool:

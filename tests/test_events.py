@@ -865,3 +865,47 @@ def test_a_fellow_analyst_is_a_colleague_not_a_fellowship(text: str) -> None:
 )
 def test_a_fellowship_is_still_an_award(text: str) -> None:
     assert event_of("Weekend round-up", text) == "award"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nadia Okafor released a statement through her agent on Monday.",
+        "Nadia Okafor launches her defence of the county title on Wednesday.",
+        "Nadia Okafor moved to dismiss claims that Harbourline could launch a £35m bid.",
+        "The Leeds stage launched the careers of Nadia Okafor and Tomas Reyes.",
+        "Nadia Okafor, on loan from Harbourline, was given her county debut on Sunday.",
+        "Nadia Okafor won the race in 2019 on her marathon debut and will run again.",
+        "It is also a debut nomination for Nadia Okafor, 49.",
+        "Nadia Okafor was released from hospital on Friday.",
+    ],
+)
+def test_launching_a_bid_or_a_career_or_a_personal_debut_is_no_launch(text: str) -> None:
+    # A statement released, a title defence or a bid launched, a career launched, a
+    # player's first game: "Congratulations on the launch ... to you and the team"
+    # to a tennis player starting his title defence read as a form letter.
+    assert event_of("Weekend round-up", text) != "launch"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nadia Okafor launched FloodLens, a mapping app for insurers.",
+        "Nadia Okafor released her debut album on Friday.",
+        "Brightwater's new sensor made its debut at the Leeds fair, said Nadia Okafor.",
+        "Nadia Okafor launches a bid tracker for public tenders.",
+    ],
+)
+def test_a_product_launched_or_released_is_still_a_launch(text: str) -> None:
+    assert positive_kind(text) == "launch"
+
+
+def test_a_manager_unveiled_as_new_manager_has_a_new_role() -> None:
+    text = "Harbourline are set to unveil Nadia Okafor as their new manager on Wednesday."
+    assert event_of("Okafor poised for Harbourline", text) == "new_role"
+
+
+def test_an_award_dated_after_a_lost_one_keeps_its_year() -> None:
+    # The blanked prospect must not shift the offsets the year is read from.
+    text = "Nadia Okafor, tipped to win the prize, lost, but won the Gold Ledger award in 2009."
+    assert event_of("Weekend round-up", text) != "award"
