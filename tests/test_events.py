@@ -909,3 +909,32 @@ def test_an_award_dated_after_a_lost_one_keeps_its_year() -> None:
     # The blanked prospect must not shift the offsets the year is read from.
     text = "Nadia Okafor, tipped to win the prize, lost, but won the Gold Ledger award in 2009."
     assert event_of("Weekend round-up", text) != "award"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The guest list grew on Monday. They join Leeds stars Tomas Reyes and Nadia "
+        "Okafor, who were booked for guest roles.",
+        "The two ministers were all smiles as they joined Nadia Okafor to unveil the poster.",
+        "Nadia Okafor hired Tomas Reyes after parting from her old coach.",
+        "Nadia Okafor recruits a new finance chief from Harbourline.",
+    ],
+)
+def test_whoever_joins_or_is_hired_beside_them_is_not_their_new_role(text: str) -> None:
+    # The contact is the one joined ("They join ... Kate Winslet") or the one who
+    # hires ("Roddick hired Gilbert"): the new role is the other person's.
+    assert event_of("Weekend round-up", text) != "new_role"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Harbourline has been joined by Nadia Okafor, who becomes its data chief.",
+        "Nadia Okafor joins Harbourline as head of data science.",
+        "Nadia Okafor hired as chief data officer at Harbourline.",
+        "Nadia Okafor joined Tomas Reyes at Vela Robotics as chief data officer.",
+    ],
+)
+def test_whoever_joins_or_is_hired_keeps_the_new_role(text: str) -> None:
+    assert event_of("Weekend round-up", text) == "new_role"
