@@ -252,6 +252,19 @@ _NOT_A_LAUNCH = re.compile(
     r"caps?|outings?|races?|wins?|victor(?:y|ies)|tests?|call-ups?)\b"
 )
 
+# A new role only wanted or tried for ("a bid to take over as leader", "the party he
+# once wanted to lead") is none; how long since someone took over ("since joining the
+# club", "since she took over as coach") is the background of another story. From
+# the cue to the end of its clause, blanked before new-role cues are looked for.
+_NOT_A_NEW_ROLE = re.compile(
+    r"\b(?:bids?|attempts?|campaign|ambitions?|hopes?|hoping|race|wants?|wanted|wanting|"
+    r"tipped|favou?rites?|tries|tried|trying|fail(?:s|ed)?|seeks?|sought|aims?|aimed) to "
+    r"(?:take over|become|lead|head|succeed|join|be (?:named|appointed|elected))\b[^,;:]*"
+    r"|\bsince (?:[\w'’-]+ ){0,2}?(?:join(?:ed|ing)|t(?:aking|ook|aken) over|"
+    r"(?:being |was |were )?appointed|becom(?:ing|e)|became|promot(?:ed|ion)|"
+    r"(?:his|her|their) (?:appointment|arrival|promotion))\b[^,;:]*"
+)
+
 # Positive kinds in precedence order: when one sentence holds cues of two kinds,
 # the earlier kind wins (a promotion announced with a quote is a new role).
 _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -294,13 +307,22 @@ _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"tap(?:s|ped)\b",
             r"elevated\b",
             r"elected\b",
-            r"succeed(?:s|ed|ing)?\b",
+            # succeeding someone, not "for the plan to succeed," or "succeeded in"
+            r"succeed(?:s|ed|ing)?\b(?!\s*[,.;:!?)]|\s*$| (?:in|at|where|if|with|because|"
+            r"and|but|or|when|only)\b)",
             r"successor\b",
             r"(?:take|takes|took|taking) over as\b",
             r"(?:new|incoming|newly appointed) (?:chief|ceo|cfo|cto|coo|president|head|chair|"
             r"director|managing|general|vice|editor|dean)",
-            r"(?:to|will) (?:lead|head)\b",
-            r"(?:becomes|became|will become)\b",
+            # not talks that "will lead to" an offer, a film that "will lead British
+            # hopes", nor a team that will "head for" home
+            r"(?:to|will) (?:lead|head)\b(?! (?:to|into|for|towards?|back|home)\b|"
+            r" (?:[\w'’-]+ )?(?:hopes?|charge|race|rankings?|standings|table|field|pack|"
+            r"tributes?|calls?|chorus|way)\b)",
+            # not "it became clear", nor "became increasingly ..."
+            r"(?<!\bit )(?<!\bthis )(?<!\bthat )(?<!\bwhat )(?:becomes|became|will become)\b"
+            r"(?! (?:clear|apparent|evident|obvious|known|available|possible|impossible|"
+            r"necessary|aware|involved|increasingly|more|less)\b)",
             r"recruited\b",
             # a manager presented, not a product: "unveil Jane Doe as their new manager"
             r"unveil(?:s|ed|ing)? (?:[\w.'’-]+ ){1,4}?as (?:its|their|the|his|her|our) "
@@ -540,7 +562,11 @@ def _positive(lowered: str, year: int | None = None) -> str | None:
         if opening and int(opening.group(1)) < year:
             return None
     # Blanked to the same length: a cue's offset still dates it in `lowered`.
-    only = {"award": _blank(_NOT_WON, lowered), "launch": _blank(_NOT_A_LAUNCH, lowered)}
+    only = {
+        "award": _blank(_NOT_WON, lowered),
+        "new_role": _blank(_NOT_A_NEW_ROLE, lowered),
+        "launch": _blank(_NOT_A_LAUNCH, lowered),
+    }
     for kind, pattern in _POSITIVE:
         for found in pattern.finditer(only.get(kind, lowered)):
             if year is None or not _dated_before(lowered, found.end(), year):

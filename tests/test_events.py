@@ -938,3 +938,37 @@ def test_whoever_joins_or_is_hired_beside_them_is_not_their_new_role(text: str) 
 )
 def test_whoever_joins_or_is_hired_keeps_the_new_role(text: str) -> None:
     assert event_of("Weekend round-up", text) == "new_role"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nadia Okafor hopes the talks will lead to a formal offer for the club.",
+        "Nadia Okafor's film will lead British hopes at the Leeds awards.",
+        "After the vote it became clear that Nadia Okafor had lost the room.",
+        "For her proposal to succeed, Nadia Okafor needs the support of two shareholders.",
+        "Nadia Okafor failed in her bid to take over as party leader last year.",
+        "Nadia Okafor attacked the party she once wanted to lead.",
+        "The side has improved since Nadia Okafor took over as coach in the summer.",
+        "Nadia Okafor has been a calming presence since joining the club.",
+    ],
+)
+def test_lead_to_became_clear_or_a_bid_to_lead_is_no_new_role(text: str) -> None:
+    # Talks that "will lead to" an offer, "it became clear", a proposal "to succeed",
+    # a failed bid to take over, how long since they took over: no appointment, yet
+    # each was drafted "congratulations on the new role".
+    assert event_of("Weekend round-up", text) != "new_role"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nadia Okafor will lead the data team at Harbourline from May.",
+        "Nadia Okafor became chief executive of Harbourline on Monday.",
+        "Nadia Okafor succeeds Tomas Reyes as chief data officer.",
+        "Nadia Okafor is to head the new flood unit at Brightwater Analytics.",
+        "Nadia Okafor will take over as coach in the summer.",
+    ],
+)
+def test_leading_becoming_or_succeeding_is_still_a_new_role(text: str) -> None:
+    assert event_of("Weekend round-up", text) == "new_role"
