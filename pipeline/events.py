@@ -411,7 +411,8 @@ _PUBLICATION = dict(_POSITIVE)["publication"]
 # verb the scanner reads as the contact speaking (mention_context._REPORTING) is one,
 # or a speaker who "warned" was congratulated on "your work featured".
 _QUOTED = _cues(
-    r"said\b",
+    # not hearsay: "she is said to have been impressed"
+    r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )(?<!\bbeen )(?<!\bbe )said\b",
     r"says\b",
     r"saying\b",
     r"told\b",
@@ -660,9 +661,13 @@ def classify(context: EventContext) -> EventResult:
             return EventResult(OTHER, sentence)
     # A quote verb in the sentence is theirs unless it comes before their name only:
     # "The winger said referee Helen Park had made the wrong call" is not her comment.
+    # "According to" makes them the speaker only when it names them (then the
+    # sentence is one of `speaking`): "..., according to two newspapers" is hearsay.
     reported = set(context.reported)
     for sentence, low in zip(sentences, lowered, strict=True):
-        if sentence in speaking or (sentence not in reported and _QUOTED.search(low)):
+        if sentence in speaking or (
+            sentence not in reported and _QUOTED.search(low.replace("according to", " "))
+        ):
             return EventResult(PUBLICATION, sentence)
     if context.company_named or any(_COMPANY_CUES.search(low) for low in lowered):
         return EventResult(COMPANY_NEWS, first)

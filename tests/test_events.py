@@ -972,3 +972,29 @@ def test_lead_to_became_clear_or_a_bid_to_lead_is_no_new_role(text: str) -> None
 )
 def test_leading_becoming_or_succeeding_is_still_a_new_role(text: str) -> None:
     assert event_of("Weekend round-up", text) == "new_role"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nadia Okafor is said to have been impressed by the county's young keeper.",
+        "Tomas Reyes and Nadia Okafor are said to believe the offer is too low.",
+        "Nadia Okafor will play the detective in the film, according to two newspapers.",
+    ],
+)
+def test_hearsay_about_them_is_no_quote_of_theirs(text: str) -> None:
+    # "is said to", "according to two newspapers": others speak about the contact;
+    # "Saw you quoted in ..." would tell them they said what they never said.
+    assert event_of("Weekend round-up", text) != "publication"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "According to Nadia Okafor, the flood survey is a month late.",
+        "Nadia Okafor said to reporters that the flood survey was a month late.",
+        "The survey is late, according to Brightwater's Nadia Okafor.",
+    ],
+)
+def test_what_they_say_is_still_a_quote(text: str) -> None:
+    assert event_of("Weekend round-up", text) == "publication"
