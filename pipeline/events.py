@@ -200,7 +200,8 @@ _NOT_AN_AWARD = (
 # An award not won (yet): in prospect ("tipped to win the prize", "favourite to take
 # the award", "odds of winning", "bookmakers predict she will be named best actress",
 # "a medal hope") or lost ("never won", "failed to win", "lost to", "beaten
-# finalist"). From the cue to the end of its clause, blanked before award cues are
+# finalist"); nor one given out or attended ("will present an award at the
+# ceremony"). From the cue to the end of its clause, blanked before award cues are
 # looked for; "beat the favourite to win" is still a win.
 _WIN_VERB = (
     r"(?:(?:be )?(?:named|crowned|honou?red|awarded)|win|take|scoop|claim|land|lift|"
@@ -218,6 +219,9 @@ _NOT_WON = re.compile(
     r"(?:won|wins|" + _WIN_VERB + r")?\b[^,;:]*"
     r"|\b(?:medal|title|award|prize|gold) (?:hopes?|hopefuls?|chances?|contenders?)\b"
     r"|\b(?:beaten|losing|defeated) (?:finalists?|nominees?)\b"
+    # given out or attended by them: "will present an award", "attended the awards"
+    r"|\b(?:present(?:s|ed|ing)?|hand(?:s|ed|ing)? out|bestow(?:s|ed|ing)?|giv(?:es|ing) out|"
+    r"attend(?:s|ed|ing)?) (?:an?|the)\b[^,;:]*"
 )
 
 # Who is introduced is presented, not launched: a title or a pronoun ("introduced Dr
@@ -275,6 +279,9 @@ _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"named (?:one of|among)\b",
             # "named best director" is a prize, not an appointment
             r"named (?:as )?(?:the )?best\b",
+            # a ranking, not a compliment in a profile ("one of Hollywood's most
+            # bankable stars") nor one of several things ("one of the top prizes")
+            r"(?:listed|ranked|voted|chosen|selected|picked|included|featured) (?:as )?"
             r"one of (?:the )?[\w\s'-]{0,30}(?:most|top|best)\b",
             # "30 Under 30", "Forty Under 40", "Thirty Under Thirty"
             r"(?:\d+|twenty|thirty|forty|fifty) under (?:\d+|twenty|thirty|forty|fifty)\b",
@@ -301,7 +308,10 @@ _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?:chief|ceo|cfo|cto|coo|cmo|president|chair|director|head|managing|general "
             r"counsel|vice|partner|editor|dean|principal|treasurer|secretary|executive)\b",
             r"promot(?:ed|es|ion)\b",
-            r"join(?:s|ed|ing)?\b",
+            # not a list, a chorus or forces joined: those are no job
+            r"join(?:s|ed|ing)?\b(?! forces\b| (?:an?|the) (?:[\w-]+ )?(?:list|queue|chorus|"
+            r"calls?|race|protests?|fight|campaign|celebrations?|tributes?|search|hunt|"
+            r"debate|talks|exodus|rush)\b)",
             r"hired\b",
             r"hires\b",
             r"tap(?:s|ped)\b",

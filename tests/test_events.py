@@ -998,3 +998,43 @@ def test_hearsay_about_them_is_no_quote_of_theirs(text: str) -> None:
 )
 def test_what_they_say_is_still_a_quote(text: str) -> None:
     assert event_of("Weekend round-up", text) == "publication"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The academy said that Nadia Okafor will present an award at the ceremony.",
+        "Nadia Okafor handed out the prizes at the Leeds Data Awards.",
+        "Nadia Okafor and Tomas Reyes were among the guests who attended the Leeds Data Awards.",
+        "Nadia Okafor is one of Leeds' most bankable analysts.",
+    ],
+)
+def test_presenting_or_attending_an_award_or_a_compliment_is_no_award(text: str) -> None:
+    # Presenting or handing out a prize, walking the red carpet, or "one of the most
+    # bankable stars" in a profile: nothing was won.
+    assert event_of("Weekend round-up", text) != "award"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nadia Okafor was presented with the Gold Ledger award on Friday.",
+        "Nadia Okafor was named one of the most influential analysts in Leeds.",
+        "Nadia Okafor has been ranked one of the top 50 data leaders by the Leeds Guild.",
+        "Nadia Okafor has scooped one of the top prizes at the Leeds Data Awards.",
+    ],
+)
+def test_an_award_presented_to_them_or_a_ranking_is_still_an_award(text: str) -> None:
+    assert event_of("Weekend round-up", text) == "award"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nadia Okafor joins a growing list of analysts set to present at the ceremony.",
+        "Nadia Okafor joined the chorus of critics of the flood plan.",
+        "Nadia Okafor joined forces with Tomas Reyes to map the river.",
+    ],
+)
+def test_joining_a_list_or_a_chorus_is_no_new_role(text: str) -> None:
+    assert event_of("Weekend round-up", text) != "new_role"
