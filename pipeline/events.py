@@ -537,13 +537,21 @@ def quoted_only(evidence: str, headline: str = "") -> bool:
     """
     lowered = evidence.lower()
     said = _QUOTED.search(lowered)
+    if said is None:
+        return False
     # What follows the quote verb is what they said ("warned that investors could
-    # stop funding ..."), not news about them; only the words before it can be.
-    return (
-        said is not None
-        and _positive(_unquoted(lowered[: said.start()])) is None
-        and _PUBLICATION.search(headline.lower()) is None
-    )
+    # stop funding ..."), not news about them; only the words before it can be. And
+    # before "..., said Amara Okafor" or "..., party chair Amara Okafor said" comes
+    # her quote too: only "..., she said" leaves the clause before it about her.
+    before = _unquoted(lowered[: said.start()])
+    speaker = _SPEAKER_AFTER_COMMA.search(before)
+    if speaker and speaker.group(1).strip() not in _PRONOUNS:
+        before = speaker.group(1)
+    return _positive(before) is None and _PUBLICATION.search(headline.lower()) is None
+
+
+_SPEAKER_AFTER_COMMA = re.compile(r",\s*((?:[\w.'’&-]+\s+){0,8})$")
+_PRONOUNS = frozenset(("he", "she", "they", "i", "we", "it", "he also", "she also"))
 
 
 # A year right after a cue ("debut in 1994", "became president in 2000", "published

@@ -1038,3 +1038,19 @@ def test_an_award_presented_to_them_or_a_ranking_is_still_an_award(text: str) ->
 )
 def test_joining_a_list_or_a_chorus_is_no_new_role(text: str) -> None:
     assert event_of("Weekend round-up", text) != "new_role"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "New model launches are now on hold, said Brightwater chief executive Amara Okafor.",
+        "The leader will host a news conference every morning, party chair Amara Okafor said.",
+        "Amara Okafor, who has won two awards for her maps, said it meant a lot to be there.",
+    ],
+)
+def test_what_comes_before_said_name_is_what_they_said(sentence: str) -> None:
+    # "..., said Amara Okafor": the words before the comma are her quote, and a
+    # clause about her before "said" is not news of a publication either; drafted
+    # "Nice work ... congratulations" or "Congratulations on the publication", those
+    # read as not having looked at the article.
+    assert quoted_only(sentence)
