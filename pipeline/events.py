@@ -214,8 +214,11 @@ _NOT_WON = re.compile(
     r"might) " + _WIN_VERB + r"\b[^,;:]*"
     r"|\b(?:odds|chances?|hopes?|hopes?) of (?:winning|taking|landing|claiming|an?|the)\b"
     r"[^,;:]*"
-    r"|\b(?:never|not|n['’]t|yet to|fail(?:s|ed|ing)? to|unable to|lost out on|"
-    r"miss(?:ed|es|ing)? out on|lost to|beaten to)\b(?: [\w'’-]+)?? "
+    # ("n't" inside its word: "didn't win"; not "not only won" nor "didn't just
+    # win", which are wins and more)
+    r"|(?:\b(?:never|not|yet to|fail(?:s|ed|ing)? to|unable to|lost out on|"
+    r"miss(?:ed|es|ing)? out on|lost to|beaten to)|n['’]t)\b"
+    r"(?! (?:only|just|merely|simply)\b)(?: [\w'’-]+)?? "
     r"(?:won|wins|" + _WIN_VERB + r")?\b[^,;:]*"
     r"|\b(?:medal|title|award|prize|gold) (?:hopes?|hopefuls?|chances?|contenders?)\b"
     r"|\b(?:beaten|losing|defeated) (?:finalists?|nominees?)\b"

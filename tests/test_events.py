@@ -778,6 +778,7 @@ def test_a_product_recall_is_still_bad_news(text: str) -> None:
         "Nadia Okafor is second favourite with the bookmakers to take the Gold Ledger prize.",
         "Nadia Okafor has 5/1 odds of winning the Gold Ledger prize.",
         "Nadia Okafor has never won the Gold Ledger prize despite four nominations.",
+        "Nadia Okafor didn't win the Gold Ledger prize this year.",
         "Nadia Okafor failed to win the Gold Ledger prize for the third year running.",
         "Nadia Okafor lost to Tomas Reyes in the best analyst category at the Gold Ledger awards.",
         "Brightwater's best chance of a medal is Nadia Okafor in the relay.",
@@ -799,6 +800,8 @@ def test_an_award_in_prospect_or_lost_is_no_award(text: str) -> None:
         "Nadia Okafor, tipped by many, won the Gold Ledger prize on Friday.",
         "Nadia Okafor won the Gold Ledger prize after being tipped to win it.",
         "Nadia Okafor beat the favourite to win the Gold Ledger prize.",
+        "Nadia Okafor not only won the Gold Ledger prize but also the readers' vote.",
+        "Nadia Okafor didn't just win the Gold Ledger prize, she swept the evening.",
     ],
 )
 def test_an_award_won_beside_a_prospect_is_still_an_award(text: str) -> None:
