@@ -27,7 +27,7 @@ from urllib.parse import urljoin, urlsplit
 from pipeline._httpx import httpx
 from pipeline.config import FetchSettings
 from pipeline.errors import FetchError
-from pipeline.transport import HostPools
+from pipeline.transport import HostPools, environment_proxies
 
 # host name -> its addresses (as strings); injectable so tests can make a loopback
 # server look like a public host.
@@ -254,7 +254,9 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
-        self._pool = self._transport or HostPools(s.per_host_concurrency)
+        self._pool = self._transport or HostPools(
+            s.per_host_concurrency, proxies=environment_proxies()
+        )
         self._client = httpx.AsyncClient(
             transport=self._pool,
             timeout=httpx.Timeout(
@@ -305,8 +307,20 @@ class Fetcher:
 
     async def is_private(self, url: str) -> bool:
         """True when the URL's host resolves to any non-public address (loopback, LAN...)."""
+        return not all(is_public_address(a) for a in await self._checkable_addresses(url))
+
+    async def _checkable_addresses(self, url: str) -> Sequence[str]:
+        """The addresses the URL's host stands for, as far as we can know them."""
         host = urlsplit(url).hostname or ""
-        return not all(is_public_address(a) for a in await self.addresses(host))
+        if isinstance(self._pool, HostPools) and self._pool.proxy_for(url):
+            # The proxy resolves the name, where we cannot see the answer (and often
+            # we cannot resolve it at all): only an address in the link itself can be
+            # checked. Names meant for the local network belong in NO_PROXY.
+            try:
+                return [str(ipaddress.ip_address(host.strip("[]").split("%")[0]))]
+            except ValueError:
+                return []
+        return await self.addresses(host)
 
     async def check_url(self, url: str, *, allow_private: bool) -> None:
         """Raise RefusedURL unless the URL may be fetched under this policy."""
@@ -318,8 +332,7 @@ class Fetcher:
         problem = scheme_problem(url)
         if problem or allow_private:
             return problem
-        host = urlsplit(url).hostname or ""
-        for address in await self.addresses(host):
+        for address in await self._checkable_addresses(url):
             if not is_public_address(address):
                 return (
                     f"points to a private or reserved address ({address}), "

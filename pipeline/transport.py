@@ -10,19 +10,23 @@ classes still took an anyio lock, a shielded cancel scope and a sniffio lookup o
 every request and release (13 % of the fetcher's event-loop CPU). So this module
 speaks HTTP/1.1 itself through h11, the protocol state machine httpcore uses, and
 keeps httpx above it unchanged: the same client, the same exceptions, the same
-limits. It owns sockets, pools and the exchange, never what is fetched. Like the
-transport it replaces, it speaks no HTTP/2 and uses no proxy (httpx ignores the
-proxy environment variables when it is given a transport).
+limits. It owns sockets, pools and the exchange, never what is fetched. It speaks
+no HTTP/2. A request the environment sends through a proxy (HTTP_PROXY,
+HTTPS_PROXY, ALL_PROXY, NO_PROXY, as curl and httpx read them) goes through httpx's
+own transport instead, which speaks to proxies; a loopback host never does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import ssl
 import time
+import urllib.request
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import h11
 
@@ -296,16 +300,50 @@ class HostPools(httpx.AsyncBaseTransport):
     no idle connection to its origin opens one.
     """
 
-    def __init__(self, per_host: int, *, ssl_context: ssl.SSLContext | None = None):
+    def __init__(
+        self,
+        per_host: int,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ):
         self._per_host = max(1, per_host)
         # Loading the CA bundle takes ~20 ms: once per run, not once per host.
         self._ssl = ssl_context or httpx.create_ssl_context()
+        # scheme ("http", "https", "all") -> proxy URL, and "no" -> NO_PROXY's list,
+        # as urllib.request.getproxies_environment() gives them
+        self._proxies = dict(proxies or {})
+        self._via: dict[str, httpx.AsyncBaseTransport] = {}  # proxy URL -> its transport
         self._idle: dict[Origin, deque[_Connection]] = {}
         self._next_sweep = 0.0
         self._closed = False
 
+    def proxy_for(self, url: str) -> str | None:
+        """The proxy a request for `url` goes through, or None to connect directly."""
+        if not self._proxies:
+            return None
+        parts = urlsplit(url)
+        proxy = self._proxies.get(parts.scheme.lower()) or self._proxies.get("all")
+        host = parts.hostname or ""
+        if not proxy or _is_loopback(host) or _bypassed(host, self._proxies.get("no", "")):
+            return None
+        return proxy
+
+    async def _through_proxy(self, proxy: str, request: httpx.Request) -> httpx.Response:
+        via = self._via.get(proxy)
+        if via is None:
+            try:
+                via = httpx.AsyncHTTPTransport(proxy=proxy, verify=self._ssl, trust_env=False)
+            except (ImportError, ValueError) as exc:  # socks5:// without socksio, a typo
+                raise httpx.ProxyError(f"cannot use the proxy {proxy} ({exc})") from None
+            self._via[proxy] = via
+        return await via.handle_async_request(request)
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
+        proxy = self.proxy_for(str(url))
+        if proxy is not None:
+            return await self._through_proxy(proxy, request)
         scheme = url.raw_scheme
         if scheme not in _DEFAULT_PORTS:
             raise httpx.UnsupportedProtocol(f"the URL scheme {scheme.decode()!r} is not supported")
@@ -409,8 +447,43 @@ class HostPools(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         self._closed = True
+        via, self._via = list(self._via.values()), {}
+        for transport in via:
+            await transport.aclose()
         pools, self._idle = list(self._idle.values()), {}
         for idle in pools:
             for connection in idle:
                 connection.close()
         await asyncio.sleep(0)  # let the loop release the sockets before we return
+
+
+def environment_proxies() -> dict[str, str]:
+    """The proxies the environment asks for (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and
+    NO_PROXY, upper or lower case), for HostPools."""
+    found = urllib.request.getproxies_environment()
+    return {k: v for k, v in found.items() if k in ("http", "https", "all", "no") and v}
+
+
+def _is_loopback(host: str) -> bool:
+    """localhost and loopback addresses: a feed the user serves on this machine is
+    never asked for through a proxy, whatever NO_PROXY says."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _bypassed(host: str, no_proxy: str) -> bool:
+    """Whether NO_PROXY ("*", or hosts and domains: "intranet.example, .corp.example")
+    sends `host` directly; a domain covers its subdomains, as in curl."""
+    if no_proxy.strip() == "*":
+        return True
+    host = host.strip("[]").lower()
+    for entry in no_proxy.lower().replace(",", " ").split():
+        entry = entry.lstrip("*.")  # "*.corp.example" and ".corp.example": the domain
+        if entry and (host == entry or host.endswith("." + entry)):
+            return True
+    return False

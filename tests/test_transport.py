@@ -426,3 +426,99 @@ def test_idle_connections_of_sites_not_asked_again_are_closed(
 
     # Two kept of five; then, expired, all but the one just used.
     assert asyncio.run(main()) == (2, 1)
+
+
+def _forward_proxy() -> tuple[Handler, list[str]]:
+    """A plain HTTP forward proxy for the tests: it answers every absolute-form
+    request itself with the URL it was asked for, and lists those URLs."""
+    asked: list[str] = []
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                line, _ = await _request_head(reader)
+                target = line.split()[1]
+                asked.append(target)
+                writer.write(_response(target.encode()))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()
+
+    return handler, asked
+
+
+def test_a_proxy_from_the_environment_carries_requests_for_other_hosts() -> None:
+    # The name does not resolve here at all: only the proxy knows where it is.
+    proxy_handler, asked = _forward_proxy()
+
+    async def main() -> tuple[str, str]:
+        proxy = await _serve(proxy_handler)
+        direct = await _serve(_answer_once(_response(b"direct"))[0])
+        proxies = {"http": _url(proxy).rstrip("/")}
+        async with proxy, direct:
+            client = httpx.AsyncClient(transport=HostPools(4, proxies=proxies), timeout=2.0)
+            async with client:
+                far = (await client.get("http://news.harbourline.example/feed.xml")).text
+                near = (await client.get(_url(direct, "/feed.xml"))).text  # loopback
+        return far, near
+
+    assert asyncio.run(main()) == ("http://news.harbourline.example/feed.xml", "direct")
+    assert asked == ["http://news.harbourline.example/feed.xml"]
+
+
+@pytest.mark.parametrize(
+    "host, no_proxy, proxied",
+    [
+        ("news.harbourline.example", "", True),
+        ("news.harbourline.example", "harbourline.example", False),
+        ("news.harbourline.example", ".harbourline.example, intranet", False),
+        ("harbourline.example", "*.harbourline.example", False),
+        ("news.harbourline.example", "*", False),
+        ("news.harbourline.example", "line.example", True),  # not a domain of it
+        ("localhost", "", False),
+        ("127.0.0.5", "", False),
+        ("[::1]", "", False),
+        ("10.1.2.3", "", True),  # a LAN address is the proxy's business unless listed
+    ],
+)
+def test_which_requests_go_through_the_proxy(host: str, no_proxy: str, proxied: bool) -> None:
+    pools = HostPools(4, proxies={"http": "http://proxy.corp.example:3128", "no": no_proxy})
+    assert (pools.proxy_for(f"http://{host}/feed") is not None) is proxied
+    assert HostPools(4).proxy_for(f"http://{host}/feed") is None
+
+
+def test_the_fetcher_asks_the_proxy_for_names_it_cannot_resolve(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Behind a proxy the machine often has no DNS for the outside world: the name is
+    # the proxy's to resolve, and only an address written in a link can be checked.
+    from ingest_fixtures import fake_resolver
+
+    from pipeline.config import FetchSettings
+    from pipeline.errors import FetchError
+    from pipeline.net import Fetcher, RefusedURL
+
+    proxy_handler, asked = _forward_proxy()
+
+    async def main() -> tuple[bytes, str, str]:
+        proxy = await _serve(proxy_handler)
+        monkeypatch.setenv("HTTP_PROXY", _url(proxy).rstrip("/"))
+        monkeypatch.setenv("NO_PROXY", "intranet.harbourline.example")
+        settings = FetchSettings(connect_timeout=2.0, read_timeout=2.0, retries=0)
+        async with proxy, Fetcher(settings, resolver=fake_resolver({})) as fetcher:
+            url = "http://news.harbourline.example/feed.xml"
+            fetched = await fetcher.fetch(url, max_bytes=10_000, allow_private=False)
+            with pytest.raises(RefusedURL) as private:
+                await fetcher.fetch("http://10.0.0.1/x", max_bytes=10_000, allow_private=False)
+            with pytest.raises(FetchError) as unlisted:  # NO_PROXY: asked directly
+                await fetcher.fetch(
+                    "http://intranet.harbourline.example/x", max_bytes=10_000, allow_private=False
+                )
+        return fetched.body, str(private.value), str(unlisted.value)
+
+    body, private, unlisted = asyncio.run(main())
+    assert body == b"http://news.harbourline.example/feed.xml"
+    assert "private or reserved address (10.0.0.1)" in private
+    assert "cannot resolve the host intranet.harbourline.example" in unlisted
+    assert asked == ["http://news.harbourline.example/feed.xml"]
