@@ -11,6 +11,7 @@ headers; it never parses them and never touches the store.
 from __future__ import annotations
 
 import asyncio
+import base64
 import ipaddress
 import random
 import socket
@@ -461,6 +462,12 @@ class Fetcher:
         # re-checked; no credentials are sent), and hand every response to the
         # cookie jar through a urllib Request: a sixth of the fetcher's CPU per page.
         request = self._client.build_request("GET", url, headers=ask.headers)
+        if request.url.userinfo:
+            # A private feed's login in its URL ("https://me:secret@host/feed"), which
+            # AsyncClient.send would turn into Basic auth. A redirect elsewhere has a
+            # URL of its own, so the login only ever goes back to its own host.
+            login = f"{request.url.username}:{request.url.password}".encode()
+            request.headers["Authorization"] = "Basic " + base64.b64encode(login).decode()
         response = await self._pool.handle_async_request(request)
         response.request = request
         if "set-cookie" in response.headers:  # a consent or session cookie, kept for the run

@@ -253,6 +253,21 @@ def test_a_cookie_set_on_a_redirect_is_sent_on_the_next_hop(server: LoopbackServ
     assert server.hits == {"/feed": 2, "/consent": 1}
 
 
+def test_a_login_in_the_feed_url_is_sent_as_basic_auth(server: LoopbackServer) -> None:
+    # A private feed ("https://me:secret@host/feed"); the login goes back to its own
+    # host on a relative redirect, and nowhere else.
+    def feed(request: Request) -> Response:
+        if request.headers.get("Authorization") == "Basic YWxpY2U6czNjcmV0IHdvcmQ=":
+            return Response(b"<rss/>")
+        return Response(status=401)
+
+    server.routes["/private"] = Response(status=302, headers={"Location": "/feed"})
+    server.routes["/feed"] = feed
+    with_login = server.url("/private").replace("http://", "http://alice:s3cret%20word@")
+    assert get(with_login).body == b"<rss/>"
+    assert fails(server.url("/feed")).status == 401
+
+
 def test_a_redirect_loop_stops_after_max_redirects(server: LoopbackServer) -> None:
     server.routes["/a"] = Response(status=302, headers={"Location": "/b"})
     server.routes["/b"] = Response(status=302, headers={"Location": "/a"})
