@@ -18,6 +18,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pipeline.event_owner import anchors, is_theirs
+
 NEGATIVE = "negative"
 AUTHORED = "authored"
 COMPANY_NEWS = "company_news"
@@ -418,6 +420,7 @@ _POSITIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+_NEW_ROLE = dict(_POSITIVE)["new_role"]
 _PUBLICATION = dict(_POSITIVE)["publication"]
 
 # A quote is a (weak) publication: only when nothing more specific is said. Every
@@ -506,6 +509,9 @@ class EventContext:
     # ... and those naming them only in what someone else said ("Auditors said that
     # Helen Park's forecasts were too optimistic"): no quote of theirs.
     reported: Sequence[str] = ()
+    # How the contact is written in the text ("Helen Park", "Park"): a new role in their
+    # sentence is theirs only when said of them. Empty: any cue there counts.
+    names: Sequence[str] = ()
     # The article's year (published, else fetched): an event dated to an earlier year
     # ("made his debut in 1994") is the story's history, not news to congratulate on.
     year: int | None = None
@@ -652,7 +658,8 @@ def classify(context: EventContext) -> EventResult:
     for sentence, low in zip(sentences, lowered, strict=True):
         if sentence in speaking or sentence in beside:
             continue
-        kind = _positive(_as_news(low, leaving), context.year)
+        own_role = _others_roles_blanked(low, context.names)
+        kind = _positive(_as_news(own_role, leaving), context.year)
         if kind is not None:
             return EventResult(kind, sentence)
     # The headline or lead speaks for the contact only when the story is theirs: it
@@ -693,6 +700,21 @@ def classify(context: EventContext) -> EventResult:
     if context.company_named or any(_COMPANY_CUES.search(low) for low in lowered):
         return EventResult(COMPANY_NEWS, first)
     return EventResult(OTHER, first)
+
+
+def _others_roles_blanked(lowered: str, names: Sequence[str]) -> str:
+    """Lower-cased text with every new-role cue blanked that is not said of the
+    contact ("His appointment was endorsed by Helen Park"), so what else the
+    sentence says is what it tells about them."""
+    if not names:
+        return lowered
+    spans = anchors(lowered, names)
+    blanked = lowered
+    for found in _NEW_ROLE.finditer(_blank(_NOT_A_NEW_ROLE, lowered)):
+        if not is_theirs(lowered, found.start(), found.end(), spans):
+            start, end = found.span()
+            blanked = blanked[:start] + " " * (end - start) + blanked[end:]
+    return blanked
 
 
 def _as_news(lowered: str, leaving: bool) -> str:

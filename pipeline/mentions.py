@@ -368,6 +368,7 @@ def _mention_of(
             beside=tuple(t for t, r in roles.items() if r == {BESIDE}),
             reported=tuple(t for t, r in roles.items() if r == {REPORTED}),
             authored=authored,
+            names=tuple(sorted({text[start:end] for start, end in spans})),
             own_phrases=[p.lower() for p in (contact.company, contact.title) if len(p) >= 3],
         )
     )

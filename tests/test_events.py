@@ -1057,3 +1057,72 @@ def test_what_comes_before_said_name_is_what_they_said(sentence: str) -> None:
     # "Nice work ... congratulations" or "Congratulations on the publication", those
     # read as not having looked at the article.
     assert quoted_only(sentence)
+
+
+TOMAS = Contact(id=2, name="Tomas Reyes", first_name="Tomas", last_name="Reyes")
+LEAD = "The week brought changes across the data industry."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # someone else's appointment, which the contact endorses or opposes
+        "His appointment has been warmly welcomed across the sector, including by "
+        "Nadia Okafor, who hired him as an intern a decade ago.",
+        "Nadia Okafor voted against the appointment of three Harbourline directors to the board.",
+        # joined by the contact, elected beside them, named with their project
+        "Tomas Reyes will be joined at the hearing by Brightwater chief Nadia Okafor, "
+        "who expects a long ban.",
+        "Helen Park was elected to the council along with two rivals, Ivo Brandt and "
+        "Nadia Okafor, on the same night.",
+        "The runners-up were also named with Nadia Okafor's mapping team just behind.",
+        "Harbourline's new chief executive, Tomas Reyes, thanked Nadia Okafor for her advice.",
+    ],
+)
+def test_a_new_role_not_about_the_contact_is_not_theirs(text: str) -> None:
+    # The cue is in her sentence but about someone else: congratulating her on a new
+    # role she does not have is the worst message the product can send. (A story
+    # naming her up front keeps the headline and lead rules.)
+    assert event_of("Weekend round-up", f"{LEAD} {text}") != "new_role"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nadia Okafor has been appointed chief data officer at Brightwater Analytics.",
+        "Harbourline has appointed Nadia Okafor as its chief data officer.",
+        "Nadia Okafor, who was appointed chief data officer last week, will run the lab.",
+        "Nadia Okafor, 45, joins Harbourline as chief data officer.",
+        "Harbourline has named Nadia Okafor its new chief data officer.",
+        "Nadia Okafor will succeed Tomas Reyes as chief executive of Harbourline.",
+        "The deal was welcomed by Harbourline's newly appointed chief executive Nadia "
+        "Okafor, who took over last month.",
+        "Nadia Okafor spent a decade at a logistics firm before she joined Harbourline as "
+        "its data chief.",
+        "The board backed Nadia Okafor's appointment as chair on Tuesday.",
+        "Harbourline, led by new chief executive Nadia Okafor, expects a profit.",
+    ],
+)
+def test_a_new_role_about_the_contact_is_theirs(text: str) -> None:
+    assert event_of("Weekend round-up", f"{LEAD} {text}") == "new_role"
+
+
+def test_a_headline_role_keeps_the_headline_rule() -> None:
+    # Headlines drop the "was": "Nadia Okafor appointed ..." is hers there.
+    title = "Nadia Okafor appointed chief data officer of Harbourline"
+    assert event_of(title, f"{LEAD} The firm confirmed the move.") == "new_role"
+
+
+def test_a_new_role_told_after_a_first_mention_is_theirs() -> None:
+    text = (
+        "Nadia Okafor was in Lisbon on Monday for the data summit. By Friday, Harbourline "
+        "hires Okafor as its chief data officer."
+    )
+    assert event_of("Weekend round-up", text) == "new_role"
+
+
+def test_the_one_succeeding_has_the_new_role_not_the_one_succeeded() -> None:
+    text = f"{LEAD} Nadia Okafor will succeed Tomas Reyes as chief executive of Harbourline."
+    found = analyse(article("Weekend round-up", text), MentionIndex([NADIA, TOMAS]))
+    events = {m.contact_id: m.event for m in found}
+    assert events == {NADIA.id: "new_role", TOMAS.id: "other"}
