@@ -461,7 +461,7 @@ _DEPARTURE = _cues(
 # clause ("who joined six years ago", "two years after joining it", "when she
 # joined") or as a decision of the past ("her decision to join the show"). Where they
 # go next ("quits to join", "is joining", "will join") stays a new role.
-_JOINED_BEFORE = re.compile(
+_HOW_THEY_CAME = re.compile(
     r"\b(?:(?:who|since|after|before|when|once|having|had|first|originally|initially)"
     r"(?: (?!(?:is|are|will|would|to|be)\b)[\w'’-]+){0,2}? join(?:ed|ing)"
     r"|(?:decision|choice) to join)\b"
@@ -719,7 +719,7 @@ def _others_roles_blanked(lowered: str, names: Sequence[str]) -> str:
 
 def _as_news(lowered: str, leaving: bool) -> str:
     """Lower-cased text without what is background in a story about leaving."""
-    return _JOINED_BEFORE.sub(" ", lowered) if leaving else lowered
+    return _HOW_THEY_CAME.sub(" ", lowered) if leaving else lowered
 
 
 _SPEAKS_OF_THEM = re.compile(r"\W*(?:(?:but|and|now|then|there) )?(?:he|she|they)\b", re.I)

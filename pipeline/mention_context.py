@@ -232,7 +232,7 @@ _BESIDE_BEFORE = re.compile(
 # Helen Park to unveil the poster"), not "joined by" her, and the one who hires
 # ("Helen Park hired Tomas Reyes"), not "hired as" or "hired by": the joining or the
 # hiring is someone else's new role.
-_JOINED_BEFORE = re.compile(r"\bjoin(?:s|ed)?\s+(?!by\b)(?:[\w.'’&-]+\s+){0,5}$", re.I)
+_THE_ONE_JOINED = re.compile(r"\bjoin(?:s|ed)?\s+(?!by\b)(?:[\w.'’&-]+\s+){0,5}$", re.I)
 _HIRES_AFTER = re.compile(
     r"^\s+(?:has\s+|had\s+|have\s+)?(?:hired|hires|recruited|recruits)\s+"
     r"(?!(?:as|by|to|from|in|on|at)\b)",
@@ -253,7 +253,7 @@ def role_in_sentence(sentence: str, start: int, end: int) -> str:
         return SPEAKING
     if _SAYING_AFTER.search(after) and _OPENS_SENTENCE.match(sentence[:start]):
         return SPEAKING
-    if _BESIDE_BEFORE.search(before) or _JOINED_BEFORE.search(before) or _HIRES_AFTER.match(after):
+    if _BESIDE_BEFORE.search(before) or _THE_ONE_JOINED.search(before) or _HIRES_AFTER.match(after):
         return BESIDE
     if _QUOTE_VERB.search(sentence[:start]) and not _QUOTE_VERB.search(after):
         return REPORTED
