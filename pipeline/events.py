@@ -272,6 +272,10 @@ _NOT_A_NEW_ROLE = re.compile(
     r"|\bsince (?:[\w'’-]+ ){0,2}?(?:join(?:ed|ing)|t(?:aking|ook|aken) over|"
     r"(?:being |was |were )?appointed|becom(?:ing|e)|became|promot(?:ed|ion)|"
     r"(?:his|her|their) (?:appointment|arrival|promotion))\b[^,;:]*"
+    # A title won in sport is no job: "became world champion", "succeeded Kate Ross as
+    # European champion", "took over as world number one".
+    r"|\b(?:becom(?:es|ing|e)|became|succeed(?:s|ed|ing)?|t(?:akes|aking|ook|aken|ake) over)"
+    r"\b(?: [\w'’.-]+){0,4}? (?:champions?|number one|no\.? ?1|record[- ]holders?)\b"
 )
 
 # Positive kinds in precedence order: when one sentence holds cues of two kinds,

@@ -954,6 +954,9 @@ def test_whoever_joins_or_is_hired_keeps_the_new_role(text: str) -> None:
         "Nadia Okafor attacked the party she once wanted to lead.",
         "The side has improved since Nadia Okafor took over as coach in the summer.",
         "Nadia Okafor has been a calming presence since joining the club.",
+        "Nadia Okafor became world champion in Doha on Sunday.",
+        "Nadia Okafor, who last month succeeded Kate Ross as European champion, won again.",
+        "Nadia Okafor took over as world number one after the final.",
     ],
 )
 def test_lead_to_became_clear_or_a_bid_to_lead_is_no_new_role(text: str) -> None:
@@ -971,6 +974,7 @@ def test_lead_to_became_clear_or_a_bid_to_lead_is_no_new_role(text: str) -> None
         "Nadia Okafor succeeds Tomas Reyes as chief data officer.",
         "Nadia Okafor is to head the new flood unit at Brightwater Analytics.",
         "Nadia Okafor will take over as coach in the summer.",
+        "Nadia Okafor succeeded Kate Ross as chair of the champions' league board.",
     ],
 )
 def test_leading_becoming_or_succeeding_is_still_a_new_role(text: str) -> None:
