@@ -193,8 +193,10 @@ _NOT_AN_AWARD = (
     r"customers?|clients?|accounts?|mandates?|match(?:es)?|games?|ties|races?|bouts?|"
     r"fights?|rounds?|sets?|frames?|legs?|points?|elections?|seats?|votes?|ballots?|"
     r"majorit(?:y|ies)|backing|support|approval|rights?)\b| \d+-\d+\b"
-    # and nothing named at all: "who both won on Tuesday", "will be won or lost"
-    r"| (?:or|on)\b|[.,;:]"
+    # and nothing named at all: "who both won on Tuesday", "will be won or lost",
+    # "may have won but he wasn't at his best", "won again", "won comfortably"
+    r"| (?:or|on|but|and|again|comfortably|easily|narrowly|convincingly|handsomely)\b"
+    r"|[.,;:]"
     # nor "won't", which is "will not"
     r"|['’]t\b)"
 )
@@ -674,6 +676,8 @@ def classify(context: EventContext) -> EventResult:
     succeeded = bool(sentences) and all(s in beside for s in sentences)
     if context.about_contact and not aside and (context.named_in_front or context.company_in_front):
         for text in (context.headline, context.lead, *context.nearby_sentences):
+            if text in beside:
+                continue  # a lead that is their own sentence, where others had the event
             kind = _positive(_as_news(text.lower(), leaving), context.year)
             if kind == "new_role" and (succeeded or not context.named_in_front):
                 continue

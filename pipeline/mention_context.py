@@ -228,6 +228,17 @@ _BESIDE_BEFORE = re.compile(
     r"alongside|under|work(?:s|ed|ing)?\s+(?:with|for))\s+(?:[\w.'’&-]+\s+){0,4}$",
     re.I,
 )
+# The one beaten to a prize or in a contest ("Lena Marsh beat actors including Helen
+# Park and Tomas Reyes to the prize", "pipped Helen Park to best director"): the
+# prize is the winner's.
+_BEATEN_BEFORE = re.compile(
+    r"\b(?:beat(?:s|ing)?|pipp(?:ed|ing)|pips|edg(?:ed|es|ing) out|defeat(?:s|ed|ing)|"
+    r"overc(?:a|o)me?s?|outvoted|saw off|sees off)\s+"
+    # up to the name, within the beaten's list: not past "to the prize", "while"...
+    r"(?:(?!(?:to|while|whereas|but|as|after|before|when|then|who|which|that|with|for|"
+    r"in|at|on|by)\b)[\w.'’&,-]+\s+){0,8}$",
+    re.I,
+)
 # The one joined ("They join Leeds stars Tomas Reyes and Helen Park", "they joined
 # Helen Park to unveil the poster"), not "joined by" her, and the one who hires
 # ("Helen Park hired Tomas Reyes"), not "hired as" or "hired by": the joining or the
@@ -253,7 +264,12 @@ def role_in_sentence(sentence: str, start: int, end: int) -> str:
         return SPEAKING
     if _SAYING_AFTER.search(after) and _OPENS_SENTENCE.match(sentence[:start]):
         return SPEAKING
-    if _BESIDE_BEFORE.search(before) or _THE_ONE_JOINED.search(before) or _HIRES_AFTER.match(after):
+    if (
+        _BESIDE_BEFORE.search(before)
+        or _BEATEN_BEFORE.search(before)
+        or _THE_ONE_JOINED.search(before)
+        or _HIRES_AFTER.match(after)
+    ):
         return BESIDE
     if _QUOTE_VERB.search(sentence[:start]) and not _QUOTE_VERB.search(after):
         return REPORTED

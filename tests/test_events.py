@@ -447,6 +447,11 @@ def test_ransomware_as_a_field_of_work_is_not_bad_news() -> None:
         "Nadia Okafor won the Aldmere & Fenwick seat for the Greens.",
         "Nadia Okafor and Tomas Reyes both won on Tuesday to reach the semi-finals.",
         "Nadia Okafor said the final would be won or lost in the scrum.",
+        "Nadia Okafor may have won but she was not at her best.",
+        "Nadia Okafor won again in Leeds on Sunday.",
+        "Tomas Reyes's film beat Nadia Okafor's documentary to the top prize.",
+        "Lena Marsh beat actors including Kate Ross, Nadia Okafor and Tomas Reyes to the prize.",
+        "Tomas Reyes pipped Nadia Okafor to best director at the Leeds awards.",
     ],
 )
 def test_a_contest_won_or_a_win_in_prospect_is_no_award(text: str) -> None:
@@ -802,6 +807,8 @@ def test_an_award_in_prospect_or_lost_is_no_award(text: str) -> None:
         "Nadia Okafor beat the favourite to win the Gold Ledger prize.",
         "Nadia Okafor not only won the Gold Ledger prize but also the readers' vote.",
         "Nadia Okafor didn't just win the Gold Ledger prize, she swept the evening.",
+        "Nadia Okafor beat Kate Ross and Tomas Reyes to win the Gold Ledger prize.",
+        "Lena Marsh pipped Kate Ross to best director, while Nadia Okafor won best actress.",
     ],
 )
 def test_an_award_won_beside_a_prospect_is_still_an_award(text: str) -> None:
