@@ -100,6 +100,9 @@ def mention_draft(
         "certain": mention.confidence != "verify",
         "confidence": mention.confidence,
         "evidence": _clean(mention.evidence),
+        # An award still to be decided: "congratulations on the nomination", never on
+        # a win the article does not report.
+        "nominated": kind == "award" and _NOMINATED.search(mention.evidence) is not None,
         # Only the company the user saved: the organisation the scanner found beside
         # the name (`mention.context`) may be an investor, a client or a former
         # employer, and naming it as theirs would state what the article does not.
@@ -108,6 +111,14 @@ def mention_draft(
         else "",
     }
     return _draft(kind, context, "", contact.email, templates_dir)
+
+
+# An honour in prospect: a nomination, a shortlist, "up for awards", a finalist.
+_NOMINATED = re.compile(
+    r"\b(?:nominat\w*|nominees?|shortlist\w*|short-listed|finalists?|in the running|"
+    r"up for (?:an? |the )?(?:awards?|prizes?|honou?rs?)|contenders? for)\b",
+    re.I,
+)
 
 
 # Words saying a company is where someone comes from, in the few words before it:

@@ -262,6 +262,27 @@ def test_congratulation_kinds_each_congratulate() -> None:
         assert draft is not None and "congratulat" in draft.body.lower(), kind
 
 
+NOMINATED = (
+    "Amara Okafor is among the nominees for the Port Operator of the Year prize, to be "
+    "announced in June."
+)
+
+
+@pytest.mark.parametrize("turn", range(3))
+def test_a_nomination_is_congratulated_as_one_not_as_a_win(turn: int) -> None:
+    draft = mention_draft(contact(), article(), mention("award", evidence=NOMINATED), sequence=turn)
+    assert draft is not None
+    text = f"{draft.subject} {draft.body}".lower()
+    assert "your award" not in text and "recognition" not in draft.subject.lower()
+    assert re.search(r"nominat|shortlist|congratulations", text), text
+    unsure = mention_draft(
+        contact(), article(), mention("award", "verify", evidence=NOMINATED), sequence=turn
+    )
+    assert unsure is not None and "nominees" in unsure.body and "winner" not in unsure.body
+    won = mention_draft(contact(), article(), mention("award"), sequence=turn)
+    assert won is not None and "nominat" not in won.body.lower()
+
+
 def test_authored_and_company_news_phrasing() -> None:
     authored = mention_draft(contact(), article(), mention("authored"), sequence=0)
     news = mention_draft(contact(), article(), mention("company_news"), sequence=0)
