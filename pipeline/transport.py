@@ -148,6 +148,10 @@ class _Connection:
             protocol.chunks or protocol.eof or protocol.closed or self._transport.is_closing()
         )
 
+    def usable(self, now: float) -> bool:
+        """Alive, and idle for less than the keep-alive time."""
+        return self.alive and now - self.idle_since < KEEPALIVE_SECONDS
+
     def close(self) -> None:
         self._transport.close()
 
@@ -350,27 +354,30 @@ class HostPools(httpx.AsyncBaseTransport):
         origin = (scheme, url.raw_host, url.port or _DEFAULT_PORTS[scheme])
         timeouts: Timeouts = request.extensions.get("timeout", {})
         connection = self._pooled(origin)
-        head = None
         if connection is not None:
             try:
                 head = await connection.send(request, timeouts)
+                return self._response(origin, connection, head, timeouts)
             except (httpx.NetworkError, httpx.RemoteProtocolError):
                 connection.close()
                 if connection.answered or request.method not in ("GET", "HEAD"):
                     raise
                 # The server closed the idle connection as the request went out (its
                 # keep-alive ran out just then): asked again once, on a new one.
-                connection = None
             except BaseException:
                 connection.close()
                 raise
-        if connection is None or head is None:
-            connection = await self._connect(origin, timeouts)
-            try:
-                head = await connection.send(request, timeouts)
-            except BaseException:
-                connection.close()
-                raise
+        connection = await self._connect(origin, timeouts)
+        try:
+            head = await connection.send(request, timeouts)
+        except BaseException:
+            connection.close()
+            raise
+        return self._response(origin, connection, head, timeouts)
+
+    def _response(
+        self, origin: Origin, connection: _Connection, head: h11.Response, timeouts: Timeouts
+    ) -> httpx.Response:
         return httpx.Response(
             status_code=head.status_code,
             headers=head.headers.raw_items(),
@@ -384,7 +391,7 @@ class HostPools(httpx.AsyncBaseTransport):
         now = time.monotonic()
         while idle:
             connection = idle.pop()
-            if connection.alive and now - connection.idle_since < KEEPALIVE_SECONDS:
+            if connection.usable(now):
                 return connection
             connection.close()
         return None
@@ -408,9 +415,11 @@ class HostPools(httpx.AsyncBaseTransport):
         beyond MAX_IDLE."""
         kept: list[_Connection] = []
         for origin, idle in list(self._idle.items()):
-            fresh = deque(c for c in idle if c.alive and now - c.idle_since < KEEPALIVE_SECONDS)
+            fresh: deque[_Connection] = deque()
             for connection in idle:
-                if connection not in fresh:
+                if connection.usable(now):
+                    fresh.append(connection)
+                else:
                     connection.close()
             if fresh:
                 self._idle[origin] = fresh
