@@ -233,7 +233,7 @@ _BESIDE_BEFORE = re.compile(
 # prize is the winner's.
 _BEATEN_BEFORE = re.compile(
     r"\b(?:beat(?:s|ing)?|pipp(?:ed|ing)|pips|edg(?:ed|es|ing) out|defeat(?:s|ed|ing)|"
-    r"overc(?:a|o)me?s?|outvoted|saw off|sees off)\s+"
+    r"overc(?:ame|omes?)|outvoted|saw off|sees off)\s+"
     # up to the name, within the beaten's list: not past "to the prize", "while"...
     r"(?:(?!(?:to|while|whereas|but|as|after|before|when|then|who|which|that|with|for|"
     r"in|at|on|by)\b)[\w.'’&,-]+\s+){0,8}$",
